@@ -1,0 +1,1 @@
+"""DLV: self-hosted data lineage."""

@@ -1,0 +1,82 @@
+"""create_app(): the FastAPI application with its routers, error handlers and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from dlv import __doc__ as description
+from dlv.audit.router import router as audit_router
+from dlv.auth import service as auth_service
+from dlv.auth.router import router as auth_router
+from dlv.config import Settings, get_settings
+from dlv.db import make_engine, make_sessionmaker, read_only
+from dlv.errors import install_error_handlers, problem
+from dlv.limits import BodyLimitMiddleware
+
+IMPORT_PATH = "/api/v1/graph/import"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The DLV API for ``settings`` (the environment's when None)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.read_engine = read_only(engine)
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.secret_key = settings.resolved_secret_key()
+        bootstrap = settings.bootstrap_admin_password
+        with app.state.sessionmaker.begin() as session:
+            auth_service.ensure_bootstrap_admin(
+                session, bootstrap.get_secret_value() if bootstrap else None
+            )
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="DLV",
+        summary="Self-hosted data lineage: catalog, impact analysis, health",
+        description=description or "",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        path_limits={IMPORT_PATH: settings.import_max_bytes},
+    )
+    app.include_router(auth_router)
+    app.include_router(audit_router)
+
+    @app.get("/healthz", tags=["ops"], operation_id="healthz")
+    def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        operation_id="readyz",
+        responses={503: {"description": "The database is not reachable"}},
+    )
+    def readyz() -> JSONResponse:
+        """The database is reachable."""
+        try:
+            with app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # any driver error means "not ready"; the details stay in the log
+            return problem(503, "not-ready", "Not ready", "The database is not reachable")
+        return JSONResponse({"status": "ok"})
+
+    return app

@@ -1,0 +1,41 @@
+"""HTTP routes of the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from dlv.audit import service
+from dlv.audit.schemas import AuditRead
+from dlv.auth.dependencies import Admin
+from dlv.db import SessionDep
+from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+@router.get("/audit", response_model=Page[AuditRead], operation_id="listAudit")
+def list_audit(
+    session: SessionDep,
+    _: Admin,
+    actor: Annotated[str | None, Query(max_length=120)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    target_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: datetime | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> Page[AuditRead]:
+    """The audit trail, newest first."""
+    rows = service.search(
+        session,
+        actor=actor,
+        action=action,
+        target_id=target_id,
+        since=since,
+        cursor=cursor,
+        limit=limit,
+    )
+    items, next_cursor = page_of(rows, limit, lambda r: [r.id])
+    return Page(items=[AuditRead.model_validate(r) for r in items], next_cursor=next_cursor)

@@ -1,0 +1,85 @@
+"""All SQL of the auth domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from dlv.auth.models import ApiToken, LoginThrottle, Role, User
+from dlv.pagination import keyset
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def list_users(session: Session, *, cursor: str | None, limit: int) -> Sequence[User]:
+    stmt = keyset(select(User), [User.username], descending=False, cursor=cursor, limit=limit)
+    return session.scalars(stmt).all()
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def count_admins(session: Session) -> int:
+    stmt = select(func.count()).select_from(User).where(User.role == Role.admin)
+    return session.scalar(stmt) or 0
+
+
+def add(session: Session, obj: User | ApiToken) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def delete_user(session: Session, user: User) -> None:
+    session.delete(user)
+    session.flush()
+
+
+def get_token(session: Session, token_id: uuid.UUID) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
+
+
+def get_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence[ApiToken]:
+    stmt = keyset(
+        select(ApiToken),
+        [ApiToken.created_at, ApiToken.id],
+        descending=True,
+        cursor=cursor,
+        limit=limit,
+    )
+    return session.scalars(stmt).all()
+
+
+def delete_token(session: Session, token: ApiToken) -> None:
+    session.delete(token)
+    session.flush()
+
+
+def get_throttles(session: Session, keys: Sequence[str]) -> list[LoginThrottle]:
+    return list(session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))))
+
+
+def get_or_create_throttle(session: Session, key: str, now: datetime) -> LoginThrottle:
+    throttle = session.get(LoginThrottle, key)
+    if throttle is None:
+        throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
+        session.add(throttle)
+    return throttle
+
+
+def clear_throttle(session: Session, key: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

@@ -1,0 +1,88 @@
+"""Request and response bodies of the auth, users and tokens endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+from dlv.auth.models import Role, TokenScope
+
+Username = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)
+]
+MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+
+
+def _password_length(value: SecretStr) -> SecretStr:
+    if not MIN_PASSWORD <= len(value.get_secret_value()) <= MAX_PASSWORD:
+        msg = f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        raise ValueError(msg)
+    return value
+
+
+Password = Annotated[SecretStr, AfterValidator(_password_length)]
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    id: uuid.UUID
+    username: str
+    role: str
+    kind: Literal["user", "token"]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username
+    password: Password
+    role: Role = Role.viewer
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    password: Password | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    role: Role
+    created_at: datetime
+    updated_at: datetime
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: TokenName
+    scope: TokenScope
+    expires_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    scope: TokenScope
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="The secret; shown this once, store it now")

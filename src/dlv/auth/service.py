@@ -1,0 +1,238 @@
+"""Logins, users and API tokens. No HTTP here and no commits: the request owns the transaction."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from dlv.audit import service as audit
+from dlv.auth import repository, security
+from dlv.auth.models import ApiToken, Role, User
+from dlv.auth.principal import SYSTEM, Principal
+from dlv.auth.schemas import TokenCreate, UserCreate, UserUpdate
+from dlv.db import utcnow
+from dlv.errors import Conflict, FieldError, NotFound, TooManyRequests
+
+# An address may fail more often than one user: several people can share a NAT.
+ADDRESS_FAILURE_FACTOR = 4
+
+
+class UserNotFound(NotFound):
+    pass
+
+
+class TokenNotFound(NotFound):
+    pass
+
+
+class LastAdmin(Conflict):
+    pass
+
+
+class UsernameTaken(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_failures: int
+    lockout_seconds: int
+
+
+def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
+    keys = [(f"user:{username.lower()}", 1)]
+    if address:
+        keys.append((f"ip:{address}", ADDRESS_FAILURE_FACTOR))
+    return keys
+
+
+def check_throttle(
+    session: Session, username: str, address: str | None, policy: ThrottlePolicy
+) -> None:
+    """Refuse (429) a login attempt while its user or address is locked out."""
+    now = utcnow()
+    keys = [key for key, _ in _throttle_keys(username, address)]
+    for throttle in repository.get_throttles(session, keys):
+        if throttle.locked_until is not None and throttle.locked_until > now:
+            wait = math.ceil((throttle.locked_until - now).total_seconds())
+            raise TooManyRequests(
+                f"Too many failed logins; try again in {wait} seconds", retry_after=wait
+            )
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    address: str | None,
+    policy: ThrottlePolicy,
+) -> User | None:
+    """The user when the password is right; otherwise None, and the failure is counted.
+
+    The caller must let the transaction commit even on failure, or the count is lost.
+    """
+    user = repository.get_user_by_name(session, username)
+    if security.verify_password(user.password_hash if user else None, password) and user:
+        repository.clear_throttle(session, _throttle_keys(username, None)[0][0])
+        audit.record(session, principal_of(user), "auth.login", "user", user.id)
+        return user
+    now = utcnow()
+    window = timedelta(seconds=policy.lockout_seconds)
+    for key, factor in _throttle_keys(username, address):
+        throttle = repository.get_or_create_throttle(session, key, now)
+        if now - throttle.window_started_at > window:
+            throttle.failures, throttle.window_started_at = 0, now
+        throttle.failures += 1
+        if throttle.failures >= policy.max_failures * factor:
+            throttle.locked_until = now + window
+    session.flush()
+    return None
+
+
+def principal_of(user: User) -> Principal:
+    """The principal a logged-in user acts as."""
+    return Principal(kind="user", id=user.id, name=user.username, grant=user.role)
+
+
+def principal_from_bearer(session: Session, key: str, bearer: str) -> Principal | None:
+    """Who a bearer token (login JWT or API token) belongs to; None if invalid or revoked."""
+    if security.is_api_token(bearer):
+        token = repository.get_token_by_hash(session, security.hash_api_token(bearer))
+        if token is None or (token.expires_at is not None and token.expires_at <= utcnow()):
+            return None
+        return Principal(kind="token", id=token.id, name=token.name, grant=token.scope)
+    claims = security.read_access_token(key, bearer)
+    if claims is None:
+        return None
+    user = repository.get_user(session, claims.user_id)
+    if user is None or user.token_version != claims.token_version:
+        return None
+    return principal_of(user)
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    """One user, or UserNotFound."""
+    user = repository.get_user(session, user_id)
+    if user is None:
+        raise UserNotFound(f"No user with id {user_id}")
+    return user
+
+
+def list_users(session: Session, *, cursor: str | None, limit: int) -> Sequence[User]:
+    """Users by name; one more than ``limit`` when a page follows."""
+    return repository.list_users(session, cursor=cursor, limit=limit)
+
+
+def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
+    """A new user with an Argon2id password hash."""
+    if repository.get_user_by_name(session, data.username) is not None:
+        raise UsernameTaken(
+            f"User {data.username!r} already exists",
+            errors=[FieldError("body.username", "already taken")],
+        )
+    user = User(
+        username=data.username,
+        password_hash=security.hash_password(data.password.get_secret_value()),
+        role=data.role,
+        token_version=0,
+    )
+    repository.add(session, user)
+    audit.record(
+        session,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        {"username": user.username, "role": user.role, "password": "set"},
+    )
+    return user
+
+
+def update_user(session: Session, actor: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
+    """Change a user's role or password; the last admin keeps the admin role."""
+    user = get_user(session, user_id)
+    changes: dict[str, object] = {}
+    if data.role is not None and data.role != user.role:
+        if user.role == Role.admin and repository.count_admins(session) <= 1:
+            raise LastAdmin(
+                "The last admin cannot be demoted; make another user admin first",
+                errors=[FieldError("body.role", "last admin")],
+            )
+        changes["role"] = {"from": user.role, "to": data.role}
+        user.role = data.role
+    if data.password is not None:
+        set_password(user, data.password.get_secret_value())
+        changes["password"] = "changed"
+    if changes:
+        session.flush()
+        audit.record(session, actor, "user.update", "user", user.id, changes)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new hash and invalidate the user's existing login tokens."""
+    user.password_hash = security.hash_password(password)
+    user.token_version += 1
+
+
+def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
+    """Delete a user; never the last admin."""
+    user = get_user(session, user_id)
+    if user.role == Role.admin and repository.count_admins(session) <= 1:
+        raise LastAdmin("The last admin cannot be deleted; make another user admin first")
+    repository.delete_user(session, user)
+    audit.record(session, actor, "user.delete", "user", user_id, {"username": user.username})
+
+
+def create_token(session: Session, actor: Principal, data: TokenCreate) -> tuple[ApiToken, str]:
+    """A new API token and its secret (returned once, stored only as a hash)."""
+    secret, token_hash, prefix = security.new_api_token()
+    expires_at = utcnow() + timedelta(days=data.expires_days) if data.expires_days else None
+    token = ApiToken(
+        name=data.name,
+        scope=data.scope,
+        token_hash=token_hash,
+        prefix=prefix,
+        created_by_id=actor.id if actor.kind == "user" and actor != SYSTEM else None,
+        expires_at=expires_at,
+    )
+    repository.add(session, token)
+    audit.record(
+        session,
+        actor,
+        "token.create",
+        "token",
+        token.id,
+        {"name": token.name, "scope": token.scope, "expires_at": expires_at},
+    )
+    return token, secret
+
+
+def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence[ApiToken]:
+    """API tokens, newest first, without secrets."""
+    return repository.list_tokens(session, cursor=cursor, limit=limit)
+
+
+def revoke_token(session: Session, actor: Principal, token_id: uuid.UUID) -> None:
+    """Delete a token: the next request that sends it gets 401."""
+    token = repository.get_token(session, token_id)
+    if token is None:
+        raise TokenNotFound(f"No API token with id {token_id}")
+    repository.delete_token(session, token)
+    audit.record(session, actor, "token.revoke", "token", token_id, {"name": token.name})
+
+
+def ensure_bootstrap_admin(session: Session, password: str | None) -> User | None:
+    """Create user ``admin`` when there are no users and a bootstrap password is set."""
+    if not password or repository.count_users(session) > 0:
+        return None
+    return create_user(
+        session,
+        SYSTEM,
+        UserCreate.model_validate({"username": "admin", "password": password, "role": "admin"}),
+    )

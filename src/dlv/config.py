@@ -1,0 +1,77 @@
+"""Settings, read from the environment (prefix ``DLV_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger("dlv.config")
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Every setting DLV reads; the README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="DLV_", env_file=".env", extra="ignore")
+
+    home: Path = Path(".dlv")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    bootstrap_admin_password: SecretStr | None = None
+    access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    import_max_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    log_format: Literal["human", "json"] = "human"
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file inside ``home``."""
+        if self.database_url:
+            return self.database_url
+        self.home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.home / 'dlv.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated on first use and kept in ``home`` (mode 0600)."""
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if len(value) < MIN_SECRET_KEY_LENGTH:
+                msg = f"DLV_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+                raise ValueError(msg)
+            return value
+        path = self.home / SECRET_KEY_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.home.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        # O_EXCL: two processes starting at once must not both write different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+        log.warning(
+            "DLV_SECRET_KEY is not set: generated one and stored it in %s (mode 0600). "
+            "Back it up: encrypted connection secrets cannot be read without it.",
+            path,
+        )
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dlv.auth.models import User
+from tests.conftest import Caller
+
+
+def test_admin_creates_reads_updates_and_deletes_a_user(client: TestClient, admin: Caller) -> None:
+    r = client.post(
+        "/api/v1/users",
+        json={"username": "dana", "password": "long enough pw", "role": "viewer"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 201
+    user = r.json()
+    assert "password" not in user
+    assert "password_hash" not in user
+    uid = user["id"]
+    assert client.get(f"/api/v1/users/{uid}", headers=admin.headers).json()["role"] == "viewer"
+    r = client.patch(f"/api/v1/users/{uid}", json={"role": "admin"}, headers=admin.headers)
+    assert r.json()["role"] == "admin"
+    assert client.delete(f"/api/v1/users/{uid}", headers=admin.headers).status_code == 204
+    assert client.get(f"/api/v1/users/{uid}", headers=admin.headers).status_code == 404
+
+
+def test_passwords_are_stored_as_argon2id(client: TestClient, admin: Caller, db: Session) -> None:
+    client.post(
+        "/api/v1/users",
+        json={"username": "eve", "password": "plaintext-secret", "role": "viewer"},
+        headers=admin.headers,
+    )
+    stored = db.scalars(select(User).where(User.username == "eve")).one()
+    assert stored.password_hash.startswith("$argon2id$")
+    assert "plaintext-secret" not in stored.password_hash
+
+
+def test_duplicate_username_is_409(client: TestClient, admin: Caller) -> None:
+    body = {"username": "root", "password": "long enough pw"}
+    r = client.post("/api/v1/users", json=body, headers=admin.headers)
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "body.username"
+
+
+def test_short_password_is_422_without_echoing_it(client: TestClient, admin: Caller) -> None:
+    r = client.post(
+        "/api/v1/users", json={"username": "x", "password": "hunter2"}, headers=admin.headers
+    )
+    assert r.status_code == 422
+    assert "hunter2" not in r.text
+    assert r.json()["errors"][0]["field"] == "body.password"
+
+
+def test_last_admin_cannot_be_demoted(client: TestClient, admin: Caller) -> None:
+    r = client.patch(f"/api/v1/users/{admin.id}", json={"role": "viewer"}, headers=admin.headers)
+    assert r.status_code == 409
+    assert "last admin" in r.json()["detail"]
+
+
+def test_last_admin_cannot_be_deleted(client: TestClient, admin: Caller) -> None:
+    r = client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers)
+    assert r.status_code == 409
+
+
+def test_an_admin_can_be_demoted_when_another_remains(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    from dlv.auth.models import Role  # noqa: PLC0415
+    from tests.conftest import make_user  # noqa: PLC0415
+
+    other = make_user(db, "second", Role.admin)
+    r = client.patch(f"/api/v1/users/{other.id}", json={"role": "viewer"}, headers=admin.headers)
+    assert r.status_code == 200
+
+
+def test_users_list_paginates_with_a_cursor(client: TestClient, admin: Caller) -> None:
+    for name in ("u1", "u2", "u3"):
+        client.post(
+            "/api/v1/users",
+            json={"username": name, "password": "long enough pw"},
+            headers=admin.headers,
+        )
+    first = client.get("/api/v1/users?limit=2", headers=admin.headers).json()
+    assert [u["username"] for u in first["items"]] == ["root", "u1"]
+    second = client.get(
+        f"/api/v1/users?limit=2&cursor={first['next_cursor']}", headers=admin.headers
+    ).json()
+    assert [u["username"] for u in second["items"]] == ["u2", "u3"]
+    assert second["next_cursor"] is None
+
+
+def test_forged_cursor_is_422(client: TestClient, admin: Caller) -> None:
+    r = client.get("/api/v1/users?cursor=not-a-cursor", headers=admin.headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "query.cursor"
+
+
+def test_limit_is_bounded(client: TestClient, admin: Caller) -> None:
+    assert client.get("/api/v1/users?limit=100000", headers=admin.headers).status_code == 422

@@ -1,0 +1,157 @@
+"""Fixtures shared by every test: a migrated database per test, an app, clients per role.
+
+The backend is chosen by DLV_TEST_DB (``sqlite``, the default, or ``postgresql``); ``make test``
+runs the whole suite once on each. PostgreSQL gets a fresh database per test run, and each
+test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from dlv import migrate
+from dlv.app import create_app
+from dlv.auth import service as auth_service
+from dlv.auth.models import Role, TokenScope
+from dlv.auth.principal import SYSTEM
+from dlv.auth.schemas import TokenCreate, UserCreate
+from dlv.auth.security import issue_access_token
+from dlv.config import Settings
+from dlv.db import make_engine, make_sessionmaker
+from dlv.models import metadata
+
+BACKEND = os.environ.get("DLV_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "DLV_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
+PASSWORD = "correct horse battery"
+
+
+def _pg_admin_engine() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the run: a SQLite file to copy, or a PostgreSQL URL."""
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        migrate.upgrade(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = f"dlv_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        # In CI an unreachable PostgreSQL is a failure, never a skip.
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL unreachable: {type(exc).__name__}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database for one test."""
+    if BACKEND == "sqlite":
+        path = tmp_path / "dlv.db"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield database_template
+    _truncate_all(database_template)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        home=tmp_path / "home",
+        database_url=database_url,
+        secret_key=SECRET_KEY,  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Session]:
+    """A session on the test database, for arranging data and reading raw rows."""
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+@dataclass
+class Caller:
+    """A user and the headers that authenticate as them."""
+
+    id: uuid.UUID
+    username: str
+    headers: dict[str, str]
+
+
+def make_user(db: Session, username: str, role: Role) -> Caller:
+    """Create a user directly and return a valid login token for them."""
+    user = auth_service.create_user(
+        db,
+        SYSTEM,
+        UserCreate.model_validate({"username": username, "password": PASSWORD, "role": role}),
+    )
+    db.commit()
+    token, _ = issue_access_token(SECRET_KEY, user.id, user.token_version, 60)
+    return Caller(user.id, username, {"Authorization": f"Bearer {token}"})
+
+
+def make_token(db: Session, name: str, scope: TokenScope) -> dict[str, str]:
+    """Headers with a fresh API token of ``scope``."""
+    _, secret = auth_service.create_token(db, SYSTEM, TokenCreate(name=name, scope=scope))
+    db.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def admin(db: Session) -> Caller:
+    return make_user(db, "root", Role.admin)
+
+
+@pytest.fixture
+def viewer(db: Session) -> Caller:
+    return make_user(db, "vera", Role.viewer)
