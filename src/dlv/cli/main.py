@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from typing import Annotated
 
 import typer
 
 from dlv import migrate
+from dlv.auth import service as auth_service
 from dlv.cli import tokens, users
+from dlv.cli.context import transaction
 from dlv.config import get_settings
 
 # No rich tracebacks: they print local variables, which can hold passwords and tokens.
@@ -31,6 +35,32 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Print the database's migration revision."""
     typer.echo(migrate.current(get_settings().resolved_database_url) or "(empty)")
+
+
+INITIAL_PASSWORD_FILE = "initial_admin_password"
+
+
+@app.command()
+def init() -> None:
+    """Create the first admin (password in a 0600 file, never printed) if there are no users."""
+    settings = get_settings()
+    migrate.upgrade(settings.resolved_database_url)
+    password = secrets.token_urlsafe(18)
+    with transaction() as session:
+        user = auth_service.ensure_bootstrap_admin(session, password)
+    path = settings.home / INITIAL_PASSWORD_FILE
+    if user is not None:
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        typer.echo(f"Created the first admin: user 'admin', password in {path}")
+    elif path.exists():
+        typer.echo(f"First admin: user 'admin', password in {path} (delete it once changed)")
+    typer.echo(
+        "Log in at /docs (Authorize) or POST /api/v1/auth/token; add users with "
+        "`dlv users create NAME --role admin|viewer`."
+    )
 
 
 @app.command()

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import gzip
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Caller
+
+
+def test_healthz_and_readyz_need_no_auth(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok"}
+
+
+def test_openapi_and_swagger_ui_are_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert (
+        spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"][
+            "tokenUrl"
+        ]
+        == "/api/v1/auth/token"
+    )
+    assert "swagger-ui" in client.get("/docs").text
+
+
+def test_errors_are_problem_json(client: TestClient, admin: Caller) -> None:
+    r = client.get("/api/v1/users/not-a-uuid", headers=admin.headers)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert {"type", "title", "status", "detail", "errors"} <= body.keys()
+    assert body["errors"][0]["field"] == "path.user_id"
+
+
+def test_unknown_route_is_problem_json_404(client: TestClient) -> None:
+    r = client.get("/api/v1/nope")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_body_over_the_limit_is_413(client: TestClient, admin: Caller) -> None:
+    big = b'{"name": "' + b"x" * (11 * 1024 * 1024) + b'", "scope": "read"}'
+    r = client.post(
+        "/api/v1/tokens", content=big, headers={**admin.headers, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_chunked_body_over_the_limit_is_413(client: TestClient, admin: Caller) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"name": "'
+        for _ in range(11):
+            yield b"x" * (1024 * 1024)
+        yield b'", "scope": "read"}'
+
+    r = client.post(
+        "/api/v1/tokens",
+        content=chunks(),
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
+def test_malformed_json_is_a_422_not_a_500(client: TestClient, admin: Caller) -> None:
+    r = client.post(
+        "/api/v1/tokens",
+        content=b"{not json",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_compressed_body_on_a_plain_route_is_a_4xx(client: TestClient, admin: Caller) -> None:
+    # Only the import and ingestion routes take gzip; elsewhere it must be refused, not crash.
+    r = client.post(
+        "/api/v1/tokens",
+        content=gzip.compress(b'{"name":"a","scope":"read"}'),
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert 400 <= r.status_code < 500
