@@ -14,9 +14,11 @@ from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
 from dlv.auth.router import router as auth_router
 from dlv.config import Settings, get_settings
+from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker, read_only
-from dlv.errors import install_error_handlers, problem
+from dlv.errors import install_error_handlers, problem, problem_responses
 from dlv.limits import BodyLimitMiddleware
+from dlv.nodes.router import router as nodes_router
 
 IMPORT_PATH = "/api/v1/graph/import"
 
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine = read_only(engine)
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.secret_key = settings.resolved_secret_key()
+        app.state.secret_box = SecretBox(app.state.secret_key)
         bootstrap = settings.bootstrap_admin_password
         with app.state.sessionmaker.begin() as session:
             auth_service.ensure_bootstrap_admin(
@@ -48,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=description or "",
         version="0.1.0",
         lifespan=lifespan,
+        # Every route may answer these; documenting them app-wide keeps the schema honest
+        # (and replaces FastAPI's default 422 body, which is not what DLV sends).
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429),
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -58,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(auth_router)
     app.include_router(audit_router)
+    app.include_router(nodes_router)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")
     def healthz() -> dict[str, str]:

@@ -95,6 +95,49 @@ class TooManyRequests(DlvError):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Missing, invalid, expired or revoked credentials",
+    403: "The caller's role or scope may not do this",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Request body too large",
+    422: "Invalid input; `errors` names each field",
+    429: "Too many requests",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting problem+json answers for ``codes``."""
+    return {
+        code: {
+            "description": _DESCRIPTIONS[code],
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+        for code in codes
+    }
+
+
 def problem(
     status: int,
     slug: str,

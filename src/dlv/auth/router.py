@@ -28,17 +28,12 @@ from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
 
 router = APIRouter(prefix="/api/v1")
 
-_UNAUTHORIZED: dict[int | str, dict[str, object]] = {
-    401: {"description": "Wrong username or password"}
-}
-
 
 @router.post(
     "/auth/token",
     response_model=AccessToken,
     tags=["auth"],
     operation_id="login",
-    responses={**_UNAUTHORIZED, 429: {"description": "Too many failed logins"}},
 )
 def login(
     request: Request,

@@ -1,0 +1,63 @@
+"""Edges: data flows from ``source`` to ``target``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dlv.db import Base, UTCDateTime, new_id, utcnow
+from dlv.nodes.models import Node
+
+
+class EdgeOrigin(StrEnum):
+    manual = "manual"
+    import_ = "import"
+    openlineage = "openlineage"
+
+
+class Edge(Base):
+    __tablename__ = "edges"
+    __table_args__ = (
+        UniqueConstraint("source_pk", "target_pk"),
+        Index("ix_edges_target_pk", "target_pk"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    source_pk: Mapped[int] = mapped_column(Integer, ForeignKey("nodes.pk", ondelete="CASCADE"))
+    target_pk: Mapped[int] = mapped_column(Integer, ForeignKey("nodes.pk", ondelete="CASCADE"))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    origin: Mapped[str] = mapped_column(String(16), default=EdgeOrigin.manual)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Node] = relationship(foreign_keys=[source_pk], lazy="joined")
+    target: Mapped[Node] = relationship(foreign_keys=[target_pk], lazy="joined")
+
+    @property
+    def source_id(self) -> uuid.UUID:
+        return self.source.id
+
+    @property
+    def target_id(self) -> uuid.UUID:
+        return self.target.id
+
+
+class LineageChange(Base):
+    """Append-only log of graph changes; every process replays it into its in-memory index.
+
+    ``op`` is ``edge+``/``edge-`` (a = source pk, b = target pk), ``parent`` (a = child pk,
+    b = parent pk or -1) or ``node-`` (a = node pk).
+    """
+
+    __tablename__ = "lineage_changes"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    op: Mapped[str] = mapped_column(String(8))
+    a: Mapped[int] = mapped_column(Integer)
+    b: Mapped[int] = mapped_column(Integer, default=-1)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

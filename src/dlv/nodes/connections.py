@@ -1,0 +1,199 @@
+"""Connection configs per system kind: what a connector needs to reach PostgreSQL, Airflow, Spark.
+
+A config arrives with its secrets as ``SecretStr``. Storage splits it: the public part is kept
+as JSON, the secrets (a flat ``{"path": value}`` dict) are sealed by ``dlv.crypto``. Responses
+carry the public part plus ``*_set`` flags, never a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    TypeAdapter,
+)
+
+Host = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=253, pattern=r"^[A-Za-z0-9._:\[\]-]+$"
+    ),
+]
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Secret = Annotated[SecretStr, Field(max_length=4096)]
+Url = Annotated[AnyHttpUrl, Field(description="http(s) URL")]
+SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+Timeout = Annotated[int, Field(ge=1, le=120, description="seconds")]
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PostgresConnection(_Config):
+    kind: Literal["postgres"] = "postgres"
+    host: Host
+    port: int = Field(default=5432, ge=1, le=65535)
+    database: Ident
+    user: Ident
+    password: Secret | None = None
+    sslmode: SslMode = "prefer"
+    connect_timeout: Timeout = 5
+
+
+class BasicAuth(_Config):
+    type: Literal["basic"] = "basic"
+    username: Ident
+    password: Secret | None = None
+
+
+class BearerAuth(_Config):
+    type: Literal["bearer"] = "bearer"
+    token: Secret | None = None
+
+
+class AirflowConnection(_Config):
+    kind: Literal["airflow"] = "airflow"
+    base_url: Url
+    api_version: Literal[2, 3] = 2
+    auth: Annotated[BasicAuth | BearerAuth, Field(discriminator="type")] | None = None
+    timeout: Timeout = 5
+
+
+class SparkConnection(_Config):
+    kind: Literal["spark"] = "spark"
+    url: Url = Field(description="History server, master or application UI REST URL")
+    token: Secret | None = None
+    timeout: Timeout = 5
+
+
+ConnectionConfig = Annotated[
+    PostgresConnection | AirflowConnection | SparkConnection, Field(discriminator="kind")
+]
+_adapter: TypeAdapter[PostgresConnection | AirflowConnection | SparkConnection] = TypeAdapter(
+    ConnectionConfig
+)
+
+
+# Read models: the same shape with each secret replaced by a flag.
+class BasicAuthRead(BaseModel):
+    type: Literal["basic"]
+    username: str
+    password_set: bool
+
+
+class BearerAuthRead(BaseModel):
+    type: Literal["bearer"]
+    token_set: bool
+
+
+class PostgresConnectionRead(BaseModel):
+    kind: Literal["postgres"]
+    host: str
+    port: int
+    database: str
+    user: str
+    password_set: bool
+    sslmode: str
+    connect_timeout: int
+
+
+class AirflowConnectionRead(BaseModel):
+    kind: Literal["airflow"]
+    base_url: str
+    api_version: int
+    auth: Annotated[BasicAuthRead | BearerAuthRead, Field(discriminator="type")] | None
+    timeout: int
+
+
+class SparkConnectionRead(BaseModel):
+    kind: Literal["spark"]
+    url: str
+    token_set: bool
+    timeout: int
+
+
+ConnectionRead = Annotated[
+    PostgresConnectionRead | AirflowConnectionRead | SparkConnectionRead,
+    Field(discriminator="kind"),
+]
+_read_adapter: TypeAdapter[PostgresConnectionRead | AirflowConnectionRead | SparkConnectionRead] = (
+    TypeAdapter(ConnectionRead)
+)
+
+
+def split_secrets(config: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
+    """(public JSON of ``config``, its secrets as ``{"dotted.path": value}``)."""
+    secrets: dict[str, str] = {}
+
+    def walk(model: BaseModel, prefix: str) -> dict[str, Any]:
+        public: dict[str, Any] = {}
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if isinstance(value, SecretStr):
+                if value.get_secret_value():
+                    secrets[prefix + name] = value.get_secret_value()
+            elif isinstance(value, BaseModel):
+                public[name] = walk(value, f"{prefix}{name}.")
+            elif value is not None:
+                public[name] = value if isinstance(value, int | str | bool) else str(value)
+        return public
+
+    return walk(config, ""), secrets
+
+
+def merge_secrets(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """The full config dict (for a connector) from its stored halves."""
+    full: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v for k, v in public.items()}
+    for path, value in secrets.items():
+        *parents, leaf = path.split(".")
+        target = full
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return full
+
+
+def parse(data: dict[str, Any]) -> PostgresConnection | AirflowConnection | SparkConnection:
+    """Validate a full config dict (raises pydantic.ValidationError)."""
+    return _adapter.validate_python(data)
+
+
+def carry_over_secrets(
+    new: dict[str, str], old: dict[str, str], public: dict[str, Any]
+) -> dict[str, str]:
+    """Secrets for an update: sent ones win; unsent ones are kept where the field still exists."""
+    kept = {path: value for path, value in old.items() if path not in new}
+    valid_paths = set(_secret_paths(public))
+    return {**{p: v for p, v in kept.items() if p in valid_paths}, **new}
+
+
+def _secret_paths(public: dict[str, Any]) -> list[str]:
+    # Which secret fields the config's shape has (e.g. basic auth has a password, bearer a token).
+    kind = public.get("kind")
+    if kind == "postgres":
+        return ["password"]
+    if kind == "spark":
+        return ["token"]
+    auth = public.get("auth") or {}
+    return {"basic": ["auth.password"], "bearer": ["auth.token"]}.get(str(auth.get("type")), [])
+
+
+def to_read(
+    public: dict[str, Any], secrets_present: set[str]
+) -> PostgresConnectionRead | AirflowConnectionRead | SparkConnectionRead:
+    """The response form: public fields plus a ``*_set`` flag per secret field."""
+    data: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v for k, v in public.items()}
+    for path in _secret_paths(public):
+        *parents, leaf = path.split(".")
+        target = data
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[f"{leaf}_set"] = path in secrets_present
+    return _read_adapter.validate_python(data)

@@ -1,0 +1,102 @@
+"""Catalog nodes, their tags and annotations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dlv.db import Base, UTCDateTime, new_id, utcnow
+
+
+class NodeKind(StrEnum):
+    postgres = "postgres"
+    airflow = "airflow"
+    spark = "spark"
+    dataset = "dataset"
+    job = "job"
+
+
+SYSTEM_KINDS = frozenset({NodeKind.postgres, NodeKind.airflow, NodeKind.spark})
+
+
+class NodeStatus(StrEnum):
+    unknown = "unknown"
+    ok = "ok"
+    error = "error"
+
+
+class Node(Base):
+    __tablename__ = "nodes"
+    __table_args__ = (
+        UniqueConstraint("namespace", "name"),
+        Index("ix_nodes_kind_name", "kind", "name"),
+        Index("ix_nodes_parent_pk", "parent_pk"),
+    )
+
+    # Compact integer key: edges and the in-memory lineage index use it; the UUID is public.
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    namespace: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(1000))
+    parent_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("nodes.pk", ondelete="RESTRICT"), nullable=True
+    )
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    connection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    connection_secrets: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=NodeStatus.unknown, index=True)
+    status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Node | None] = relationship(remote_side=[pk], lazy="joined", innerjoin=False)
+    tag_rows: Mapped[list[NodeTag]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="NodeTag.tag"
+    )
+    annotations: Mapped[list[Annotation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Annotation.created_at"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.tag for t in self.tag_rows]
+
+    @property
+    def parent_id(self) -> uuid.UUID | None:
+        return self.parent.id if self.parent is not None else None
+
+
+class NodeTag(Base):
+    __tablename__ = "node_tags"
+
+    node_pk: Mapped[int] = mapped_column(
+        ForeignKey("nodes.pk", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Annotation(Base):
+    __tablename__ = "annotations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    node_pk: Mapped[int] = mapped_column(ForeignKey("nodes.pk", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

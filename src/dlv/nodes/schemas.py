@@ -1,0 +1,160 @@
+"""Request and response bodies of the catalog."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from dlv.nodes.connections import ConnectionConfig, ConnectionRead
+from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
+
+MAX_TAGS = 50
+_TAG = re.compile(r"^[a-z0-9][a-z0-9_.:/-]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def normalize_tag(raw: str) -> str:
+    """Tags compare case-insensitively, without stray spaces: ``" PII Data "`` -> ``pii-data``."""
+    tag = "-".join(raw.strip().lower().split())
+    if not _TAG.match(tag):
+        msg = f"invalid tag {raw!r}: letters, digits and _ . : / - only, at most 64 characters"
+        raise ValueError(msg)
+    return tag
+
+
+def _normalize_tags(values: list[str]) -> list[str]:
+    tags = sorted({normalize_tag(v) for v in values})
+    if len(tags) > MAX_TAGS:
+        msg = f"at most {MAX_TAGS} tags"
+        raise ValueError(msg)
+    return tags
+
+
+Namespace = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_no_control_chars),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    AfterValidator(_no_control_chars),
+]
+Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=20_000)]
+Tags = Annotated[list[Annotated[str, Field(max_length=200)]], AfterValidator(_normalize_tags)]
+
+
+def _inject_kind(data: Any) -> Any:
+    # The node's kind picks the connection schema, so the client need not repeat it.
+    if isinstance(data, dict) and isinstance(data.get("connection"), dict):
+        kind = data.get("kind")
+        if kind in {k.value for k in SYSTEM_KINDS} and "kind" not in data["connection"]:
+            data = {**data, "connection": {**data["connection"], "kind": kind}}
+    return data
+
+
+class NodeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: NodeKind
+    namespace: Namespace
+    name: Name
+    parent_id: uuid.UUID | None = None
+    description: Description | None = None
+    owner: Owner | None = None
+    tags: Tags = Field(default_factory=list)
+    connection: ConnectionConfig | None = None
+
+    _kind = model_validator(mode="before")(_inject_kind)
+
+
+class NodeUpdate(BaseModel):
+    """Only the fields sent change; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    namespace: Namespace | None = None
+    name: Name | None = None
+    parent_id: uuid.UUID | None = None
+    description: Description | None = None
+    owner: Owner | None = None
+    tags: Tags | None = None
+    connection: ConnectionConfig | None = Field(
+        default=None,
+        description=(
+            "Replaces the config (`kind` required); secrets not sent are kept, "
+            "an empty string clears one"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> NodeUpdate:
+        for field in ("namespace", "name"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                msg = f"{field} cannot be null"
+                raise ValueError(msg)
+        return self
+
+
+class AnnotationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+
+
+class AnnotationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    text: str
+    author: str
+    created_at: datetime
+
+
+class NodeRead(BaseModel):
+    id: uuid.UUID
+    kind: NodeKind
+    namespace: str
+    name: str
+    parent_id: uuid.UUID | None
+    description: str | None
+    owner: str | None
+    tags: list[str]
+    annotations: list[AnnotationRead]
+    status: NodeStatus
+    status_message: str | None
+    status_changed_at: datetime | None
+    connection: ConnectionRead | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class NodeSortField(StrEnum):
+    """The fields the node list may be sorted by (and only these)."""
+
+    name = "name"
+    namespace = "namespace"
+    kind = "kind"
+    owner = "owner"
+    status = "status"
+    created_at = "created_at"
+    updated_at = "updated_at"
