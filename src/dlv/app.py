@@ -18,6 +18,7 @@ from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem, problem_responses
 from dlv.limits import BodyLimitMiddleware
+from dlv.lineage.router import router as edges_router
 from dlv.nodes.router import router as nodes_router
 
 IMPORT_PATH = "/api/v1/graph/import"
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(audit_router)
     app.include_router(nodes_router)
+    app.include_router(edges_router)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")
     def healthz() -> dict[str, str]:

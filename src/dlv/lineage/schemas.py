@@ -1,0 +1,30 @@
+"""Request and response bodies of edges and lineage queries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from dlv.lineage.models import EdgeOrigin
+
+
+class EdgeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+
+
+class EdgeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    description: str | None
+    origin: EdgeOrigin
+    created_at: datetime
