@@ -17,6 +17,8 @@ EDGE_ADDED = "edge+"
 EDGE_REMOVED = "edge-"
 PARENT_SET = "parent"
 NODE_REMOVED = "node-"
+# A bulk write (graph import) logs this once instead of millions of rows: readers rebuild.
+RESET = "reset"
 
 
 def log(session: Session, op: str, a: int, b: int = -1) -> None:
