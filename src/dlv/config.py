@@ -45,7 +45,8 @@ class Settings(BaseSettings):
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated on first use and kept in ``home`` (mode 0600)."""
-        if self.secret_key is not None:
+        # An empty DLV_SECRET_KEY (as left by .env.example) means "not set".
+        if self.secret_key is not None and self.secret_key.get_secret_value():
             value = self.secret_key.get_secret_value()
             if len(value) < MIN_SECRET_KEY_LENGTH:
                 msg = f"DLV_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
