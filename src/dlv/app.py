@@ -17,7 +17,9 @@ from dlv.config import Settings, get_settings
 from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem, problem_responses
+from dlv.impact.router import router as impact_router
 from dlv.limits import BodyLimitMiddleware
+from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
 from dlv.nodes.router import router as nodes_router
 
@@ -41,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             auth_service.ensure_bootstrap_admin(
                 session, bootstrap.get_secret_value() if bootstrap else None
             )
+        app.state.lineage_index = LiveIndex()
+        with app.state.sessionmaker(bind=app.state.read_engine) as session:
+            app.state.lineage_index.rebuild(session)
         try:
             yield
         finally:
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(nodes_router)
     app.include_router(edges_router)
+    app.include_router(impact_router)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,104 @@
+"""HTTP routes of lineage traversal and impact analysis."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from dlv.auth.dependencies import Reader
+from dlv.db import SessionDep
+from dlv.impact import service
+from dlv.impact.schemas import (
+    ImpactDirection,
+    ImpactReport,
+    LineageDirection,
+    LineageGraph,
+    LineagePath,
+)
+from dlv.lineage.live import LiveIndex
+
+router = APIRouter(prefix="/api/v1", tags=["lineage"])
+
+MAX_LINEAGE_LIMIT = 100_000
+Depth = Annotated[int | None, Query(ge=0, le=10_000, description="Hops; omit for unbounded")]
+CSV_COLUMNS = ("id", "kind", "namespace", "name", "owner", "status", "distance")
+
+
+def live_index(request: Request) -> LiveIndex:
+    live: LiveIndex = request.app.state.lineage_index
+    return live
+
+
+Live = Annotated[LiveIndex, Depends(live_index)]
+
+
+@router.get("/nodes/{node_id}/lineage", response_model=LineageGraph, operation_id="getLineage")
+def get_lineage(
+    session: SessionDep,
+    _: Reader,
+    live: Live,
+    node_id: uuid.UUID,
+    direction: LineageDirection = LineageDirection.downstream,
+    depth: Depth = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LINEAGE_LIMIT)] = 10_000,
+) -> LineageGraph:
+    """The lineage subgraph of a node, at any depth."""
+    return service.lineage(session, live, node_id, direction, depth, limit)
+
+
+@router.get(
+    "/nodes/{node_id}/impact",
+    response_model=ImpactReport,
+    operation_id="getImpact",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def get_impact(
+    session: SessionDep,
+    _: Reader,
+    live: Live,
+    node_id: uuid.UUID,
+    direction: ImpactDirection = ImpactDirection.downstream,
+    depth: Depth = None,
+    format: Literal["json", "csv"] = "json",
+) -> ImpactReport | Response:
+    """What breaks if this node fails (downstream), or what could have caused it (upstream)."""
+    report = service.impact(session, live, node_id, direction, depth)
+    if format == "json":
+        return report
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for node in report.affected:
+        writer.writerow(
+            [
+                node.id,
+                node.kind,
+                node.namespace,
+                node.name,
+                node.owner or "",
+                node.status,
+                node.distance,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="impact-{node_id}.csv"'},
+    )
+
+
+@router.get("/lineage/path", response_model=LineagePath, operation_id="getLineagePath")
+def get_path(
+    session: SessionDep,
+    _: Reader,
+    live: Live,
+    source: Annotated[uuid.UUID, Query(alias="from")],
+    target: Annotated[uuid.UUID, Query(alias="to")],
+) -> LineagePath:
+    """A shortest downstream path between two nodes, or 404."""
+    return service.path(session, live, source, target)

@@ -1,0 +1,81 @@
+"""Real DLV servers in subprocesses, for tests that need a real HTTP peer or several processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import SECRET_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def dlv_server(
+    database_url: str, home: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``dlv serve``-equivalent uvicorn process on a free port; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DLV_DATABASE_URL": database_url,
+        "DLV_SECRET_KEY": SECRET_KEY,
+        "DLV_HOME": str(home),
+        **(extra_env or {}),
+    }
+    log = (
+        (home / f"server-{port}.log").open("wb")
+        if home.mkdir(parents=True, exist_ok=True) is None
+        else None
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "dlv.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"DLV server did not start (exit {proc.poll()})")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log is not None:
+            log.close()
