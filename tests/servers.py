@@ -35,11 +35,8 @@ def dlv_server(
         "DLV_HOME": str(home),
         **(extra_env or {}),
     }
-    log = (
-        (home / f"server-{port}.log").open("wb")
-        if home.mkdir(parents=True, exist_ok=True) is None
-        else None
-    )
+    home.mkdir(parents=True, exist_ok=True)
+    log = (home / f"server-{port}.log").open("wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -77,5 +74,4 @@ def dlv_server(
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        if log is not None:
-            log.close()
+        log.close()
