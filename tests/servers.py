@@ -24,10 +24,10 @@ def free_port() -> int:
 
 @contextmanager
 def dlv_server(
-    database_url: str, home: Path, extra_env: dict[str, str] | None = None
+    database_url: str, home: Path, extra_env: dict[str, str] | None = None, port: int = 0
 ) -> Iterator[str]:
     """``dlv serve``-equivalent uvicorn process on a free port; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DLV_DATABASE_URL": database_url,

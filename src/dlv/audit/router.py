@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +11,7 @@ from dlv.audit.schemas import AuditRead
 from dlv.auth.dependencies import Admin
 from dlv.db import SessionDep
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
+from dlv.types import IsoDateTime
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -23,7 +23,7 @@ def list_audit(
     actor: Annotated[str | None, Query(max_length=120)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
+    since: IsoDateTime | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[AuditRead]:
