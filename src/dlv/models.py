@@ -1,22 +1,19 @@
-"""Every domain's tables, imported in one place so Alembic and tests see the whole schema."""
+"""Every domain's tables in one metadata, so Alembic, backups and tests see the whole schema.
 
-from dlv.audit.models import AuditRecord
-from dlv.auth.models import ApiToken, LoginThrottle, User
+Each domain folder with a ``models.py`` is imported here; a new domain needs no edit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+
+import dlv
 from dlv.db import Base
-from dlv.lineage.models import Edge, LineageChange
-from dlv.nodes.models import Annotation, Node, NodeTag
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(dlv.__path__) if m.ispkg):
+    if importlib.util.find_spec(f"dlv.{_module}.models") is not None:
+        importlib.import_module(f"dlv.{_module}.models")
 
 metadata = Base.metadata
-
-__all__ = [
-    "Annotation",
-    "ApiToken",
-    "AuditRecord",
-    "Edge",
-    "LineageChange",
-    "LoginThrottle",
-    "Node",
-    "NodeTag",
-    "User",
-    "metadata",
-]
