@@ -10,7 +10,7 @@ import typer
 
 from dlv import migrate
 from dlv.auth import service as auth_service
-from dlv.cli import tokens, users
+from dlv.cli import secret_key, tokens, users
 from dlv.cli.context import transaction
 from dlv.config import get_settings
 
@@ -22,6 +22,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(secret_key.app, name="secret-key")
 
 
 @db_app.command("upgrade")

@@ -142,3 +142,7 @@ def add_annotation(session: Session, annotation: Annotation) -> None:
 def delete_annotation(session: Session, annotation: Annotation) -> None:
     session.delete(annotation)
     session.flush()
+
+
+def with_secrets(session: Session) -> Sequence[Node]:
+    return session.scalars(select(Node).where(Node.connection_secrets.is_not(None))).all()

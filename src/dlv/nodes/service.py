@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from dlv.audit import service as audit
-from dlv.auth.principal import Principal
+from dlv.auth.principal import SYSTEM, Principal
 from dlv.crypto import SecretBox
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
 from dlv.lineage import changes
@@ -300,3 +300,14 @@ def delete_annotation(
     audit.record(
         session, actor, "annotation.delete", "node", node.id, {"annotation_id": annotation_id}
     )
+
+
+def reseal_secrets(session: Session, old: SecretBox, new: SecretBox) -> int:
+    """Re-encrypt every stored connection secret under a new key. Returns nodes changed."""
+    count = 0
+    for node in repository.with_secrets(session):
+        node.connection_secrets = new.seal(old.open(node.connection_secrets))
+        count += 1
+    session.flush()
+    audit.record(session, SYSTEM, "secrets.rotate", "instance", None, {"nodes": count})
+    return count
