@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
+from dlv import demo as demo_data
 from dlv import migrate
 from dlv.auth import service as auth_service
 from dlv.cli import secret_key, tokens, users
 from dlv.cli.context import transaction
 from dlv.config import get_settings
+from dlv.crypto import SecretBox
 
 # No rich tracebacks: they print local variables, which can hold passwords and tokens.
 app = typer.Typer(
@@ -60,7 +62,20 @@ def init() -> None:
         typer.echo(f"First admin: user 'admin', password in {path} (delete it once changed)")
     typer.echo(
         "Log in at /docs (Authorize) or POST /api/v1/auth/token; add users with "
-        "`dlv users create NAME --role admin|viewer`."
+        "`dlv users create NAME --role admin|viewer`; load an example platform with `dlv demo`."
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Load a small example platform (PostgreSQL shop, Airflow DAG, Spark job) to explore."""
+    settings = get_settings()
+    migrate.upgrade(settings.resolved_database_url)
+    with transaction() as session:
+        loaded = demo_data.load(session, SecretBox(settings.resolved_secret_key()))
+    typer.echo("Loaded the example platform." if loaded else "The example is already loaded.")
+    typer.echo(
+        "Try: GET /api/v1/nodes?q=revenue, then /api/v1/nodes/{id}/impact?direction=upstream"
     )
 
 

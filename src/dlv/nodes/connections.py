@@ -108,7 +108,7 @@ class AirflowConnectionRead(BaseModel):
     kind: Literal["airflow"]
     base_url: str
     api_version: int
-    auth: Annotated[BasicAuthRead | BearerAuthRead, Field(discriminator="type")] | None
+    auth: Annotated[BasicAuthRead | BearerAuthRead, Field(discriminator="type")] | None = None
     timeout: int
 
 
