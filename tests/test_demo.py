@@ -44,4 +44,4 @@ def test_demo_twice_changes_nothing(client: TestClient, admin: Caller, run_demo:
     before = client.get("/api/v1/nodes?limit=500", headers=admin.headers).json()["items"]
     assert "already loaded" in run_demo()  # type: ignore[operator]
     after = client.get("/api/v1/nodes?limit=500", headers=admin.headers).json()["items"]
-    assert len(before) == len(after) == 20
+    assert len(before) == len(after) == 19  # 3 systems, 9 datasets, 7 jobs
