@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from dlv import migrate
@@ -71,7 +71,8 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 def _truncate_all(url: str) -> None:
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    existing = set(inspect(engine).get_table_names())
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name in existing)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

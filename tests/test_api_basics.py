@@ -80,3 +80,27 @@ def test_compressed_body_on_a_plain_route_is_a_4xx(client: TestClient, admin: Ca
         headers={**admin.headers, "Content-Type": "application/json"},
     )
     assert 400 <= r.status_code < 500
+
+
+def test_nul_in_a_json_field_is_422_naming_it(client: TestClient, admin: Caller) -> None:
+    r = client.post(
+        "/api/v1/nodes",
+        json={"kind": "dataset", "namespace": "ns", "name": "t", "description": "a\x00b"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "body.description", "message": "must not contain NUL characters"}
+    ]
+
+
+def test_nul_in_a_query_is_422(client: TestClient, admin: Caller) -> None:
+    r = client.get("/api/v1/nodes?name=a%00b", headers=admin.headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "query"
+
+
+def test_nul_in_a_login_is_422_not_500(client: TestClient) -> None:
+    r = client.post("/api/v1/auth/token", data={"username": "a\x00", "password": "whatever1"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body.username"

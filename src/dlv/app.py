@@ -18,7 +18,7 @@ from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem, problem_responses
 from dlv.impact.router import router as impact_router
-from dlv.limits import BodyLimitMiddleware
+from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
 from dlv.nodes.router import router as nodes_router
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_limit=settings.max_body_bytes,
         path_limits={IMPORT_PATH: settings.import_max_bytes},
     )
+    app.add_middleware(NulGuardMiddleware)
     app.include_router(auth_router)
     app.include_router(audit_router)
     app.include_router(nodes_router)

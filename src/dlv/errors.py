@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("dlv.errors")
@@ -210,6 +210,18 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _data_error(_: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot store (out of range, bad encoding) that validation let
+    # through: the client's input, so a 422, without the database's message.
+    log.info("data error: %s", type(exc).__name__)
+    return problem(
+        422,
+        "invalid-input",
+        "Invalid input",
+        "A value cannot be stored: out of range or invalid characters",
+    )
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "internal", "Internal server error", "An unexpected error occurred")
@@ -221,4 +233,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

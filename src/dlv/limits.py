@@ -62,3 +62,34 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class NulGuardMiddleware:
+    """422 for a NUL character in the path or query string (``%00``).
+
+    PostgreSQL text cannot hold NUL and no DLV name does; refusing it here names the problem
+    instead of failing in the database. Bodies are checked by ``dlv.types.RequestBody``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query: bytes = scope.get("query_string", b"")
+            where = None
+            if b"%00" in query.lower() or b"\x00" in query:
+                where = "query"
+            elif "\x00" in scope.get("path", ""):
+                where = "path"
+            if where is not None:
+                response = problem(
+                    422,
+                    "invalid-input",
+                    "Invalid input",
+                    f"Invalid value in the {where}",
+                    errors=[{"field": where, "message": "must not contain NUL characters"}],
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -6,7 +6,9 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from dlv.errors import FieldError, InvalidInput
 
 _NUMBER = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*$")
 
@@ -19,3 +21,42 @@ def _iso_only(value: Any) -> Any:
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+NUL_MESSAGE = "must not contain NUL characters"
+
+
+def _find_nul(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _find_nul(key, path) or _find_nul(item, f"{path}.{key}")
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _find_nul(item, f"{path}.{i}")
+            if found:
+                return found
+    return None
+
+
+class RequestBody(BaseModel):
+    """Base of every request body: unknown fields are errors, NUL characters too.
+
+    PostgreSQL cannot store NUL in text, and no catalog name, note or credential has one, so
+    it is refused up front with the field named rather than failing deep in the database.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = _find_nul(data, "body")
+        if where is not None:
+            raise InvalidInput(
+                f"Invalid value for: {where}", errors=[FieldError(where, NUL_MESSAGE)]
+            )
+        return data

@@ -23,8 +23,9 @@ from dlv.auth.schemas import (
 )
 from dlv.auth.security import issue_access_token
 from dlv.db import SessionDep
-from dlv.errors import problem
+from dlv.errors import FieldError, InvalidInput, problem
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
+from dlv.types import NUL_MESSAGE
 
 router = APIRouter(prefix="/api/v1")
 
@@ -44,6 +45,12 @@ def login(
     settings = request.app.state.settings
     policy = service.ThrottlePolicy(settings.login_max_failures, settings.login_lockout_seconds)
     address = request.client.host if request.client else None
+    for field in ("username", "password"):
+        if "\x00" in getattr(form, field):
+            raise InvalidInput(
+                f"Invalid value for: body.{field}",
+                errors=[FieldError(f"body.{field}", NUL_MESSAGE)],
+            )
     service.check_throttle(session, form.username, address, policy)
     user = service.authenticate(session, form.username, form.password, address, policy)
     if user is None:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
 from dlv.auth.models import Role, TokenScope
+from dlv.types import RequestBody
 
 Username = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)
@@ -40,17 +41,13 @@ class Me(BaseModel):
     kind: Literal["user", "token"]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(RequestBody):
     username: Username
     password: Password
     role: Role = Role.viewer
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(RequestBody):
     role: Role | None = None
     password: Password | None = None
 
@@ -65,9 +62,7 @@ class UserRead(BaseModel):
     updated_at: datetime
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenCreate(RequestBody):
     name: TokenName
     scope: TokenScope
     expires_days: int | None = Field(default=None, ge=1, le=3650)

@@ -9,11 +9,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dlv.lineage.models import EdgeOrigin
+from dlv.types import RequestBody
 
 
-class EdgeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EdgeCreate(RequestBody):
     source_id: uuid.UUID
     target_id: uuid.UUID
     description: Annotated[str, StringConstraints(max_length=20_000)] | None = None

@@ -19,6 +19,7 @@ from pydantic import (
 
 from dlv.nodes.connections import ConnectionConfig, ConnectionRead
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
+from dlv.types import RequestBody
 
 MAX_TAGS = 50
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:/-]{0,63}$")
@@ -72,9 +73,7 @@ def _inject_kind(data: Any) -> Any:
     return data
 
 
-class NodeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NodeCreate(RequestBody):
     kind: NodeKind
     namespace: Namespace
     name: Name
@@ -87,10 +86,8 @@ class NodeCreate(BaseModel):
     _kind = model_validator(mode="before")(_inject_kind)
 
 
-class NodeUpdate(BaseModel):
+class NodeUpdate(RequestBody):
     """Only the fields sent change; ``null`` clears an optional field."""
-
-    model_config = ConfigDict(extra="forbid")
 
     namespace: Namespace | None = None
     name: Name | None = None
@@ -115,9 +112,7 @@ class NodeUpdate(BaseModel):
         return self
 
 
-class AnnotationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AnnotationCreate(RequestBody):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 
