@@ -48,11 +48,13 @@ def init() -> None:
     """Create the first admin (password in a 0600 file, never printed) if there are no users."""
     settings = get_settings()
     migrate.upgrade(settings.resolved_database_url)
+    settings.resolved_secret_key()  # generated now (and announced) if it is not configured
     password = secrets.token_urlsafe(18)
     with transaction() as session:
         user = auth_service.ensure_bootstrap_admin(session, password)
     path = settings.home / INITIAL_PASSWORD_FILE
     if user is not None:
+        settings.home.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
