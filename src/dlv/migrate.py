@@ -29,10 +29,11 @@ def upgrade(url: str, revision: str = "heads") -> None:
 
 
 def current(url: str) -> str | None:
-    """The revision the database is at (None for an empty database)."""
+    """The revision(s) the database is at (None for an empty database)."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            heads = MigrationContext.configure(conn).get_current_heads()
+            return ", ".join(sorted(heads)) or None
     finally:
         engine.dispose()
