@@ -7,7 +7,7 @@ PORT ?= 8000
 # The suite runs once per database; PostgreSQL gets a fresh database per run.
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-integration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,19 +27,25 @@ run: $(VENV)/.installed
 	$(BIN)/dlv serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench integration
+	$(BIN)/ruff format --check src tests bench integration
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 test-sqlite: $(VENV)/.dev-installed
-	DLV_TEST_DB=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+	DLV_TEST_DB=sqlite $(BIN)/pytest -q -m "not integration" $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.dev-installed
-	DLV_TEST_DB=postgresql $(BIN)/pytest -q $(PYTEST_ARGS)
+	DLV_TEST_DB=postgresql $(BIN)/pytest -q -m "not integration" $(PYTEST_ARGS)
 
-test: lint typecheck test-sqlite test-postgres
+# Real Airflow and Spark servers, each from its own cached virtualenv
+# (integration/realservers.py): the first run on a machine builds them (~3 min).
+test-integration: $(VENV)/.dev-installed
+	$(BIN)/python integration/realservers.py prepare
+	DLV_TEST_DB=postgresql $(BIN)/pytest -q -m integration $(PYTEST_ARGS)
+
+test: lint typecheck test-sqlite test-postgres test-integration
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

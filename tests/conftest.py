@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, inspect, text
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from dlv import migrate
 from dlv.app import create_app
+from dlv.auth import security
 from dlv.auth import service as auth_service
 from dlv.auth.models import Role, TokenScope
 from dlv.auth.principal import SYSTEM
@@ -30,6 +32,9 @@ from dlv.auth.security import issue_access_token
 from dlv.config import Settings
 from dlv.db import make_engine, make_sessionmaker
 from dlv.models import metadata
+
+# Still Argon2id, with test-sized cost: hundreds of users are created per run.
+security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 BACKEND = os.environ.get("DLV_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(

@@ -49,7 +49,11 @@ def _bearer(user_id: uuid.UUID) -> dict[str, str]:
 
 def _schema(headers: dict[str, str]) -> Any:
     spec = create_app(Settings(secret_key=SECRET_KEY, _env_file=None)).openapi()  # type: ignore[arg-type,call-arg]
-    schema = schemathesis.openapi.from_dict(spec)
+    # These make DLV connect to whatever host the request names: a fuzzer would send it to
+    # invented addresses off this machine, and wait out fuzzed timeouts.
+    schema = schemathesis.openapi.from_dict(spec).exclude(
+        operation_id=["testNodeConnection", "testConnection", "checkAll"]
+    )
     # Auth in the config, not per call: negative cases that drop the header stay negative.
     schema.config.update(headers=headers, base_url=f"http://127.0.0.1:{PORT}")
     schema.config.generation.update(max_examples=MAX_EXAMPLES)

@@ -21,6 +21,12 @@ _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id, RFC 9106 low-
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replace the Argon2id parameters (the test suite uses cheaper ones to stay fast)."""
+    global _hasher  # noqa: PLW0603 - one process-wide hasher, configured once at start
+    _hasher = hasher
+
+
 def hash_password(password: str) -> str:
     """An Argon2id hash of ``password``."""
     return _hasher.hash(password)

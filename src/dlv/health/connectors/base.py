@@ -1,0 +1,219 @@
+"""What every connector shares: timed steps, network probes, and error messages people can act on.
+
+A check is a sequence of steps (resolve the host, open the port, log in, ask something). Each
+step runs under the check's timeout and is recorded with its latency; the first failing step
+stops the check and its message becomes the check's message. Failures are described by what
+went wrong on the network (DNS, refused, unreachable, no answer, TLS, credentials), never by
+echoing a driver's text wholesale, and every message passes through ``redact`` so that no
+password or token can reach a response, the history table or the audit trail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from dlv.db import utcnow
+from dlv.health.schemas import CheckResult, CheckStatus, CheckStep
+
+MASK = "***"
+_MAX_DETAIL = 160
+_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN}
+
+
+class StepError(Exception):
+    """A step failed for a reason the connector already put into words."""
+
+
+class CheckFailed(Exception):
+    """Stops a check after a failed step (already recorded)."""
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def short(text: str) -> str:
+    """One line of at most ``_MAX_DETAIL`` characters (server answers can be whole pages)."""
+    line = " ".join(text.split())
+    return line if len(line) <= _MAX_DETAIL else line[: _MAX_DETAIL - 1] + "…"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def describe(exc: BaseException, target: str, timeout: float) -> str:
+    """A message for a network failure talking to ``target``; each cause reads differently."""
+    for cause in _chain(exc):
+        if isinstance(cause, StepError):
+            return str(cause)
+        if isinstance(cause, TimeoutError | httpx.TimeoutException):
+            return (
+                f"Timed out: no answer from {target} within the {timeout:g} s timeout "
+                "(host down, firewalled, or the service hangs)"
+            )
+        if isinstance(cause, ssl.SSLError):
+            reason = getattr(cause, "verify_message", None) or cause.reason or type(cause).__name__
+            return f"TLS problem with {target}: {reason}"
+        if isinstance(cause, socket.gaierror):
+            return f"DNS lookup failed for {target}: {cause.strerror or 'name not found'}"
+        if isinstance(cause, ConnectionRefusedError):
+            return f"Connection refused by {target}: nothing is listening on that port"
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
+            return f"Host unreachable: no route to {target}"
+    return f"Could not talk to {target}: {type(exc).__name__}"
+
+
+@dataclass
+class Step:
+    message: str = ""
+
+    def done(self, message: str) -> None:
+        self.message = message
+
+
+class Probe:
+    """Runs and records the steps of one check."""
+
+    def __init__(self, timeout: float, secrets: Iterable[str] = ()) -> None:
+        self.timeout = timeout
+        self.secrets = [s for s in secrets if s]
+        self.steps: list[CheckStep] = []
+        self._started = time.monotonic()
+        self._checked_at = utcnow()
+
+    def _record(self, name: str, ok: bool, message: str, started: float) -> None:
+        latency = round((time.monotonic() - started) * 1000)
+        self.steps.append(
+            CheckStep(name=name, ok=ok, message=redact(message, self.secrets), latency_ms=latency)
+        )
+
+    @asynccontextmanager
+    async def step(self, name: str, target: str) -> AsyncIterator[Step]:
+        """Time a step, bound it by the timeout, and turn its failure into a message."""
+        step = Step()
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.timeout):
+                yield step
+        except CheckFailed:
+            raise
+        except Exception as exc:  # every failure of a step becomes its message
+            self._record(name, False, describe(exc, target, self.timeout), started)
+            raise CheckFailed from None
+        self._record(name, True, step.message or "ok", started)
+
+    def result(self, summary: str) -> CheckResult:
+        """The check's result: failed at the first failing step, else ``summary``."""
+        failed = next((s for s in self.steps if not s.ok), None)
+        return CheckResult(
+            status=CheckStatus.error if failed else CheckStatus.ok,
+            latency_ms=round((time.monotonic() - self._started) * 1000),
+            message=failed.message if failed else redact(summary, self.secrets),
+            steps=self.steps,
+            checked_at=self._checked_at,
+        )
+
+
+def bare_host(host: str) -> str:
+    """``[::1]`` -> ``::1``: the brackets belong in URLs, not in socket calls."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+async def resolve(probe: Probe, host: str, port: int) -> list[str]:
+    """Step ``resolve``: the host's addresses (the OS resolver, as the driver would use)."""
+    async with probe.step("resolve", f"host {host!r}") as step:
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(bare_host(host), port, type=socket.SOCK_STREAM)
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        step.done(f"{host} resolves to {', '.join(addresses[:4])}")
+    return addresses
+
+
+async def open_port(probe: Probe, addresses: list[str], port: int, target: str) -> str:
+    """Step ``connect``: the first address whose port accepts a TCP connection."""
+    async with probe.step("connect", target) as step:
+        first_error: OSError | None = None
+        for address in addresses:
+            try:
+                _, writer = await asyncio.open_connection(address, port)
+            except OSError as exc:
+                first_error = first_error or exc
+                continue
+            writer.close()
+            await writer.wait_closed()
+            step.done(f"TCP port {port} open on {address}")
+            return address
+        assert first_error is not None  # resolve() never returns an empty list
+        raise first_error
+    raise AssertionError("unreachable")  # pragma: no cover - the step either returns or raises
+
+
+def http_client(timeout: float, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """A client for one check: every phase bounded by ``timeout``, TLS verified.
+
+    ``trust_env=False``: a proxy configured for package downloads must not sit between DLV
+    and the systems it monitors (the resolve and connect steps go direct too).
+    """
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        trust_env=False,
+        follow_redirects=False,
+        headers={"Accept": "application/json", "User-Agent": "dlv-health", **(headers or {})},
+    )
+
+
+def http_failure(response: httpx.Response, path: str) -> str | None:
+    """A message for an HTTP answer that is not a success, else None."""
+    code = response.status_code
+    if code == 401:
+        return (
+            f"Credentials rejected (HTTP 401 at {path}): wrong username/password or token, "
+            "or none configured"
+        )
+    if code == 403:
+        return (
+            f"Credentials rejected (HTTP 403 at {path}): the token is invalid or the user "
+            "lacks permission"
+        )
+    if code == 404:
+        return f"Not found (HTTP 404 at {path}): check the URL and the API version"
+    if code >= 400:
+        return f"HTTP {code} at {path}: {short(response.text) or response.reason_phrase}"
+    if code >= 300:
+        return f"HTTP {code} at {path}: redirected to {response.headers.get('location', '?')}"
+    return None
+
+
+async def get_json(client: httpx.AsyncClient, url: str, path: str) -> object:
+    """GET ``url`` and parse its JSON body; any other answer raises a StepError."""
+    response = await client.get(url)
+    failure = http_failure(response, path)
+    if failure:
+        raise StepError(failure)
+    content_type = response.headers.get("content-type", "")
+    try:
+        return response.json()
+    except ValueError:
+        raise StepError(
+            f"{path} answered {content_type or 'without a content type'}, not JSON: "
+            f"{short(response.text)!r}"
+        ) from None

@@ -1,0 +1,139 @@
+"""PostgreSQL: resolve, open the port, log in (TLS per sslmode), SELECT 1, version, catalog."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import psycopg
+from psycopg import sql
+
+from dlv.health.connectors.base import CheckFailed, Probe, StepError, open_port, resolve, short
+from dlv.health.schemas import CheckResult
+from dlv.nodes.connections import AirflowConnection, PostgresConnection, SparkConnection
+from dlv.nodes.models import NodeKind
+
+# SQLSTATEs the server sends while logging in, and what they mean to whoever reads the check.
+_INVALID_PASSWORD = "28P01"
+_INVALID_AUTHORIZATION = "28000"
+_UNKNOWN_DATABASE = "3D000"
+_CANNOT_CONNECT_NOW = "57P03"
+_TOO_MANY_CONNECTIONS = "53300"
+
+CATALOG_QUERY = (
+    "SELECT count(*) FROM information_schema.tables "
+    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+)
+
+
+def _login_failure(exc: psycopg.Error, config: PostgresConnection, target: str) -> str:
+    # libpq reports login failures as text (psycopg leaves sqlstate unset for them); match on
+    # both and put known failures into our own words. Anything else quotes only the server's
+    # last line: libpq never puts the password there, and Probe redacts it regardless.
+    state = getattr(exc, "sqlstate", None)
+    text = str(exc)
+    if state == _INVALID_PASSWORD or "password authentication failed" in text:
+        return (
+            f"Wrong credentials: password authentication failed for user {config.user!r} "
+            f"on {target}"
+        )
+    if state == _UNKNOWN_DATABASE or (
+        "database" in text and "does not exist" in text and "role" not in text
+    ):
+        return f"Unknown database: {config.database!r} does not exist on {target}"
+    if state == _INVALID_AUTHORIZATION or "no pg_hba.conf entry" in text or "role" in text:
+        return (
+            f"Login refused for user {config.user!r} on {target}: the role does not exist, "
+            "may not log in, or pg_hba.conf has no entry for DLV's address"
+        )
+    if "SSL" in text or "TLS" in text or "certificate" in text:
+        detail = text.rsplit(":", 1)[-1].strip()
+        return f"TLS problem with {target} (sslmode={config.sslmode}): {short(detail)}"
+    if "timeout expired" in text:
+        return (
+            f"Timed out: no answer from {target} while logging in, within the "
+            f"{config.connect_timeout} s timeout"
+        )
+    last = short(text.strip().splitlines()[-1].split("failed:")[-1]) if text.strip() else ""
+    if state in (_CANNOT_CONNECT_NOW, _TOO_MANY_CONNECTIONS):
+        return f"The server on {target} refuses connections now: {last}"
+    return f"Login to {target} failed: {last or type(exc).__name__}"
+
+
+class PostgresConnector:
+    """A real login with psycopg 3, then the queries a catalog crawl will need."""
+
+    kind: ClassVar[NodeKind] = NodeKind.postgres
+
+    async def test(
+        self,
+        config: PostgresConnection | AirflowConnection | SparkConnection,
+        timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+    ) -> CheckResult:
+        if not isinstance(config, PostgresConnection):
+            raise TypeError("PostgresConnector tests postgres configs only")
+        password = config.password.get_secret_value() if config.password else None
+        probe = Probe(timeout, [password] if password else [])
+        target = f"{config.host}:{config.port}"
+        try:
+            addresses = await resolve(probe, config.host, config.port)
+            address = await open_port(probe, addresses, config.port, target)
+            summary = await self._session(probe, config, address, password, target)
+        except CheckFailed:
+            summary = ""
+        return probe.result(summary)
+
+    async def _session(
+        self,
+        probe: Probe,
+        config: PostgresConnection,
+        address: str,
+        password: str | None,
+        target: str,
+    ) -> str:
+        conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        try:
+            async with probe.step("login", target) as step:
+                try:
+                    conn = await psycopg.AsyncConnection.connect(
+                        host=config.host.strip("[]"),
+                        hostaddr=address,  # the address that answered; host stays for TLS
+                        port=config.port,
+                        dbname=config.database,
+                        user=config.user,
+                        password=password,
+                        sslmode=config.sslmode,
+                        # libpq counts whole seconds and never less than 2; the step's own
+                        # asyncio timeout is the real bound.
+                        connect_timeout=max(2, math.ceil(probe.timeout)),
+                        application_name="dlv-health",
+                        autocommit=True,
+                    )
+                except psycopg.Error as exc:
+                    raise StepError(_login_failure(exc, config, target)) from None
+                tls = "TLS" if conn.pgconn.ssl_in_use else "no TLS"
+                step.done(f"logged in to {config.database!r} as {config.user!r} ({tls})")
+            assert conn is not None
+            async with probe.step("query", target) as step:
+                # A server-side bound too: a query stuck behind a lock ends on the server.
+                await conn.execute(
+                    sql.SQL("SET statement_timeout = {}").format(
+                        sql.Literal(max(1, round(probe.timeout * 1000)))
+                    )
+                )
+                cur = await conn.execute("SELECT 1, current_setting('server_version')")
+                row = await cur.fetchone()
+                version = str(row[1]) if row else "?"
+                step.done(f"SELECT 1 answered; PostgreSQL {version}")
+            async with probe.step("catalog", target) as step:
+                cur = await conn.execute(CATALOG_QUERY)
+                row = await cur.fetchone()
+                tables = int(str(row[0])) if row else 0
+                hint = "" if tables else " (none visible: check the user's privileges)"
+                step.done(
+                    f"user {config.user!r} can read information_schema: {tables} tables{hint}"
+                )
+            return f"PostgreSQL {version}; {tables} tables visible to {config.user!r}"
+        finally:
+            if conn is not None:
+                await conn.close()
