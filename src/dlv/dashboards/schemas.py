@@ -1,0 +1,168 @@
+"""Request and response bodies of dashboards."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from dlv.dashboards.canvas import MAX_NODES, Layout, LayoutDocument, no_nul
+from dlv.impact.schemas import LineageDirection
+from dlv.nodes.models import NodeKind, NodeStatus
+from dlv.nodes.schemas import Description, Owner, Tags
+from dlv.types import RequestBody
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_chars),
+]
+Version = Annotated[
+    int,
+    Field(
+        strict=True,
+        ge=1,
+        le=2**31 - 1,
+        description="The version this change is based on (or send it as `If-Match`)",
+    ),
+]
+
+
+class DashboardCreate(RequestBody):
+    name: Name
+    description: Description | None = None
+    owner: Owner | None = None
+    tags: Tags = Field(default_factory=list)
+    layout: Layout = Field(default_factory=Layout)
+
+
+class DashboardReplace(DashboardCreate):
+    """Every field is replaced; ``version`` (or ``If-Match``) names the version edited."""
+
+    layout: Layout
+    version: Version | None = None
+
+
+class DashboardUpdate(RequestBody):
+    """Only the fields sent change (``layout`` as a whole); ``null`` clears an optional one."""
+
+    name: Name | None = None
+    description: Description | None = None
+    owner: Owner | None = None
+    tags: Tags | None = None
+    layout: Layout | None = None
+    version: Version | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> DashboardUpdate:
+        for field in ("name", "layout"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                msg = f"{field} cannot be null"
+                raise ValueError(msg)
+        return self
+
+
+class DashboardDuplicate(RequestBody):
+    name: Name | None = Field(default=None, description='Default: "<name> (copy)"')
+
+
+class DashboardFromLineage(RequestBody):
+    root_id: uuid.UUID
+    direction: LineageDirection = LineageDirection.both
+    depth: Annotated[int, Field(strict=True, ge=0, le=100)] | None = Field(
+        default=3, description="Hops from the root; null for unbounded"
+    )
+    limit: Annotated[int, Field(strict=True, ge=1, le=MAX_NODES)] = Field(
+        default=500, description="Most nodes on the dashboard, nearest first"
+    )
+    name: Name
+    description: Description | None = None
+    owner: Owner | None = None
+    tags: Tags = Field(default_factory=list)
+
+
+class DashboardDocument(BaseModel):
+    """A dashboard in the graph export: nodes by natural key, so it survives a move.
+
+    Not a ``RequestBody``: an import reports problems as field errors instead of raising.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: Annotated[Description, AfterValidator(no_nul)] | None = None
+    owner: Annotated[Owner, AfterValidator(_no_control_chars)] | None = None
+    tags: Tags = Field(default_factory=list)
+    layout: LayoutDocument = Field(default_factory=LayoutDocument)
+
+
+class NodeFacts(BaseModel):
+    """A node on the dashboard as the catalog sees it now; ``missing`` once deleted."""
+
+    node_id: uuid.UUID
+    missing: bool
+    kind: NodeKind | None
+    namespace: str | None
+    name: str | None
+    owner: str | None
+    status: NodeStatus | None
+    status_message: str | None
+
+
+class DashboardEdge(BaseModel):
+    """A catalog edge between two nodes on the dashboard (hidden ones left out)."""
+
+    id: uuid.UUID
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+
+
+class DashboardSummary(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    owner: str | None
+    tags: list[str]
+    node_count: int
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DashboardRead(DashboardSummary):
+    layout: Layout
+    node_facts: list[NodeFacts] = Field(description="Aligned with layout.nodes")
+    edges: list[DashboardEdge]
+
+
+class DashboardFromLineageRead(DashboardRead):
+    truncated: bool = Field(description="The lineage had more nodes than `limit`")
+
+
+class DashboardSortField(StrEnum):
+    """The fields the dashboard list may be sorted by (and only these)."""
+
+    name = "name"
+    created_at = "created_at"
+    updated_at = "updated_at"
