@@ -41,12 +41,14 @@ RUN groupadd --system --gid 10001 dlv \
 
 COPY --from=builder /opt/venv /opt/venv
 
+# Container logs are collected by machines: one JSON object per line (docs/operations.md).
 # DLV_HOME holds the generated secret key, the first admin's password file and, without
 # DLV_DATABASE_URL, the SQLite database: keep it on a volume.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    DLV_HOME=/data
+    DLV_HOME=/data \
+    DLV_LOG_FORMAT=json
 
 WORKDIR /data
 VOLUME ["/data"]

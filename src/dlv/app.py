@@ -15,15 +15,18 @@ from dlv.auth import service as auth_service
 from dlv.auth.router import router as auth_router
 from dlv.config import Settings, get_settings
 from dlv.crypto import SecretBox
+from dlv.dashboards.router import router as dashboards_router
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem, problem_responses
-from dlv.dashboards.router import router as dashboards_router
 from dlv.health.router import router as health_router
 from dlv.impact.router import router as impact_router
 from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
 from dlv.nodes.router import router as nodes_router
+from dlv.ops.logging import RequestLogMiddleware, configure_logging
+from dlv.ops.metrics import MetricsMiddleware
+from dlv.ops.router import router as ops_router
 
 IMPORT_PATH = "/api/v1/graph/import"
 
@@ -31,6 +34,7 @@ IMPORT_PATH = "/api/v1/graph/import"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The DLV API for ``settings`` (the environment's when None)."""
     settings = settings or get_settings()
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         path_limits={IMPORT_PATH: settings.import_max_bytes},
     )
     app.add_middleware(NulGuardMiddleware)
+    # Added last, so outermost: they see every answer, 413s and 500s included.
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestLogMiddleware)
     app.include_router(auth_router)
     app.include_router(audit_router)
     app.include_router(nodes_router)
@@ -78,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(impact_router)
     app.include_router(health_router)
     app.include_router(dashboards_router)
+    app.include_router(ops_router)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")
     def healthz() -> dict[str, str]:

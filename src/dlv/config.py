@@ -9,13 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger("dlv.config")
 
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,19 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     log_format: Literal["human", "json"] = "human"
     log_level: str = "INFO"
+    metrics: Literal["off", "open", "token"] = "off"
+    metrics_token: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _metrics_token_required(self) -> Settings:
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if self.metrics == "token" and len(token) < MIN_METRICS_TOKEN_LENGTH:
+            msg = (
+                f"DLV_METRICS=token needs DLV_METRICS_TOKEN "
+                f"({MIN_METRICS_TOKEN_LENGTH}+ characters)"
+            )
+            raise ValueError(msg)
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -27,6 +27,8 @@ import yaml
 from jsonschema.protocols import Validator
 from sqlalchemy.engine import make_url
 
+from tests.ops.conftest import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "compose.yaml"
@@ -625,3 +627,32 @@ def test_dockerfile_lint_catches_a_single_stage_build(dockerfile_text: str) -> N
 
 def test_build_tools_are_allowed_in_the_builder(dockerfile_text: str) -> None:
     assert dockerfile_problems(_edit(dockerfile_text, BUILDER_ANCHOR, BUILDER_ANCHOR + GCC)) == []
+
+
+def test_image_logs_json(dockerfile_text: str) -> None:
+    final = stages(parse_dockerfile(dockerfile_text))[-1]
+    assert env_vars(final).get("DLV_LOG_FORMAT") == "json"
+
+
+def seconds(duration: str) -> float:
+    """A Compose duration such as ``1m30s`` or ``40s``."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    assert parts, duration
+    assert "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def test_dlv_gets_longer_to_stop_than_its_graceful_shutdown(compose: dict[str, Any]) -> None:
+    # `dlv serve` waits up to 30 s (timeout_graceful_shutdown) for requests in flight.
+    assert seconds(compose["services"]["dlv"]["stop_grace_period"]) > 30
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/operations.md
+
+
+def test_runbook_documents_every_setting() -> None:
+    runbook = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    names = {f"DLV_{name.upper()}" for name in Settings.model_fields}
+    assert {n for n in names if f"`{n}`" not in runbook} == set()

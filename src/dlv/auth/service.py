@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dlv.audit import service as audit
@@ -231,8 +232,10 @@ def ensure_bootstrap_admin(session: Session, password: str | None) -> User | Non
     """Create user ``admin`` when there are no users and a bootstrap password is set."""
     if not password or repository.count_users(session) > 0:
         return None
-    return create_user(
-        session,
-        SYSTEM,
-        UserCreate.model_validate({"username": "admin", "password": password, "role": "admin"}),
-    )
+    data = UserCreate.model_validate({"username": "admin", "password": password, "role": "admin"})
+    try:
+        # Several processes or hosts may start at once on an empty database: one wins.
+        with session.begin_nested():
+            return create_user(session, SYSTEM, data)
+    except (IntegrityError, UsernameTaken):
+        return None

@@ -11,10 +11,12 @@ import typer
 from dlv import demo as demo_data
 from dlv import migrate
 from dlv.auth import service as auth_service
-from dlv.cli import secret_key, tokens, users
+from dlv.cli import backup, secret_key, tokens, users
 from dlv.cli.context import transaction
 from dlv.config import get_settings
 from dlv.crypto import SecretBox
+from dlv.ops.logging import configure_logging
+from dlv.ops.multiproc import prepare_multiprocess_dir
 
 # No rich tracebacks: they print local variables, which can hold passwords and tokens.
 app = typer.Typer(
@@ -25,6 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(secret_key.app, name="secret-key")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 @db_app.command("upgrade")
@@ -91,8 +95,17 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     settings = get_settings()
+    configure_logging(settings)  # from the first line on: migrations log too
     migrate.upgrade(settings.resolved_database_url)
     settings.resolved_secret_key()  # generate (and announce) it once, before workers fork
+    prepare_multiprocess_dir()  # last run's metric files would add to this run's totals
+    # Once, before the workers start: workers racing to create the first admin clash on
+    # the unique username, and uvicorn stops the whole server when one fails to start.
+    bootstrap = settings.bootstrap_admin_password
+    with transaction() as session:
+        auth_service.ensure_bootstrap_admin(
+            session, bootstrap.get_secret_value() if bootstrap else None
+        )
     typer.echo(f"DLV API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "dlv.app:create_app",
@@ -102,4 +115,6 @@ def serve(
         workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=30,
+        log_config=None,
+        access_log=False,
     )

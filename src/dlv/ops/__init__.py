@@ -1,0 +1,1 @@
+"""Operations: metrics, structured request logs, backup and restore."""
