@@ -10,7 +10,7 @@ from dlv.dashboards import repository
 from dlv.dashboards.canvas import MIN_ZOOM, Layout, LayoutNode, Viewport
 from dlv.dashboards.layout import NODE_HEIGHT, NODE_WIDTH, fit_viewport, layered
 from dlv.impact import service as impact_service
-from dlv.impact.schemas import LineageDirection, LineageNode
+from dlv.impact.schemas import LineageDirection, LineageGraph, LineageNode
 from dlv.lineage.live import LiveIndex
 
 
@@ -37,7 +37,9 @@ def signed_layers(
     nodes: dict[uuid.UUID, LineageNode] = {}
     truncated = False
     for walk in walks:
-        graph = impact_service.lineage(session, live, root_id, walk, depth, limit)
+        graph = LineageGraph.model_validate(
+            impact_service.lineage(session, live, root_id, walk, depth, limit)
+        )
         truncated = truncated or graph.truncated
         sign = -1 if walk is LineageDirection.upstream else 1
         for node in graph.nodes:

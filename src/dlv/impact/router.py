@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -29,6 +30,12 @@ Depth = Annotated[int | None, Query(ge=0, le=10_000, description="Hops; omit for
 CSV_COLUMNS = ("id", "kind", "namespace", "name", "owner", "status", "distance")
 
 
+def json_response(data: dict[str, Any]) -> Response:
+    # Serialized directly: big answers are plain data already (see impact.service), and
+    # FastAPI would otherwise validate every node again against the response model.
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
 def live_index(request: Request) -> LiveIndex:
     live: LiveIndex = request.app.state.lineage_index
     return live
@@ -46,9 +53,9 @@ def get_lineage(
     direction: LineageDirection = LineageDirection.downstream,
     depth: Depth = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LINEAGE_LIMIT)] = 10_000,
-) -> LineageGraph:
+) -> Response:
     """The lineage subgraph of a node, at any depth."""
-    return service.lineage(session, live, node_id, direction, depth, limit)
+    return json_response(service.lineage(session, live, node_id, direction, depth, limit))
 
 
 @router.get(
@@ -65,25 +72,17 @@ def get_impact(
     direction: ImpactDirection = ImpactDirection.downstream,
     depth: Depth = None,
     format: Literal["json", "csv"] = "json",
-) -> ImpactReport | Response:
+) -> Response:
     """What breaks if this node fails (downstream), or what could have caused it (upstream)."""
     report = service.impact(session, live, node_id, direction, depth)
     if format == "json":
-        return report
+        return json_response(report)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for node in report.affected:
+    for node in report["affected"]:
         writer.writerow(
-            [
-                node.id,
-                node.kind,
-                node.namespace,
-                node.name,
-                node.owner or "",
-                node.status,
-                node.distance,
-            ]
+            [node[column] if node[column] is not None else "" for column in CSV_COLUMNS]
         )
     return Response(
         out.getvalue(),

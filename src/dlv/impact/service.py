@@ -9,28 +9,23 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from typing import Any, cast
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from dlv.errors import NotFound
 from dlv.impact import repository
-from dlv.impact.repository import NodeFacts
 from dlv.impact.schemas import (
-    CountByDistance,
-    CountByKind,
     ImpactDirection,
-    ImpactReport,
     LineageDirection,
     LineageEdge,
-    LineageGraph,
     LineageNode,
     LineagePath,
-    OwnerToNotify,
 )
 from dlv.lineage.index import Direction, Traversal
 from dlv.lineage.live import LiveIndex
-from dlv.nodes.models import NodeKind, NodeStatus
+from dlv.nodes.models import NodeStatus
 
 # An impact report lists every affected node; past this many it says it was cut.
 IMPACT_LIMIT = 100_000
@@ -51,18 +46,10 @@ def _root_pk(session: Session, node_id: uuid.UUID) -> int:
     return pk
 
 
-def _node(facts: NodeFacts, distance: int) -> LineageNode:
-    return LineageNode(
-        id=facts.id,
-        kind=NodeKind(facts.kind),
-        namespace=facts.namespace,
-        name=facts.name,
-        owner=facts.owner,
-        status=NodeStatus(facts.status),
-        status_message=facts.status_message,
-        parent_id=facts.parent_id,
-        distance=distance,
-    )
+# Answers are built as plain JSON-ready dicts: they can hold 100,000 nodes, and a pydantic
+# object per node and edge costs more than the traversal. The routes declare the pydantic
+# models (LineageGraph, ImpactReport) for the schema; the test suite checks the two agree.
+JsonNode = dict[str, Any]
 
 
 def _traverse(
@@ -72,35 +59,33 @@ def _traverse(
     direction: Direction,
     depth: int | None,
     limit: int | None,
-) -> tuple[Traversal, list[tuple[int, int]]]:
+    *,
+    with_edges: bool,
+) -> tuple[Traversal, tuple[list[int], list[int]]]:
     with live.lock:
         index = live.current(session)
         # Containment counts as flow: a system's failure reaches its datasets and jobs.
         found = index.traverse(
             [root], direction, max_depth=depth, limit=limit, follow_containment=True
         )
-        sources, targets = index.edges_among(found.nodes)
-    return found, list(zip(sources.tolist(), targets.tolist(), strict=True))
+        sources, targets = (
+            index.edges_among(found.nodes)
+            if with_edges
+            else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        )
+    return found, (cast(list[int], sources.tolist()), cast(list[int], targets.tolist()))
 
 
-def _nodes(session: Session, found: Traversal) -> tuple[list[LineageNode], dict[int, NodeFacts]]:
-    pks = found.nodes.tolist()
+def _nodes(session: Session, found: Traversal) -> tuple[list[JsonNode], dict[int, JsonNode]]:
+    pks: list[int] = found.nodes.tolist()
     facts = repository.facts(session, pks)
-    # A node deleted between the traversal and this read is left out, not an error.
-    nodes = [
-        _node(facts[pk], d)
-        for pk, d in zip(pks, found.distances.tolist(), strict=True)
-        if pk in facts
-    ]
+    nodes = []
+    for pk, distance in zip(pks, found.distances.tolist(), strict=True):
+        node = facts.get(pk)
+        if node is not None:  # deleted between the traversal and this read: left out
+            node["distance"] = distance
+            nodes.append(node)
     return nodes, facts
-
-
-def _edges(pairs: Sequence[tuple[int, int]], facts: dict[int, NodeFacts]) -> list[LineageEdge]:
-    return [
-        LineageEdge(source_id=facts[s].id, target_id=facts[t].id)
-        for s, t in pairs
-        if s in facts and t in facts
-    ]
 
 
 def lineage(
@@ -110,19 +95,27 @@ def lineage(
     direction: LineageDirection,
     depth: int | None,
     limit: int,
-) -> LineageGraph:
-    """The subgraph reachable from a node: its nodes with their distance, and the edges."""
+) -> dict[str, Any]:
+    """The subgraph reachable from a node (a LineageGraph as JSON-ready data)."""
     root = _root_pk(session, node_id)
-    found, pairs = _traverse(session, live, root, Direction(direction.value), depth, limit)
-    nodes, facts = _nodes(session, found)
-    return LineageGraph(
-        root_id=node_id,
-        direction=direction,
-        depth=depth,
-        nodes=nodes,
-        edges=_edges(pairs, facts),
-        truncated=found.truncated,
+    found, (sources, targets) = _traverse(
+        session, live, root, Direction(direction.value), depth, limit, with_edges=True
     )
+    nodes, facts = _nodes(session, found)
+    ids = {pk: f["id"] for pk, f in facts.items()}
+    edges = [
+        {"source_id": ids[s], "target_id": ids[t], "relation": "flow"}
+        for s, t in zip(sources, targets, strict=True)
+        if s in ids and t in ids
+    ]
+    return {
+        "root_id": str(node_id),
+        "direction": direction.value,
+        "depth": depth,
+        "nodes": nodes,
+        "edges": edges,
+        "truncated": found.truncated,
+    }
 
 
 def impact(
@@ -131,40 +124,42 @@ def impact(
     node_id: uuid.UUID,
     direction: ImpactDirection,
     depth: int | None,
-) -> ImpactReport:
-    """The incident report for a node: who is affected, who to call, what is already red."""
+) -> dict[str, Any]:
+    """The incident report for a node (an ImpactReport as JSON-ready data)."""
     root = _root_pk(session, node_id)
-    found, _ = _traverse(session, live, root, Direction(direction.value), depth, IMPACT_LIMIT)
+    found, _ = _traverse(
+        session, live, root, Direction(direction.value), depth, IMPACT_LIMIT, with_edges=False
+    )
     nodes, _ = _nodes(session, found)
     root_node, affected = nodes[0], nodes[1:]
-    owners: dict[str | None, list[LineageNode]] = defaultdict(list)
+    owners: dict[str | None, list[JsonNode]] = defaultdict(list)
     for node in affected:
-        owners[node.owner].append(node)
-    in_error = [n for n in affected if n.status == NodeStatus.error]
-    causes: list[LineageNode] = []
+        owners[node["owner"]].append(node)
+    in_error = [n for n in affected if n["status"] == NodeStatus.error]
+    causes: list[JsonNode] = []
     if direction is ImpactDirection.upstream and in_error:
-        nearest = min(n.distance for n in in_error)
-        causes = [n for n in in_error if n.distance == nearest]
-    by_kind = Counter(n.kind for n in affected)
-    by_distance = Counter(n.distance for n in affected)
-    return ImpactReport(
-        root=root_node,
-        direction=direction,
-        depth=depth,
-        affected_count=len(affected),
-        truncated=found.truncated,
-        by_kind=[CountByKind(kind=k, count=c) for k, c in sorted(by_kind.items())],
-        by_distance=[CountByDistance(distance=d, count=c) for d, c in sorted(by_distance.items())],
-        owners=[
-            OwnerToNotify(owner=owner, nodes=members)
+        nearest = min(n["distance"] for n in in_error)
+        causes = [n for n in in_error if n["distance"] == nearest]
+    by_kind = Counter(n["kind"] for n in affected)
+    by_distance = Counter(n["distance"] for n in affected)
+    return {
+        "root": root_node,
+        "direction": direction.value,
+        "depth": depth,
+        "affected_count": len(affected),
+        "truncated": found.truncated,
+        "by_kind": [{"kind": k, "count": c} for k, c in sorted(by_kind.items())],
+        "by_distance": [{"distance": d, "count": c} for d, c in sorted(by_distance.items())],
+        "owners": [
+            {"owner": owner, "nodes": members}
             for owner, members in sorted(
                 owners.items(), key=lambda kv: (kv[0] is None, kv[0] or "")
             )
         ],
-        in_error=in_error,
-        likely_root_causes=causes,
-        affected=affected,
-    )
+        "in_error": in_error,
+        "likely_root_causes": causes,
+        "affected": affected,
+    }
 
 
 def path(
@@ -181,10 +176,14 @@ def path(
     facts = repository.facts(session, steps)
     if len(facts) != len(set(steps)):
         raise NoPath(f"No downstream path from {source_id} to {target_id}")
-    nodes = [_node(facts[pk], i) for i, pk in enumerate(steps)]
+    nodes = [LineageNode.model_validate({**facts[pk], "distance": i}) for i, pk in enumerate(steps)]
     edges = [
-        LineageEdge(
-            source_id=facts[s].id, target_id=facts[t].id, relation="flow" if flow else "contains"
+        LineageEdge.model_validate(
+            {
+                "source_id": facts[s]["id"],
+                "target_id": facts[t]["id"],
+                "relation": "flow" if flow else "contains",
+            }
         )
         for (s, t), flow in zip(itertools.pairwise(steps), flows, strict=True)
     ]

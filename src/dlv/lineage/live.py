@@ -17,6 +17,7 @@ A ``reset`` change (bulk import) rebuilds the whole index from the tables.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Sequence
@@ -46,10 +47,18 @@ class IndexStats:
     seq: int
 
 
-def _int_column(conn: Connection, sql: str) -> np.ndarray:
-    # Straight to numpy in chunks: the ORM would build millions of objects for nothing.
-    result = conn.execute(text(sql))
-    parts = [np.asarray(chunk, dtype=np.int64) for chunk in result.partitions(FETCH_CHUNK)]
+def _int_pairs(conn: Connection, sql: str) -> np.ndarray:
+    # The driver's cursor straight into numpy, in chunks: the ORM (or even SQLAlchemy rows)
+    # would build millions of Python objects for two integer columns.
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    parts = []
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(FETCH_CHUNK):
+            flat = itertools.chain.from_iterable(rows)
+            parts.append(np.fromiter(flat, dtype=np.int64, count=2 * len(rows)))
+    finally:
+        cursor.close()
     if not parts:
         return np.empty((0, 2), dtype=np.int64)
     return np.concatenate(parts).reshape(-1, 2)
@@ -58,8 +67,8 @@ def _int_column(conn: Connection, sql: str) -> np.ndarray:
 def load(conn: Connection) -> tuple[LineageIndex, int]:
     """A fresh index from the tables, and the change number it reflects."""
     seq = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM lineage_changes")).scalar_one()
-    edges = _int_column(conn, "SELECT source_pk, target_pk FROM edges")
-    parents = _int_column(conn, "SELECT parent_pk, pk FROM nodes WHERE parent_pk IS NOT NULL")
+    edges = _int_pairs(conn, "SELECT source_pk, target_pk FROM edges")
+    parents = _int_pairs(conn, "SELECT parent_pk, pk FROM nodes WHERE parent_pk IS NOT NULL")
     max_pk = conn.execute(text("SELECT COALESCE(MAX(pk), 0) FROM nodes")).scalar_one()
     index = LineageIndex.build(
         edges[:, 0], edges[:, 1], parents[:, 0], parents[:, 1], num_nodes=int(max_pk) + 1
