@@ -18,6 +18,7 @@ from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem, problem_responses
+from dlv.graph.router import router as graph_router
 from dlv.health.router import router as health_router
 from dlv.impact.router import router as impact_router
 from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(impact_router)
     app.include_router(health_router)
     app.include_router(dashboards_router)
+    app.include_router(graph_router)
     app.include_router(ops_router)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")

@@ -1,0 +1,107 @@
+"""Graph fixtures: the app with the graph routes, and a second, empty instance to import into."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from dlv import migrate
+from dlv.app import create_app
+from dlv.auth.models import Role
+from dlv.config import Settings
+from dlv.db import make_engine, make_sessionmaker
+from dlv.graph.router import router as graph_router
+from tests.conftest import (
+    BACKEND,
+    PG_ADMIN_URL,
+    SECRET_KEY,
+    Caller,
+    _pg_admin_engine,
+    _truncate_all,
+    make_user,
+)
+
+EXPORT = "/api/v1/graph/export"
+IMPORT = "/api/v1/graph/import"
+
+
+def with_graph_routes(app: FastAPI) -> FastAPI:
+    """``app`` with the graph router (until app.py registers it)."""
+    if not any(getattr(r, "path", None) == EXPORT for r in app.routes):
+        app.include_router(graph_router)
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return with_graph_routes(create_app(settings))
+
+
+@pytest.fixture(scope="session")
+def other_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second migrated database for the run (the first belongs to conftest)."""
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("other") / "other.db"
+        migrate.upgrade(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = f"dlv_test_other_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def other_url(other_template: str, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database that is not the test's main one."""
+    if BACKEND == "sqlite":
+        path = tmp_path / "other.db"
+        shutil.copyfile(other_template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield other_template
+    _truncate_all(other_template)
+
+
+class Instance:
+    """A second DLV: its client and an admin on it."""
+
+    def __init__(self, client: TestClient, admin: Caller, engine: Engine) -> None:
+        self.client = client
+        self.admin = admin
+        self.engine = engine
+
+    def session(self) -> Session:
+        """A session on the instance's database (end its transaction before the next call)."""
+        return make_sessionmaker(self.engine)()
+
+
+@pytest.fixture
+def other(other_url: str, tmp_path: Path) -> Iterator[Instance]:
+    """A second, empty DLV instance with its own database."""
+    settings = Settings(
+        home=tmp_path / "other-home",
+        database_url=other_url,
+        secret_key=SECRET_KEY,  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = make_engine(other_url)
+    with make_sessionmaker(engine)() as session:
+        admin = make_user(session, "other-root", Role.admin)
+    with TestClient(with_graph_routes(create_app(settings))) as client:
+        yield Instance(client, admin, engine)
+    engine.dispose()
