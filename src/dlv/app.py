@@ -21,6 +21,7 @@ from dlv.errors import install_error_handlers, problem, problem_responses
 from dlv.graph.router import router as graph_router
 from dlv.health.router import router as health_router
 from dlv.impact.router import router as impact_router
+from dlv.ingestion.router import router as ingestion_router
 from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(dashboards_router)
     app.include_router(graph_router)
+    app.include_router(ingestion_router)
     app.include_router(ops_router)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, ge=1)
     log_format: Literal["human", "json"] = "human"
     log_level: str = "INFO"
+    runs_retention_days: int = Field(default=30, ge=1)
+    runs_prune_interval_seconds: int = Field(default=3600, ge=1)
+    ingest_mapping: Literal["inline", "background"] = "inline"
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: SecretStr | None = None
 

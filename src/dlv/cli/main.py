@@ -11,7 +11,7 @@ import typer
 from dlv import demo as demo_data
 from dlv import migrate
 from dlv.auth import service as auth_service
-from dlv.cli import backup, graph, secret_key, tokens, users
+from dlv.cli import backup, graph, runs, secret_key, tokens, users
 from dlv.cli.context import transaction
 from dlv.config import get_settings
 from dlv.crypto import SecretBox
@@ -28,6 +28,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(secret_key.app, name="secret-key")
 app.add_typer(graph.app, name="graph")
+app.add_typer(runs.app, name="runs")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 

@@ -1,0 +1,394 @@
+"""OpenLineage ingestion benchmark: a real server, concurrent HTTP clients, events/s and latency.
+
+    python -m bench.ingest --db sqlite --mode single --events 20000
+    python -m bench.ingest --db postgresql --mode batch --batch-size 100
+    python -m bench.ingest --db sqlite --kill        # kill -9 mid-run, count lost acks
+
+A fresh database (SQLite file, or a new PostgreSQL database dropped afterwards) is migrated,
+an ingest token issued, and a ``dlv serve``-equivalent uvicorn process started on it (on
+``bench.ingest:server_app``: create_app plus the ingestion router). Client processes (each
+with threads, each thread an ``httpx.Client`` with keep-alive) then send START+COMPLETE pairs
+of Airflow-like task events: one of ``--jobs`` tasks (in DAGs of 10, parent facet) reading 3
+and writing 2 of ``--jobs * 2`` PostgreSQL tables, with schema, column lineage, SQL, job type,
+ownership and documentation facets; 5% of runs FAIL with an error message. Events are built
+and serialized before the clock starts. One warm-up run per job (not measured) creates the
+catalog first, so the numbers are for a steady state where events update, not create.
+
+Prints a Markdown row: events/s, request latency p50/p95/p99/max, and how long the catalog
+took to catch up after the last acknowledgement (0 when events are mapped before the 201).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+from fastapi import FastAPI
+from pydantic import Field
+from sqlalchemy import create_engine, select, text
+
+from bench.ingest_events import runs
+from dlv import migrate
+from dlv.app import create_app
+from dlv.auth import service as auth_service
+from dlv.auth.models import TokenScope
+from dlv.auth.principal import SYSTEM
+from dlv.auth.schemas import TokenCreate
+from dlv.config import Settings
+from dlv.db import make_engine, make_sessionmaker, read_only
+from dlv.ingestion.models import OpenLineageEvent
+from dlv.ingestion.router import router
+
+PG_ADMIN_URL = os.environ.get(
+    "DLV_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"
+
+
+class BenchSettings(Settings):
+    """Settings plus this change's fields (redundant once dlv.config has them)."""
+
+    ingest_mapping: Literal["inline", "background"] = "inline"
+    runs_retention_days: int = Field(default=30, ge=1)
+    runs_prune_interval_seconds: int = Field(default=3600, ge=1)
+
+
+def server_app() -> FastAPI:
+    """The uvicorn factory: create_app with the ingestion routes (included once)."""
+    app = create_app(BenchSettings())
+    if not any(getattr(r, "path", None) == "/api/v1/lineage" for r in app.routes):
+        app.include_router(router)
+    return app
+
+
+# -- clients -------------------------------------------------------------------------------
+
+Work = list[tuple[str, bytes, list[str]]]  # (path, body, run ids it carries)
+
+
+def _client(url: str, token: str, work: list[Work], threads: int, go: Any, out: Any) -> None:
+    """One client process: ``threads`` threads, each with its own keep-alive connection."""
+    lock = threading.Lock()
+    latencies: list[float] = []
+    acked: list[str] = []
+    failures = [0]
+    items = list(work)
+
+    def worker() -> None:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+            while True:
+                with lock:
+                    if not items:
+                        return
+                    sequence = items.pop()
+                for path, body, run_ids in sequence:
+                    began = time.monotonic()
+                    try:
+                        r = client.post(path, content=body)
+                    except httpx.HTTPError:
+                        with lock:
+                            failures[0] += 1
+                        return  # the server is gone (the kill test)
+                    took = time.monotonic() - began
+                    with lock:
+                        latencies.append(took)
+                        if r.status_code in (200, 201):
+                            acked.extend(run_ids)
+                        else:
+                            failures[0] += 1
+
+    go.wait()
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.put((started, time.monotonic(), latencies, acked, failures[0]))
+
+
+def _plan(mode: str, all_runs: list[list[dict[str, Any]]], batch_size: int) -> list[Work]:
+    if mode == "single":
+        return [
+            [("/api/v1/lineage", json.dumps(e).encode(), [e["run"]["runId"]]) for e in pair]
+            for pair in all_runs
+        ]
+    events = [e for pair in all_runs for e in pair]
+    work: list[Work] = []
+    for i in range(0, len(events), batch_size):
+        chunk = events[i : i + batch_size]
+        ids = [e["run"]["runId"] for e in chunk]
+        work.append([("/api/v1/lineage/batch", json.dumps(chunk).encode(), ids)])
+    return work
+
+
+# -- server and database -------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    name = f"dlv_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def issue_token(url: str) -> str:
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        _, secret = auth_service.create_token(
+            session, SYSTEM, TokenCreate(name="bench", scope=TokenScope.ingest)
+        )
+    engine.dispose()
+    return secret
+
+
+def start_server(
+    url: str, home: Path, mapping: str, workers: int
+) -> tuple[str, subprocess.Popen[bytes]]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DLV_DATABASE_URL": url,
+        "DLV_SECRET_KEY": SECRET_KEY,
+        "DLV_HOME": str(home),
+        "DLV_INGEST_MAPPING": mapping,
+        # Request logs at INFO are part of a real deployment's cost: keep the default.
+    }
+    log = (home / f"server-{port}.log").open("ab")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ingest:server_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return base, proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"server did not start; see {log.name}")
+
+
+_DB_URL: dict[str, str] = {}
+
+
+def _count(sql: str) -> int:
+    # A reader: on SQLite a plain engine would BEGIN IMMEDIATE and take the server's lock.
+    engine = read_only(make_engine(_DB_URL["url"]))
+    with engine.connect() as conn:
+        n = conn.execute(text(sql)).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+def wait_mapped(timeout: float = 600) -> float:
+    """Seconds until the catalog has caught up with every stored event."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if _count("SELECT count(*) FROM openlineage_events WHERE processed_at IS NULL") == 0:
+            break
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
+def acked_present(url: str, run_ids: list[str]) -> int:
+    """How many of ``run_ids`` have at least one stored raw event."""
+    engine = read_only(make_engine(url))
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for i in range(0, len(run_ids), 500):
+            chunk = [uuid.UUID(r) for r in run_ids[i : i + 500]]
+            rows = conn.execute(
+                select(OpenLineageEvent.run_id).where(OpenLineageEvent.run_id.in_(chunk))
+            )
+            found.update(str(r) for (r,) in rows)
+    engine.dispose()
+    return len(found)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU of a process and its children (uvicorn workers), from /proc."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def load(
+    base: str,
+    token: str,
+    work: list[Work],
+    processes: int,
+    threads: int,
+    kill_after: int | None = None,
+    proc: subprocess.Popen[bytes] | None = None,
+) -> tuple[float, list[float], list[str], int]:
+    """Send ``work`` from client processes; (seconds, latencies, acked run ids, failures)."""
+    ctx = mp.get_context("fork")
+    go, out = ctx.Event(), ctx.Queue()
+    shares = [work[i::processes] for i in range(processes)]
+    clients = [ctx.Process(target=_client, args=(base, token, s, threads, go, out)) for s in shares]
+    for c in clients:
+        c.start()
+    go.set()
+    if kill_after is not None and proc is not None:
+        _kill_when(base, kill_after, proc)
+    results = [out.get() for _ in clients]
+    for c in clients:
+        c.join()
+    started = min(r[0] for r in results)
+    ended = max(r[1] for r in results)
+    latencies = [x for r in results for x in r[2]]
+    acked = [x for r in results for x in r[3]]
+    return ended - started, latencies, acked, sum(r[4] for r in results)
+
+
+def _kill_when(base: str, count: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if _count("SELECT count(*) FROM openlineage_events") >= count:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--mode", choices=["single", "batch"], default="single")
+    parser.add_argument("--mapping", choices=["inline", "background"], default="inline")
+    parser.add_argument("--events", type=int, default=20_000, help="events (START+COMPLETE)")
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per client process")
+    parser.add_argument("--server-workers", type=int, default=1)
+    parser.add_argument("--kill", action="store_true", help="kill -9 the server mid-run")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="dlv-bench-ingest-"))
+    try:
+        with database(args.db, workdir) as url:
+            _DB_URL["url"] = url
+            migrate.upgrade(url)
+            token = issue_token(url)
+            base, proc = start_server(url, workdir, args.mapping, args.server_workers)
+            try:
+                warm = _plan("batch", runs(args.jobs, args.jobs, seed=0), 100)
+                load(base, token, warm, 1, 2)
+                wait_mapped()
+                measured = runs(args.events // 2, args.jobs, seed=1, start=args.jobs)
+                work = _plan(args.mode, measured, args.batch_size)
+                stored_before = _count("SELECT count(*) FROM openlineage_events")
+                kill_after = stored_before + args.events // 3 if args.kill else None
+                cpu_before = cpu_seconds(proc.pid)
+                seconds, lat, acked, failures = load(
+                    base, token, work, args.processes, args.threads, kill_after, proc
+                )
+                if args.kill:
+                    proc = start_server(url, workdir, args.mapping, args.server_workers)[1]
+                    present = acked_present(url, sorted(set(acked)))
+                    runs_acked = len(set(acked))
+                    print(
+                        f"| {args.db} | kill -9 once {args.events // 3} events were stored "
+                        f"| {len(acked)} events acknowledged ({runs_acked} runs) "
+                        f"| {present} runs present after restart | lost {runs_acked - present} |"
+                    )
+                    return
+                lag = wait_mapped()
+                cpu_ms = (cpu_seconds(proc.pid) - cpu_before) * 1000 / max(len(acked), 1)
+                rate = len(acked) / seconds if seconds else 0.0
+                print(
+                    f"| {args.db} | {args.mode}"
+                    f"{'' if args.mode == 'single' else f' x{args.batch_size}'} | {args.mapping} "
+                    f"| {args.processes}x{args.threads} | {len(acked)} | {rate:,.0f} "
+                    f"| {_pct(lat, 0.5):.1f} | {_pct(lat, 0.95):.1f} | {_pct(lat, 0.99):.1f} "
+                    f"| {max(lat) * 1000 if lat else 0:.0f} | {lag:.1f} | {cpu_ms:.2f} "
+                    f"| {failures} |"
+                )
+            finally:
+                if proc.poll() is None:
+                    proc.terminate()
+                    proc.wait(30)
+                problems = [
+                    line
+                    for log in workdir.glob("server-*.log")
+                    for line in log.read_text(errors="replace").splitlines()
+                    if "WARNING" in line or "ERROR" in line or "Traceback" in line
+                ]
+                if problems:
+                    print(f"server log: {len(problems)} warnings/errors, first: {problems[0]}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

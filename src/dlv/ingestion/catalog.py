@@ -1,0 +1,371 @@
+"""Applying a batch's Plan to the catalog: nodes, their metadata and parents, edges, columns.
+
+Manual work is never overwritten: an existing edge is left as it is whatever its origin, and a
+node's owner, description and parent change only while they hold what an event last wrote
+there (``openlineage_nodes``) or nothing. Every graph change goes to the lineage change log in
+the same transaction, so the next lineage query in any process sees it.
+
+Each metadata field remembers ``[event time, digest]`` of the value it holds, and the value of
+the newest event wins: an event older than the held time never replaces a different value.
+Producers repeat the same facets in every event, so a repeat of the held value writes nothing
+unless it is ``STAMP_STEP`` newer (then only its time moves). The price: among events less
+than ``STAMP_STEP`` apart, a late one with a different value can win until the next event
+comes; beyond that, the result does not depend on arrival order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic_core import to_json
+from sqlalchemy.orm import Session
+
+from dlv.audit import service as audit
+from dlv.auth.principal import Principal
+from dlv.db import new_id, utcnow
+from dlv.ingestion import catalog_repository as repository
+from dlv.ingestion import mapping
+from dlv.ingestion.catalog_repository import FactsRow, NodeRow
+from dlv.ingestion.mapping import Key, Plan, Sender, postgres_address
+from dlv.lineage import changes
+from dlv.lineage.models import EdgeOrigin
+from dlv.nodes import repository as nodes_repository
+from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
+from dlv.ops import metrics
+
+MAX_PARENT_DEPTH = 64
+STAMP_STEP = timedelta(hours=1)
+ORIGIN = EdgeOrigin.openlineage.value
+PERSON_FIELDS = ("owner", "description")
+
+
+def actor(sender: Sender) -> Principal:
+    """The principal an audit record names for an event's sender."""
+    kind: Literal["user", "token"] = "user" if sender.kind == "user" else "token"
+    # The label is what audit records show; a token's was stored with its "token:" prefix.
+    name = sender.name.removeprefix("token:")
+    return Principal(kind=kind, id=sender.id or uuid.UUID(int=0), name=name, grant="ingest")
+
+
+def digest(value: Any) -> str:
+    """A short hash of a JSON-able value (a key order change just costs one write)."""
+    return hashlib.blake2b(to_json(value), digest_size=16).hexdigest()
+
+
+def newer(time: datetime, value_digest: str, held: tuple[datetime, str] | None) -> bool | None:
+    """Does a value at ``time`` replace ``held``? True: write the value; None: only move the
+    held time forward; False: nothing to write."""
+    if held is None:
+        return True
+    held_time, held_digest = held
+    if value_digest == held_digest:
+        return None if time >= held_time + STAMP_STEP else False
+    # A different value: the later one wins; at the same moment the larger digest, so that
+    # two values stamped with one time resolve the same in any order.
+    return (time, value_digest) > held
+
+
+@dataclass
+class Catalog:
+    """The batch's view of the catalog: its nodes and their facts rows, loaded once."""
+
+    session: Session
+    nodes: dict[Key, NodeRow]
+    facts: dict[int, FactsRow]
+    now: datetime = field(default_factory=utcnow)
+    _systems: list[tuple[int, str, int, str | None]] | None = None
+
+    def facts_of(self, pk: int) -> FactsRow:
+        facts = self.facts.get(pk)
+        if facts is None:
+            facts = self.facts[pk] = FactsRow(node_pk=pk, new=True)
+        return facts
+
+    def held(self, pk: int, name: str) -> tuple[datetime, str] | None:
+        facts = self.facts.get(pk)
+        entry = facts.field_times.get(name) if facts is not None else None
+        return (datetime.fromisoformat(entry[0]), entry[1]) if entry else None
+
+    def stamp(self, pk: int, name: str, time: datetime, value_digest: str) -> None:
+        facts = self.facts_of(pk)
+        facts.set("field_times", {**facts.field_times, name: [time.isoformat(), value_digest]})
+
+    def systems(self) -> list[tuple[int, str, int, str | None]]:
+        if self._systems is None:
+            self._systems = []
+            for pk, connection in repository.postgres_systems(self.session):
+                conn = connection or {}
+                host, port = conn.get("host"), conn.get("port", 5432)
+                if isinstance(host, str) and isinstance(port, int):
+                    self._systems.append((pk, host.lower(), port, conn.get("database")))
+        return self._systems
+
+    def save(self) -> None:
+        repository.save_facts(self.session, self.facts.values(), self.now)
+
+
+def load(session: Session, plan: Plan) -> Catalog:
+    """Find or create every node the plan names; lock their facts rows."""
+    keys = list(plan.nodes)
+    found = repository.nodes_by_key(session, keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        now = utcnow()
+        rows: list[dict[str, Any]] = [
+            {
+                "id": new_id(),
+                "kind": plan.nodes[k].kind.value,
+                "namespace": k[0],
+                "name": k[1],
+                "secret_fields": [],
+                "status": NodeStatus.unknown.value,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for k in missing
+        ]
+        inserted = repository.insert_nodes(session, rows)
+        metrics.ingest_nodes_created.inc(len(inserted))
+        for node in inserted:
+            key = (node.namespace, node.name)
+            found[key] = node
+            snapshot = {"kind": node.kind, "namespace": node.namespace, "name": node.name}
+            audit.record(
+                session,
+                actor(plan.nodes[key].sender),
+                "node.create",
+                "node",
+                node.id,
+                {**snapshot, "origin": ORIGIN},
+            )
+        # Inserted by another process between our read and our insert.
+        found.update(repository.nodes_by_key(session, [k for k in missing if k not in found]))
+    facts = repository.facts_for_update(session, [n.pk for n in found.values()])
+    return Catalog(session, found, facts)
+
+
+def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: Any) -> Any:
+    """Apply one field's value from an event; the {from, to} diff if the node changed."""
+    value_digest = digest(value)
+    decision = newer(time, value_digest, catalog.held(node.pk, name))
+    if decision is False:
+        return None
+    if name in PERSON_FIELDS:
+        facts = catalog.facts.get(node.pk)
+        current, ours = getattr(node, name), getattr(facts, name) if facts else None
+        if current is not None and current != ours:
+            return None  # a person set it: theirs stands
+    catalog.stamp(node.pk, name, time, value_digest)
+    if decision is None:
+        return None  # the same value, newer: only the time moved
+    facts = catalog.facts_of(node.pk)
+    if name == "sql":
+        facts.set("sql", value[0])
+        facts.set("sql_dialect", value[1])
+        return None
+    facts.set(name, value)
+    if name not in PERSON_FIELDS or getattr(node, name) == value:
+        return None
+    diff = {"from": getattr(node, name), "to": value}
+    setattr(node, name, value)
+    return diff
+
+
+def apply_metadata(catalog: Catalog, plan: Plan) -> None:
+    """Owner, description, columns, query and job type: the newest event's."""
+    for key, spec in plan.nodes.items():
+        node = catalog.nodes.get(key)
+        if node is None:
+            continue
+        changed: dict[str, Any] = {}
+        for name, (time, raw) in spec.fields.items():
+            if name != "parent":
+                value = mapping.columns(raw) if name == "columns" else raw
+                diff = _offer(catalog, node, name, time, value)
+                if diff is not None:
+                    changed[name] = diff
+        if changed:
+            repository.update_node(
+                catalog.session, node.pk, {name: d["to"] for name, d in changed.items()}
+            )
+            audit.record(
+                catalog.session,
+                actor(spec.sender),
+                "node.update",
+                "node",
+                node.id,
+                {**audit.mask(changed), "origin": ORIGIN},
+            )
+
+
+def _postgres_system(catalog: Catalog, node: NodeRow) -> int | None:
+    address = postgres_address(node.namespace)
+    if address is None:
+        return None
+    candidates = [s for s in catalog.systems() if (s[1], s[2]) == address]
+    if len(candidates) > 1:
+        # Several databases on one server: the dataset name starts with its database.
+        database = node.name.split(".", 1)[0]
+        candidates = [s for s in candidates if s[3] == database]
+    return candidates[0][0] if len(candidates) == 1 else None
+
+
+def _may_parent(catalog: Catalog, node: NodeRow, parent_pk: int) -> bool:
+    if parent_pk == node.pk or node.kind in SYSTEM_KINDS:
+        return False
+    parent_kind = next((n.kind for n in catalog.nodes.values() if n.pk == parent_pk), None)
+    parent_kind = parent_kind or repository.node_kind(catalog.session, parent_pk)
+    if parent_kind not in SYSTEM_KINDS and parent_kind != NodeKind.job:
+        return False
+    ancestors = nodes_repository.ancestor_pks(catalog.session, parent_pk, MAX_PARENT_DEPTH)
+    return node.pk not in ancestors
+
+
+def _wanted_parent(catalog: Catalog, node: NodeRow, stamped: Any) -> int | None:
+    if stamped is not None:
+        time, parent_key = stamped
+        parent = catalog.nodes.get(parent_key)
+        if parent is None:
+            return None
+        value_digest = digest(parent.pk)
+        decision = newer(time, value_digest, catalog.held(node.pk, "parent"))
+        if decision is False:
+            return None
+        catalog.stamp(node.pk, "parent", time, value_digest)
+        return parent.pk
+    if node.kind == NodeKind.dataset and node.parent_pk is None:
+        return _postgres_system(catalog, node)
+    return None
+
+
+def apply_parents(catalog: Catalog, plan: Plan) -> None:
+    """Parent facets link a task to its DAG and a Spark job to its application; a
+    ``postgres://host:port`` dataset goes under the catalogued server it lives on."""
+    for key, spec in plan.nodes.items():
+        node = catalog.nodes.get(key)
+        if node is None:
+            continue
+        target = _wanted_parent(catalog, node, spec.fields.get("parent"))
+        if target is None or target == node.parent_pk:
+            continue
+        facts = catalog.facts.get(node.pk)
+        ours = facts.parent_pk if facts is not None else None
+        if node.parent_pk is not None and node.parent_pk != ours:
+            continue  # a person placed it
+        if not _may_parent(catalog, node, target):
+            continue
+        old = node.parent_pk
+        ids = repository.node_ids(catalog.session, [p for p in (old, target) if p is not None])
+        node.parent_pk = target
+        catalog.facts_of(node.pk).set("parent_pk", target)
+        repository.update_node(catalog.session, node.pk, {"parent_pk": target})
+        changes.log(catalog.session, changes.PARENT_SET, node.pk, target)
+        audit.record(
+            catalog.session,
+            actor(spec.sender),
+            "node.update",
+            "node",
+            node.id,
+            {
+                "parent_id": {"from": ids.get(old) if old else None, "to": ids.get(target)},
+                "origin": ORIGIN,
+            },
+        )
+
+
+def apply_edges(catalog: Catalog, plan: Plan) -> dict[tuple[int, int], tuple[uuid.UUID, str]]:
+    """inputs -> job -> outputs; existing edges (a person's or an import's) stay as they are."""
+    senders: dict[tuple[int, int], Sender] = {}
+    for (source_key, target_key), sender in plan.edges.items():
+        source, target = catalog.nodes.get(source_key), catalog.nodes.get(target_key)
+        if source is not None and target is not None and source.pk != target.pk:
+            senders.setdefault((source.pk, target.pk), sender)
+    pairs = list(senders)
+    edges = repository.edges_between(catalog.session, pairs)
+    rows = [
+        {
+            "id": new_id(),
+            "source_pk": s,
+            "target_pk": t,
+            "origin": ORIGIN,
+            "created_at": catalog.now,
+        }
+        for s, t in pairs
+        if (s, t) not in edges
+    ]
+    inserted = repository.insert_edges(catalog.session, rows)
+    if inserted:
+        metrics.ingest_edges_created.inc(len(inserted))
+        changes.log_many(catalog.session, changes.EDGE_ADDED, [(s, t) for _, s, t in inserted])
+        ids = {n.pk: n.id for n in catalog.nodes.values()}
+        for edge_id, s, t in inserted:
+            edges[(s, t)] = (edge_id, ORIGIN)
+            audit.record(
+                catalog.session,
+                actor(senders[(s, t)]),
+                "edge.create",
+                "edge",
+                edge_id,
+                {"source_id": ids[s], "target_id": ids[t], "origin": ORIGIN},
+            )
+    missing = [p for p in pairs if p not in edges]
+    if missing:  # inserted by another process meanwhile
+        edges.update(repository.edges_between(catalog.session, missing))
+    return edges
+
+
+def apply_columns(
+    catalog: Catalog, plan: Plan, edges: dict[tuple[int, int], tuple[uuid.UUID, str]]
+) -> None:
+    """Column lineage on the job -> output edges that events drew (not on others' edges)."""
+    wanted: dict[uuid.UUID, Any] = {}
+    for (job, output), spec in plan.columns.items():
+        j, o = catalog.nodes.get(job), catalog.nodes.get(output)
+        edge = edges.get((j.pk, o.pk)) if j is not None and o is not None else None
+        if edge is not None and edge[1] == ORIGIN:
+            wanted[edge[0]] = spec
+    if not wanted:
+        return
+    held = repository.column_digests_for_update(catalog.session, list(wanted))
+    new, changed = [], []
+    for edge_id, spec in wanted.items():
+        value_digest = digest([spec.fields, spec.dataset])
+        row = {"edge_id": edge_id, "event_time": spec.time, "updated_at": catalog.now}
+        current = held.get(edge_id)
+        decision = newer(spec.time, value_digest, current)
+        lineage = {"fields": spec.fields, "dataset": spec.dataset, "digest": value_digest}
+        if current is None:
+            new.append({**row, **lineage})
+        elif decision is True:
+            changed.append({**row, **lineage})
+        elif decision is None:
+            changed.append(row)
+    repository.save_column_lineages(catalog.session, new, changed)
+
+
+def set_status(
+    catalog: Catalog, node: NodeRow, status: NodeStatus, message: str | None, sender: Sender
+) -> None:
+    """A job's status after its latest run, audited when it changes."""
+    if node.status == status and node.status_message == message:
+        return
+    before = {"status": node.status, "status_message": node.status_message}
+    node.status, node.status_message = status, message
+    repository.update_node(
+        catalog.session,
+        node.pk,
+        {"status": status.value, "status_message": message, "status_changed_at": catalog.now},
+    )
+    after = {"status": node.status, "status_message": node.status_message}
+    audit.record(
+        catalog.session,
+        actor(sender),
+        "node.status",
+        "node",
+        node.id,
+        {**audit.diff(before, after), "origin": ORIGIN},
+    )

@@ -1,0 +1,371 @@
+"""The SQL of mapping a batch: catalog nodes and edges, node facts, runs, column lineage.
+
+Everything is plain Core on the session's connection, a fixed handful of statements per batch
+(``executemany`` for the rows that change): this runs for every event, and the ORM's per-object
+bookkeeping costs more than the database does here.
+
+Inserts that may race with another process (nodes, edges) use ON CONFLICT DO NOTHING; rows a
+batch folds into (runs, facts, column lineage) are locked in key order on PostgreSQL, so two
+writers never lose each other's update and never deadlock on each other. Keys are looked up
+as ``a IN (...) AND b IN (...)`` (then filtered): SQLite scans a whole index for a row-value
+IN list, but searches it for this.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic_core import to_json
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dlv.ingestion.models import ColumnLineage, OpenLineageNode, Run
+from dlv.lineage.models import Edge
+from dlv.nodes.models import Node, NodeKind
+
+CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
+Key = tuple[str, str]
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def _conn(session: Session) -> Connection:
+    return session.connection()
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(session: Session, table: Any) -> Any:
+    # ON CONFLICT is dialect syntax; both supported databases spell it the same way.
+    return postgresql.insert(table) if _postgres(session) else sqlite.insert(table)
+
+
+def _many(name: str) -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+# Statements are built once: building one costs more than running it (every IN value
+# would be an object of its own; an expanding parameter takes the list at execution).
+_UPDATES: dict[tuple[Any, str, tuple[str, ...]], Any] = {}
+
+
+def _update_many(session: Session, table: Any, key: str, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany UPDATE per set of changed columns (``rows`` carry ``key`` too)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(c for c in row if c != key)), []).append(row)
+    for columns, group in groups.items():
+        stmt = _UPDATES.get((table, key, columns))
+        if stmt is None:
+            stmt = _UPDATES[(table, key, columns)] = (
+                update(table)
+                .where(getattr(table, key) == bindparam(f"b_{key}"))
+                .values({c: bindparam(f"b_{c}") for c in columns})
+            )
+        _conn(session).execute(stmt, [{"b_" + c: v for c, v in r.items()} for r in group])
+
+
+# -- nodes and edges ---------------------------------------------------------------------
+
+
+@dataclass
+class NodeRow:
+    """The columns of a node the mapping reads and writes."""
+
+    pk: int
+    id: uuid.UUID
+    kind: str
+    namespace: str
+    name: str
+    parent_pk: int | None
+    owner: str | None
+    description: str | None
+    status: str
+    status_message: str | None
+
+
+_NODE_COLUMNS = (
+    Node.pk,
+    Node.id,
+    Node.kind,
+    Node.namespace,
+    Node.name,
+    Node.parent_pk,
+    Node.owner,
+    Node.description,
+    Node.status,
+    Node.status_message,
+)
+
+
+_NODES_BY_KEY = select(*_NODE_COLUMNS).where(
+    Node.namespace == bindparam("namespace"), Node.name.in_(_many("names"))
+)
+_NODE_IDS = select(Node.pk, Node.id).where(Node.pk.in_(_many("pks")))
+_NODE_KIND = select(Node.kind).where(Node.pk == bindparam("pk"))
+_POSTGRES_SYSTEMS = select(Node.pk, Node.connection).where(Node.kind == NodeKind.postgres.value)
+
+
+def nodes_by_key(session: Session, keys: Sequence[Key]) -> dict[Key, NodeRow]:
+    by_namespace: dict[str, set[str]] = {}
+    for namespace, name in keys:
+        by_namespace.setdefault(namespace, set()).add(name)
+    found: dict[Key, NodeRow] = {}
+    for namespace, names in by_namespace.items():
+        for chunk in _chunks(sorted(names)):
+            params = {"namespace": namespace, "names": chunk}
+            for row in _conn(session).execute(_NODES_BY_KEY, params):
+                found[(row.namespace, row.name)] = NodeRow(*tuple(row))
+    return found
+
+
+def insert_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> list[NodeRow]:
+    """Insert the nodes no one else has inserted meanwhile; the ones inserted."""
+    if not rows:
+        return []
+    stmt = (
+        _insert(session, Node)
+        .on_conflict_do_nothing(index_elements=["namespace", "name"])
+        .returning(*_NODE_COLUMNS)
+    )
+    return [NodeRow(*tuple(row)) for row in _conn(session).execute(stmt, list(rows))]
+
+
+def update_node(session: Session, pk: int, values: dict[str, Any]) -> None:
+    _conn(session).execute(update(Node).where(Node.pk == pk).values(**values))
+
+
+def node_ids(session: Session, pks: Iterable[int]) -> dict[int, uuid.UUID]:
+    found: dict[int, uuid.UUID] = {}
+    for chunk in _chunks(sorted(pks)):
+        for pk, node_id in _conn(session).execute(_NODE_IDS, {"pks": chunk}):
+            found[pk] = node_id
+    return found
+
+
+def node_kind(session: Session, pk: int) -> str | None:
+    return _conn(session).execute(_NODE_KIND, {"pk": pk}).scalar()
+
+
+def postgres_systems(session: Session) -> list[tuple[int, dict[str, Any] | None]]:
+    return [(pk, connection) for pk, connection in _conn(session).execute(_POSTGRES_SYSTEMS)]
+
+
+def _pairs_table(session: Session) -> Any:
+    """The (source, target) pairs of one parameter, as a table to join: every pair is one
+    index probe. (IN lists on both columns would probe their cross product.)"""
+    if _postgres(session):
+        return (
+            func.unnest(
+                bindparam("sources", type_=postgresql.ARRAY(Integer)),
+                bindparam("targets", type_=postgresql.ARRAY(Integer)),
+            )
+            .table_valued("s", "t")
+            .render_derived()
+        )
+    return func.json_each(bindparam("pairs")).table_valued("value")
+
+
+def _edges_between_stmt(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _EDGE_STATEMENTS.get(dialect)
+    if stmt is None:
+        pairs = _pairs_table(session)
+        if _postgres(session):
+            source, target = pairs.c.s, pairs.c.t
+        else:
+            source = func.json_extract(pairs.c.value, literal_column("'$[0]'"))
+            target = func.json_extract(pairs.c.value, literal_column("'$[1]'"))
+        stmt = _EDGE_STATEMENTS[dialect] = (
+            select(Edge.source_pk, Edge.target_pk, Edge.id, Edge.origin)
+            .select_from(pairs)
+            .join(Edge, and_(Edge.source_pk == source, Edge.target_pk == target))
+        )
+    return stmt
+
+
+_EDGE_STATEMENTS: dict[str, Any] = {}
+
+
+def edges_between(
+    session: Session, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[uuid.UUID, str]]:
+    """``{(source, target): (edge id, origin)}`` for the pairs that have an edge."""
+    if not pairs:
+        return {}
+    items = sorted(set(pairs))
+    params: dict[str, Any]
+    if _postgres(session):
+        params = {"sources": [s for s, _ in items], "targets": [t for _, t in items]}
+    else:
+        params = {"pairs": to_json(items).decode()}
+    rows = _conn(session).execute(_edges_between_stmt(session), params)
+    return {(s, t): (edge_id, origin) for s, t, edge_id, origin in rows}
+
+
+def insert_edges(
+    session: Session, rows: Sequence[dict[str, Any]]
+) -> list[tuple[uuid.UUID, int, int]]:
+    """Insert edges no one else has inserted meanwhile; (id, source, target) of those."""
+    if not rows:
+        return []
+    stmt = (
+        _insert(session, Edge)
+        .on_conflict_do_nothing(index_elements=["source_pk", "target_pk"])
+        .returning(Edge.id, Edge.source_pk, Edge.target_pk)
+    )
+    return [(edge_id, s, t) for edge_id, s, t in _conn(session).execute(stmt, list(rows))]
+
+
+# -- node facts --------------------------------------------------------------------------
+
+
+@dataclass
+class FactsRow:
+    """What events said about a node: the small columns (big values are only written)."""
+
+    node_pk: int
+    owner: str | None = None
+    description: str | None = None
+    parent_pk: int | None = None
+    field_times: dict[str, list[str]] = field(default_factory=dict)
+    health_run_id: uuid.UUID | None = None
+    health_time: datetime | None = None
+    health_state: str | None = None
+    health_message: str | None = None
+    new: bool = False
+    changed: dict[str, Any] = field(default_factory=dict)
+
+    def set(self, column: str, value: Any) -> None:
+        if hasattr(self, column):
+            setattr(self, column, value)
+        self.changed[column] = value
+
+
+_FACT_COLUMNS = (
+    OpenLineageNode.node_pk,
+    OpenLineageNode.owner,
+    OpenLineageNode.description,
+    OpenLineageNode.parent_pk,
+    OpenLineageNode.field_times,
+    OpenLineageNode.health_run_id,
+    OpenLineageNode.health_time,
+    OpenLineageNode.health_state,
+    OpenLineageNode.health_message,
+)
+
+
+_FACTS = (
+    select(*_FACT_COLUMNS)
+    .where(OpenLineageNode.node_pk.in_(_many("pks")))
+    .order_by(OpenLineageNode.node_pk)
+)
+# Locked in key order on PostgreSQL. SQLite has no row locks and needs none: the writer
+# holds the whole database from BEGIN IMMEDIATE.
+_FACTS_LOCKED = _FACTS.with_for_update()
+
+
+def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow]:
+    stmt = _FACTS_LOCKED if _postgres(session) else _FACTS
+    found: dict[int, FactsRow] = {}
+    for chunk in _chunks(sorted(pks)):
+        for row in _conn(session).execute(stmt, {"pks": chunk}):
+            found[row.node_pk] = FactsRow(**row._mapping)
+    return found
+
+
+def save_facts(session: Session, rows: Iterable[FactsRow], now: datetime) -> None:
+    new, changed = [], []
+    for row in rows:
+        if row.new:
+            new.append(
+                {"node_pk": row.node_pk, "field_times": {}, **row.changed, "updated_at": now}
+            )
+        elif row.changed:
+            changed.append({"node_pk": row.node_pk, **row.changed, "updated_at": now})
+    columns = [c.name for c in OpenLineageNode.__table__.columns]
+    if new:
+        # Every row names every column: one statement for all, whatever each one set.
+        full = [
+            {**{c: r.get(c) for c in columns}, "field_times": r.get("field_times") or {}}
+            for r in new
+        ]
+        _conn(session).execute(_insert(session, OpenLineageNode), full)
+    _update_many(session, OpenLineageNode, "node_pk", changed)
+
+
+# -- runs --------------------------------------------------------------------------------
+
+RUN_COLUMNS = tuple(c.name for c in Run.__table__.columns)
+
+
+_RUNS = select(Run.__table__).where(Run.id.in_(_many("ids"))).order_by(Run.id)
+_RUNS_LOCKED = _RUNS.with_for_update()
+
+
+def runs_for_update(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    stmt = _RUNS_LOCKED if _postgres(session) else _RUNS
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(ids)):
+        for row in _conn(session).execute(stmt, {"ids": chunk}):
+            found[row.id] = row._asdict()
+    return found
+
+
+def save_runs(
+    session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]
+) -> None:
+    if new:
+        _conn(session).execute(_insert(session, Run), list(new))
+    _update_many(session, Run, "id", changed)
+
+
+# -- column lineage ----------------------------------------------------------------------
+
+
+_DIGESTS = (
+    select(ColumnLineage.edge_id, ColumnLineage.event_time, ColumnLineage.digest)
+    .where(ColumnLineage.edge_id.in_(_many("ids")))
+    .order_by(ColumnLineage.edge_id)
+)
+_DIGESTS_LOCKED = _DIGESTS.with_for_update()
+
+
+def column_digests_for_update(
+    session: Session, edge_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[datetime, str]]:
+    stmt = _DIGESTS_LOCKED if _postgres(session) else _DIGESTS
+    found: dict[uuid.UUID, tuple[datetime, str]] = {}
+    for chunk in _chunks(sorted(edge_ids)):
+        for edge_id, time, digest in _conn(session).execute(stmt, {"ids": chunk}):
+            found[edge_id] = (time, digest)
+    return found
+
+
+def save_column_lineages(
+    session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]
+) -> None:
+    if new:
+        _conn(session).execute(_insert(session, ColumnLineage), list(new))
+    _update_many(session, ColumnLineage, "edge_id", changed)

@@ -1,0 +1,302 @@
+"""From events to what they mean for the catalog: pure functions, no I/O.
+
+Two rules make the result independent of arrival order and of duplicates:
+
+- A run's state is the *maximum* of its events under ``state_key``: a terminal event beats
+  START/RUNNING whatever their times, START/RUNNING beat OTHER, and within a class the later
+  event wins (ties broken by a fixed order of types). A maximum does not care about order or
+  repetition.
+- Every metadata field (owner, description, columns, query, job type, parent) remembers the
+  event time it came from; an older event never replaces a newer one's value.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from dlv.ingestion.events import (
+    DatasetFacets,
+    DatasetIn,
+    EventIn,
+    JobFacets,
+    JobIn,
+    ParsedEvent,
+    RunFacets,
+    SchemaField,
+)
+from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
+from dlv.nodes.models import NodeKind
+
+Key = tuple[str, str]
+Pair = tuple[Key, Key]
+
+MAX_OWNER = 200
+MAX_DESCRIPTION = 20_000
+DEFAULT_POSTGRES_PORT = 5432
+
+_CLASS = {
+    RunState.OTHER: 0,
+    RunState.START: 1,
+    RunState.RUNNING: 1,
+    RunState.COMPLETE: 2,
+    RunState.ABORT: 2,
+    RunState.FAIL: 2,
+}
+_TIE = {s: i for i, s in enumerate(RunState.__members__.values())}
+
+
+def state_key(state: RunState, time: datetime) -> tuple[int, datetime, int]:
+    """The order in which events decide a run's state (see the module docstring)."""
+    return (_CLASS[state], time, _TIE[state])
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an event (kept on the raw row; audit records name them)."""
+
+    kind: str
+    id: uuid.UUID | None
+    name: str
+
+
+@dataclass
+class NodeSpec:
+    """Everything a batch says about one node."""
+
+    kind: NodeKind
+    sender: Sender
+    fields: dict[str, tuple[datetime, Any]] = field(default_factory=dict)
+
+    def offer(self, name: str, time: datetime, value: Any) -> None:
+        held = self.fields.get(name)
+        if held is None or time >= held[0]:
+            self.fields[name] = (time, value)
+
+
+@dataclass
+class ColumnSpec:
+    time: datetime
+    fields: dict[str, Any]
+    dataset: list[Any]
+
+
+@dataclass
+class Plan:
+    """A batch of events folded into node, edge, column lineage and run changes."""
+
+    nodes: dict[Key, NodeSpec] = field(default_factory=dict)
+    edges: dict[Pair, Sender] = field(default_factory=dict)
+    columns: dict[Pair, ColumnSpec] = field(default_factory=dict)
+    runs: dict[uuid.UUID, list[tuple[ParsedEvent, Sender]]] = field(default_factory=dict)
+
+    def node(self, key: Key, kind: NodeKind, sender: Sender) -> NodeSpec:
+        spec = self.nodes.get(key)
+        if spec is None:
+            spec = self.nodes[key] = NodeSpec(kind, sender)
+        return spec
+
+
+def columns(fields: Sequence[SchemaField]) -> list[dict[str, Any]]:
+    """A schema facet's fields as the catalog keeps them."""
+    return _schema_columns(fields)
+
+
+def _schema_columns(fields: Sequence[SchemaField]) -> list[dict[str, Any]]:
+    columns = []
+    for f in fields:
+        column: dict[str, Any] = {
+            "name": f["name"],
+            "type": f.get("type"),
+            "description": f.get("description"),
+        }
+        if f.get("fields"):
+            column["fields"] = _schema_columns(f["fields"])
+        columns.append(column)
+    return columns
+
+
+def _common_facets(spec: NodeSpec, time: datetime, facets: JobFacets | DatasetFacets) -> None:
+    ownership = facets.get("ownership")
+    if ownership is not None and ownership.get("owners"):
+        owner = ownership["owners"][0]["name"].strip()
+        # The catalog's owner is one short name; a longer one is left for a person to set.
+        if 0 < len(owner) <= MAX_OWNER:
+            spec.offer("owner", time, owner)
+    documentation = facets.get("documentation")
+    if documentation is not None and len(documentation["description"]) <= MAX_DESCRIPTION:
+        spec.offer("description", time, documentation["description"])
+
+
+def _job(plan: Plan, job: JobIn, time: datetime, sender: Sender) -> Key:
+    key = (job["namespace"], job["name"])
+    spec = plan.node(key, NodeKind.job, sender)
+    facets = job.get("facets")
+    if facets is not None:
+        _common_facets(spec, time, facets)
+        sql = facets.get("sql")
+        if sql is not None:
+            spec.offer("sql", time, (sql["query"], sql.get("dialect")))
+        job_type = facets.get("jobType")
+        if job_type is not None:
+            value = {
+                "processingType": job_type["processingType"],
+                "integration": job_type["integration"],
+                "jobType": job_type.get("jobType"),
+            }
+            spec.offer("job_type", time, value)
+    return key
+
+
+def _dataset(plan: Plan, dataset: DatasetIn, time: datetime, sender: Sender) -> Key:
+    key = (dataset["namespace"], dataset["name"])
+    spec = plan.node(key, NodeKind.dataset, sender)
+    facets = dataset.get("facets")
+    if facets is not None:
+        _common_facets(spec, time, facets)
+        schema = facets.get("schema")
+        if schema is not None:
+            # Converted once per node and batch (in ``columns``), not once per event.
+            spec.offer("columns", time, schema.get("fields", []))
+    return key
+
+
+def _edge(plan: Plan, source: Key, target: Key, sender: Sender) -> None:
+    if source != target:
+        plan.edges.setdefault((source, target), sender)
+
+
+def _flow(plan: Plan, event: EventIn, job: Key, time: datetime, sender: Sender) -> None:
+    for dataset in event.get("inputs") or ():
+        _edge(plan, _dataset(plan, dataset, time, sender), job, sender)
+    for dataset in event.get("outputs") or ():
+        output = _dataset(plan, dataset, time, sender)
+        _edge(plan, job, output, sender)
+        facets = dataset.get("facets")
+        lineage = facets.get("columnLineage") if facets else None
+        if lineage is not None and output != job:
+            held = plan.columns.get((job, output))
+            if held is None or time >= held.time:
+                fields = dict(lineage["fields"])
+                plan.columns[(job, output)] = ColumnSpec(time, fields, lineage.get("dataset", []))
+
+
+def plan(events: Iterable[tuple[ParsedEvent, Sender]]) -> Plan:
+    """Fold a batch of events into one Plan."""
+    result = Plan()
+    for parsed, sender in events:
+        event, time = parsed.event, parsed.event_time
+        job_in, dataset_in = event.get("job"), event.get("dataset")
+        if dataset_in is not None and job_in is None:
+            _dataset(result, dataset_in, time, sender)
+            continue
+        if job_in is None:
+            continue
+        job = _job(result, job_in, time, sender)
+        run = event.get("run")
+        facets = run.get("facets") if run else None
+        parent = facets.get("parent") if facets else None
+        if parent is not None:
+            parent_key = (parent["job"]["namespace"], parent["job"]["name"])
+            if parent_key != job:
+                result.node(parent_key, NodeKind.job, sender)
+                result.nodes[job].offer("parent", time, parent_key)
+        _flow(result, event, job, time, sender)
+        if parsed.run_id is not None:
+            result.runs.setdefault(parsed.run_id, []).append((parsed, sender))
+    return result
+
+
+@dataclass
+class RunFold:
+    """A run's state as folded from its events so far."""
+
+    state: RunState
+    state_time: datetime
+    started_at: datetime | None
+    error_message: str | None
+    first_event_time: datetime
+    last_event_time: datetime
+    event_count: int
+    parent_run_id: uuid.UUID | None
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.state_time if self.state in TERMINAL_STATES else None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max((self.ended_at - self.started_at).total_seconds(), 0.0)
+
+
+def _run_facets(event: EventIn) -> RunFacets | None:
+    run = event.get("run")
+    return run.get("facets") if run else None
+
+
+def _error_message(event: EventIn) -> str | None:
+    error = (_run_facets(event) or {}).get("errorMessage")
+    return error["message"] if error else None
+
+
+def fold(run: RunFold | None, parsed: ParsedEvent) -> RunFold:
+    """``run`` with one more event; the same events in any order give the same RunFold."""
+    state = parsed.event_type or RunState.OTHER
+    time = parsed.event_time
+    message = _error_message(parsed.event) if state in FAILED_STATES else None
+    parent_facet = (_run_facets(parsed.event) or {}).get("parent")
+    parent = parent_facet["run"]["runId"] if parent_facet else None
+    started = time if state is RunState.START else None
+    if run is None:
+        return RunFold(state, time, started, message, time, time, 1, parent)
+    new, old = state_key(state, time), state_key(run.state, run.state_time)
+    if new > old:
+        run.state, run.state_time, run.error_message = state, time, message
+    elif new == old and message is not None:
+        # Two different messages for one decisive moment: keep one, the same one every time.
+        run.error_message = max(run.error_message or "", message)
+    if started is not None:
+        run.started_at = min(run.started_at or started, started)
+    run.first_event_time = min(run.first_event_time, time)
+    run.last_event_time = max(run.last_event_time, time)
+    run.event_count += 1
+    if parent is not None:
+        run.parent_run_id = parent
+    return run
+
+
+@dataclass(frozen=True)
+class Health:
+    """The terminal run a job's status follows: the latest one by event time."""
+
+    run_id: uuid.UUID
+    time: datetime
+    state: RunState
+    message: str | None
+
+
+def newer_health(current: Health | None, candidate: Health) -> bool:
+    """Should ``candidate`` replace ``current``? (a max over runs, so order does not matter)"""
+    if current is None or candidate.run_id == current.run_id:
+        return current != candidate
+    return (candidate.time, candidate.run_id) > (current.time, current.run_id)
+
+
+def postgres_address(namespace: str) -> tuple[str, int] | None:
+    """(host, port) of a ``postgres://host:port`` dataset namespace, else None."""
+    if not namespace.lower().startswith(("postgres://", "postgresql://")):
+        return None
+    try:
+        parts = urlsplit(namespace)
+        port = parts.port or DEFAULT_POSTGRES_PORT
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.hostname.lower(), port

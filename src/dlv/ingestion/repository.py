@@ -1,0 +1,185 @@
+"""The SQL of raw events, of reading runs and facts back, and of retention.
+
+The SQL of mapping a batch into the catalog is in ``catalog_repository``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, delete, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from dlv.ingestion.models import ColumnLineage, OpenLineageEvent, OpenLineageNode, Run
+from dlv.lineage.models import Edge
+from dlv.nodes.models import Node
+from dlv.pagination import keyset
+
+CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+# -- raw events --------------------------------------------------------------------------
+
+
+_INSERT_EVENTS = insert(OpenLineageEvent)
+_INSERT_EVENTS_RETURNING = _INSERT_EVENTS.returning(
+    OpenLineageEvent.id, sort_by_parameter_order=True
+)
+_LAST_ROWID = text("SELECT last_insert_rowid()")
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert raw events; their ids, in the order of ``rows``."""
+    conn = session.connection()  # plain Core, without the ORM's bulk-insert bookkeeping
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(_INSERT_EVENTS_RETURNING, list(rows)).scalars())
+    # SQLite would send one INSERT per row to keep RETURNING in order. One executemany
+    # instead: the writer holds the database lock (BEGIN IMMEDIATE), so the rows take
+    # consecutive rowids ending at last_insert_rowid().
+    conn.execute(_INSERT_EVENTS, list(rows))
+    last = int(conn.execute(_LAST_ROWID).scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+def set_pending(session: Session, ids: Sequence[int]) -> None:
+    for chunk in _chunks(ids):
+        session.execute(
+            update(OpenLineageEvent).where(OpenLineageEvent.id.in_(chunk)).values(processed_at=None)
+        )
+
+
+def pending(session: Session, limit: int, *, wait: bool) -> Sequence[OpenLineageEvent]:
+    """The oldest unmapped events, locked (PostgreSQL). Rows another drain holds are skipped,
+    or with ``wait`` waited for (and then skipped too, being mapped by then)."""
+    stmt = (
+        select(OpenLineageEvent)
+        .where(OpenLineageEvent.processed_at.is_(None))
+        .order_by(OpenLineageEvent.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=not wait)
+    return session.scalars(stmt).all()
+
+
+def mark_processed(session: Session, ids: Sequence[int], at: datetime) -> None:
+    for chunk in _chunks(ids):
+        session.execute(
+            update(OpenLineageEvent).where(OpenLineageEvent.id.in_(chunk)).values(processed_at=at)
+        )
+
+
+def count_events(session: Session) -> tuple[int, int, datetime | None]:
+    """(unmapped events, events that failed to map, oldest unmapped receipt time)."""
+    pending_count, oldest = session.execute(
+        select(func.count(), func.min(OpenLineageEvent.received_at)).where(
+            OpenLineageEvent.processed_at.is_(None)
+        )
+    ).one()
+    failed = session.scalar(select(func.count()).where(OpenLineageEvent.error.is_not(None)))
+    return int(pending_count), int(failed or 0), oldest
+
+
+def events_of_run(session: Session, run_id: uuid.UUID) -> Sequence[OpenLineageEvent]:
+    stmt = (
+        select(OpenLineageEvent)
+        .where(OpenLineageEvent.run_id == run_id)
+        .order_by(OpenLineageEvent.event_time, OpenLineageEvent.id)
+    )
+    return session.scalars(stmt).all()
+
+
+def node_facts(session: Session, pk: int) -> OpenLineageNode | None:
+    return session.get(OpenLineageNode, pk)
+
+
+# -- edges and column lineage ------------------------------------------------------------
+
+
+def column_lineage_by_pairs(
+    session: Session, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], ColumnLineage]:
+    """Column lineage of the edges between these (source, target) pairs."""
+    wanted = set(pairs)
+    found: dict[tuple[int, int], ColumnLineage] = {}
+    for chunk in _chunks(sorted({s for s, _ in wanted})):
+        stmt = (
+            select(Edge.source_pk, Edge.target_pk, ColumnLineage)
+            .join(ColumnLineage, ColumnLineage.edge_id == Edge.id)
+            .where(Edge.source_pk.in_(chunk))
+        )
+        for s, t, lineage in session.execute(stmt):
+            if (s, t) in wanted:
+                found[(s, t)] = lineage
+    return found
+
+
+def edge_exists(session: Session, edge_id: uuid.UUID) -> bool:
+    return session.scalar(select(func.count()).where(Edge.id == edge_id)) == 1
+
+
+def column_lineage(session: Session, edge_id: uuid.UUID) -> ColumnLineage | None:
+    return session.get(ColumnLineage, edge_id)
+
+
+# -- runs --------------------------------------------------------------------------------
+
+
+def get_run(session: Session, run_id: uuid.UUID) -> Run | None:
+    return session.get(Run, run_id)
+
+
+def search_runs(
+    session: Session,
+    *,
+    job_pk: int | None,
+    state: str | None,
+    since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Sequence[Run]:
+    stmt = select(Run)
+    if job_pk is not None:
+        stmt = stmt.where(Run.job_pk == job_pk)
+    if state is not None:
+        stmt = stmt.where(Run.state == state)
+    if since is not None:
+        stmt = stmt.where(Run.last_event_time >= since)
+    stmt = keyset(stmt, [Run.created_at, Run.id], descending=True, cursor=cursor, limit=limit)
+    return session.scalars(stmt).all()
+
+
+def node_pk_of(session: Session, node_id: uuid.UUID) -> int | None:
+    return session.scalar(select(Node.pk).where(Node.id == node_id))
+
+
+# -- retention ---------------------------------------------------------------------------
+
+
+def _delete_batch(
+    session: Session, model: Any, key: Any, where: ColumnElement[bool], limit: int
+) -> int:
+    ids = list(session.scalars(select(key).where(where).order_by(key).limit(limit)))
+    if ids:
+        session.execute(delete(model).where(key.in_(ids)))
+    return len(ids)
+
+
+def prune_events(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` raw events received before ``before`` that were mapped."""
+    where = (OpenLineageEvent.received_at < before) & OpenLineageEvent.processed_at.is_not(None)
+    return _delete_batch(session, OpenLineageEvent, OpenLineageEvent.id, where, limit)
+
+
+def prune_runs(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` runs whose last event arrived before ``before``."""
+    return _delete_batch(session, Run, Run.id, Run.updated_at < before, limit)

@@ -1,0 +1,196 @@
+"""Response bodies of ingestion and runs, and the OpenAPI shape of what the endpoints accept."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from dlv.ingestion.models import RunState
+
+
+class IngestResult(BaseModel):
+    id: int = Field(description="The stored event's number")
+
+
+class EventError(BaseModel):
+    field: str
+    message: str
+
+
+class BatchItem(BaseModel):
+    index: int
+    status: int = Field(description="201 stored, 400 rejected (see errors)")
+    id: int | None = None
+    errors: list[EventError] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[BatchItem]
+
+
+class RunRead(BaseModel):
+    id: uuid.UUID
+    job_id: uuid.UUID | None = Field(description="The job's catalog node (null once deleted)")
+    job_namespace: str
+    job_name: str
+    parent_run_id: uuid.UUID | None
+    state: RunState
+    started_at: datetime | None
+    ended_at: datetime | None
+    duration_seconds: float | None
+    error_message: str | None
+    first_event_time: datetime
+    last_event_time: datetime
+    event_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RunEventRead(BaseModel):
+    id: int
+    event_type: RunState | None
+    event_time: datetime
+    received_at: datetime
+    sender: str
+    mapped: bool
+    error: str | None
+    payload: dict[str, Any] = Field(
+        description="The event as received (secret-looking keys masked)"
+    )
+
+
+class RunDetail(RunRead):
+    events: list[RunEventRead]
+    events_truncated: bool
+
+
+class ColumnRead(BaseModel):
+    name: str
+    type: str | None = None
+    description: str | None = None
+    fields: list[ColumnRead] = Field(default_factory=list)
+
+
+class JobTypeRead(BaseModel):
+    processingType: str  # noqa: N815 - the facet's names
+    integration: str
+    jobType: str | None = None  # noqa: N815
+
+
+class HealthRead(BaseModel):
+    run_id: uuid.UUID
+    state: RunState
+    time: datetime
+    message: str | None
+
+
+class NodeOpenLineage(BaseModel):
+    """What OpenLineage events said about a node."""
+
+    node_id: uuid.UUID
+    owner: str | None = Field(
+        description="The owner events last set (the node may hold a person's)"
+    )
+    description: str | None
+    columns: list[ColumnRead] | None
+    sql: str | None
+    sql_dialect: str | None
+    job_type: JobTypeRead | None
+    health: HealthRead | None = Field(description="The run the node's status follows")
+    field_times: dict[str, datetime] = Field(description="Event time of each value held")
+
+
+class InputFieldRead(BaseModel):
+    namespace: str
+    name: str
+    field: str
+    transformations: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ColumnFieldsRead(BaseModel):
+    inputFields: list[InputFieldRead]  # noqa: N815
+    transformationDescription: str | None = None  # noqa: N815
+    transformationType: str | None = None  # noqa: N815
+
+
+class ColumnLineageRead(BaseModel):
+    """Which input columns each output column of an edge's target is computed from."""
+
+    edge_id: uuid.UUID
+    fields: dict[str, ColumnFieldsRead]
+    dataset: list[InputFieldRead]
+    event_time: datetime | None
+
+
+class IngestionStatus(BaseModel):
+    pending: int = Field(description="Events stored but not yet mapped into the catalog")
+    failed: int = Field(description="Events that could not be mapped (see their run's events)")
+    oldest_pending_received_at: datetime | None
+
+
+_NULLABLE_STRING = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+_FACETS = {"anyOf": [{"type": "object"}, {"type": "null"}]}
+_DATASET = {
+    "type": "object",
+    "required": ["namespace", "name"],
+    "properties": {
+        "namespace": {"type": "string"},
+        "name": {"type": "string"},
+        "facets": _FACETS,
+        "inputFacets": _FACETS,
+        "outputFacets": _FACETS,
+    },
+}
+_DATASETS = {"anyOf": [{"type": "array", "items": _DATASET}, {"type": "null"}]}
+
+# What the single-event endpoint accepts, as OpenAPI: the union of the spec's RunEvent,
+# JobEvent and DatasetEvent. Deliberately no looser than the validator (every body it
+# rejects violates this too), and open: unknown fields and facets are kept.
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An OpenLineage 2.x RunEvent, JobEvent or DatasetEvent",
+    "required": ["eventTime"],
+    "properties": {
+        "eventTime": {"type": "string", "example": "2026-11-26T12:00:00.000Z"},
+        "eventType": {
+            "anyOf": [{"type": "string", "enum": [s.value for s in RunState]}, {"type": "null"}]
+        },
+        "producer": _NULLABLE_STRING,
+        "schemaURL": _NULLABLE_STRING,
+        "run": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "required": ["runId"],
+                    "properties": {
+                        "runId": {"type": "string", "format": "uuid"},
+                        "facets": _FACETS,
+                    },
+                },
+                {"type": "null"},
+            ]
+        },
+        "job": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "required": ["namespace", "name"],
+                    "properties": {
+                        "namespace": {"type": "string"},
+                        "name": {"type": "string"},
+                        "facets": _FACETS,
+                    },
+                },
+                {"type": "null"},
+            ]
+        },
+        "dataset": {"anyOf": [_DATASET, {"type": "null"}]},
+        "inputs": _DATASETS,
+        "outputs": _DATASETS,
+    },
+}

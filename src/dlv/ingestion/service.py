@@ -1,0 +1,338 @@
+"""OpenLineage ingestion: store events, map them into the catalog and runs, read runs back.
+
+``ingest`` is what the HTTP endpoints' writer calls with a batch of valid events: one INSERT
+of the raw events and, in the same transaction, their mapping (inside a savepoint: if mapping
+fails, the events stay stored and unmapped, and ``drain`` retries them one by one).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from dlv.errors import NotFound
+from dlv.ingestion import catalog as catalog_ops
+from dlv.ingestion import catalog_repository, mapping, repository
+from dlv.ingestion import events as event_parsing
+from dlv.ingestion.catalog import Catalog
+from dlv.ingestion.catalog_repository import FactsRow
+from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.mapping import Health, Plan, RunFold, Sender
+from dlv.ingestion.models import (
+    FAILED_STATES,
+    TERMINAL_STATES,
+    ColumnLineage,
+    OpenLineageEvent,
+    OpenLineageNode,
+    Run,
+    RunState,
+)
+from dlv.nodes.models import NodeStatus
+
+log = logging.getLogger("dlv.ingestion")
+
+MAX_ATTEMPTS = 3
+Batch = Sequence[tuple[ParsedEvent, Sender]]
+
+
+class RunNotFound(NotFound):
+    pass
+
+
+class NodeNotFound(NotFound):
+    pass
+
+
+class EdgeNotFound(NotFound):
+    pass
+
+
+def _raw_rows(batch: Batch, now: datetime, mapped: bool) -> list[dict[str, object]]:
+    return [
+        {
+            "received_at": now,
+            "event_time": e.event_time,
+            "kind": e.kind.value,
+            "event_type": e.event_type.value if e.event_type else None,
+            "run_id": e.run_id,
+            "namespace": e.namespace,
+            "name": e.name,
+            "payload": e.payload,
+            "sender_kind": s.kind,
+            "sender_id": s.id,
+            "sender": s.name,
+            "processed_at": now if mapped else None,
+            "attempts": 0,
+            "error": None,
+        }
+        for e, s in batch
+    ]
+
+
+def ingest(
+    session: Session, batch: Batch, *, inline: bool, now: datetime
+) -> tuple[list[int], bool]:
+    """Store the events; map them too when ``inline``. (ids, whether any are left unmapped)"""
+    ids = repository.insert_events(session, _raw_rows(batch, now, inline))
+    if not inline:
+        return ids, True
+    try:
+        with session.begin_nested():
+            apply(session, batch)
+    except Exception as exc:  # any mapping failure: the events are stored; drain retries
+        log.debug("mapping failed", exc_info=exc)
+        log.warning(
+            "mapping a batch of %d events failed (%s); retrying one by one",
+            len(batch),
+            type(exc).__name__,
+        )
+        repository.set_pending(session, ids)
+        return ids, True
+    return ids, False
+
+
+def apply(session: Session, batch: Batch) -> None:
+    """Map events into the catalog and runs (idempotent: the same events change nothing)."""
+    plan = mapping.plan(batch)
+    if not plan.nodes:
+        return
+    catalog = catalog_ops.load(session, plan)
+    catalog_ops.apply_metadata(catalog, plan)
+    catalog_ops.apply_parents(catalog, plan)
+    edges = catalog_ops.apply_edges(catalog, plan)
+    catalog_ops.apply_columns(catalog, plan, edges)
+    _apply_health(catalog, _apply_runs(catalog, plan))
+    catalog.save()
+
+
+def _fold_of(run: dict[str, Any]) -> RunFold:
+    return RunFold(
+        RunState(run["state"]),
+        run["state_time"],
+        run["started_at"],
+        run["error_message"],
+        run["first_event_time"],
+        run["last_event_time"],
+        run["event_count"],
+        run["parent_run_id"],
+    )
+
+
+Candidate = tuple[int, Health, Sender]
+
+
+def _run_values(fold: RunFold) -> dict[str, Any]:
+    return {
+        "state": fold.state.value,
+        "state_time": fold.state_time,
+        "started_at": fold.started_at,
+        "ended_at": fold.ended_at,
+        "duration_seconds": fold.duration_seconds,
+        "error_message": fold.error_message,
+        "first_event_time": fold.first_event_time,
+        "last_event_time": fold.last_event_time,
+        "event_count": fold.event_count,
+        "parent_run_id": fold.parent_run_id,
+    }
+
+
+def _apply_runs(catalog: Catalog, plan: Plan) -> list[Candidate]:
+    held = catalog_repository.runs_for_update(catalog.session, list(plan.runs))
+    candidates: list[Candidate] = []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for run_id in sorted(plan.runs):
+        items = plan.runs[run_id]
+        run = held.get(run_id)
+        fold = _fold_of(run) if run is not None else None
+        for parsed, _ in items:
+            fold = mapping.fold(fold, parsed)
+        assert fold is not None
+        values = {**_run_values(fold), "updated_at": catalog.now}
+        first, sender = items[0]
+        if run is None:
+            job = catalog.nodes.get((first.namespace, first.name))
+            job_pk = job.pk if job else None
+            new.append(
+                {
+                    "id": run_id,
+                    "job_pk": job_pk,
+                    "job_namespace": first.namespace,
+                    "job_name": first.name,
+                    "created_at": catalog.now,
+                    **values,
+                }
+            )
+        else:
+            job_pk = run["job_pk"]
+            changed.append({"id": run_id, **values})
+        if fold.state in TERMINAL_STATES and job_pk is not None:
+            health = Health(run_id, fold.state_time, fold.state, fold.error_message)
+            candidates.append((job_pk, health, sender))
+    catalog_repository.save_runs(catalog.session, new, changed)
+    return candidates
+
+
+def _held_health(facts: FactsRow | None) -> Health | None:
+    if facts is None or facts.health_run_id is None or facts.health_time is None:
+        return None
+    state = RunState(facts.health_state or RunState.OTHER)
+    return Health(facts.health_run_id, facts.health_time, state, facts.health_message)
+
+
+def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
+    """Each job's status follows its latest terminal run (a RUNNING run changes nothing)."""
+    nodes = {n.pk: n for n in catalog.nodes.values()}
+    for job_pk, health, sender in sorted(candidates, key=lambda c: (c[1].time, c[1].run_id)):
+        node = nodes.get(job_pk)
+        current = _held_health(catalog.facts.get(job_pk))
+        if node is None or not mapping.newer_health(current, health):
+            continue
+        facts = catalog.facts_of(job_pk)
+        facts.set("health_run_id", health.run_id)
+        facts.set("health_time", health.time)
+        facts.set("health_state", health.state.value)
+        facts.set("health_message", health.message)
+        if health.state in FAILED_STATES:
+            message = health.message or f"Run {health.run_id} ended {health.state.value}"
+            catalog_ops.set_status(catalog, node, NodeStatus.error, message, sender)
+        else:
+            catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
+
+
+def _sender(row: OpenLineageEvent) -> Sender:
+    return Sender(row.sender_kind, row.sender_id, row.sender)
+
+
+def _parse_stored(row: OpenLineageEvent) -> ParsedEvent | None:
+    try:
+        parsed = event_parsing.parse(json.loads(row.payload), row.payload)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, ParsedEvent) else None
+
+
+def _describe(exc: Exception) -> str:
+    # The driver's own error, first line only: SQLAlchemy's wrapper goes on with the
+    # statement and its parameters.
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    lines = str(cause).splitlines()
+    return f"{type(cause).__name__}: {lines[0][:300]}" if lines else type(cause).__name__
+
+
+def drain(session: Session, limit: int, now: datetime, *, wait: bool = False) -> int:
+    """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
+
+    Events another process is mapping are skipped, unless ``wait``: then this returns only
+    after they are mapped, so that every event stored before the call is mapped after it.
+    """
+    rows = repository.pending(session, limit, wait=wait)
+    if not rows:
+        return 0
+    batch: list[tuple[ParsedEvent, Sender]] = []
+    taken: list[OpenLineageEvent] = []
+    for row in rows:
+        parsed = _parse_stored(row)
+        if parsed is None:  # stored by a version that read events differently
+            row.processed_at, row.error = now, "not a valid OpenLineage event"
+            continue
+        batch.append((parsed, _sender(row)))
+        taken.append(row)
+    try:
+        with session.begin_nested():
+            apply(session, batch)
+        repository.mark_processed(session, [r.id for r in taken], now)
+        return len(rows)
+    except Exception as exc:  # one bad event must not hold back the others: go one by one
+        log.warning("mapping %d stored events failed; retrying one by one", len(batch))
+        log.debug("mapping failed", exc_info=exc)
+    for row, item in zip(taken, batch, strict=True):
+        try:
+            with session.begin_nested():
+                apply(session, [item])
+            row.processed_at, row.error = now, None
+        except Exception as exc:  # recorded on the event; given up after MAX_ATTEMPTS
+            row.attempts += 1
+            row.error = _describe(exc)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.processed_at = now
+    session.flush()
+    return len(rows)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def search_runs(
+    session: Session,
+    *,
+    node_id: uuid.UUID | None,
+    state: RunState | None,
+    since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Sequence[Run]:
+    """Runs, newest first; ``node_id`` is the job's node (unknown matches nothing)."""
+    job_pk = None
+    if node_id is not None:
+        job_pk = repository.node_pk_of(session, node_id) or -1
+    return repository.search_runs(
+        session,
+        job_pk=job_pk,
+        state=state.value if state else None,
+        since=since,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def get_run(session: Session, run_id: uuid.UUID) -> Run:
+    """One run, or RunNotFound."""
+    run = repository.get_run(session, run_id)
+    if run is None:
+        raise RunNotFound(f"No run with id {run_id}")
+    return run
+
+
+def run_events(session: Session, run_id: uuid.UUID) -> Sequence[OpenLineageEvent]:
+    """A run's raw events, oldest first (pruned ones are gone)."""
+    return repository.events_of_run(session, run_id)
+
+
+def job_ids(session: Session, runs: Sequence[Run]) -> dict[int, uuid.UUID]:
+    """The public ids of the runs' job nodes."""
+    return catalog_repository.node_ids(session, {r.job_pk for r in runs if r.job_pk is not None})
+
+
+def node_facts(session: Session, node_id: uuid.UUID) -> tuple[uuid.UUID, OpenLineageNode | None]:
+    """What events said about a node (None if none did), or NodeNotFound."""
+    pk = repository.node_pk_of(session, node_id)
+    if pk is None:
+        raise NodeNotFound(f"No node with id {node_id}")
+    return node_id, repository.node_facts(session, pk)
+
+
+def edge_columns(session: Session, edge_id: uuid.UUID) -> ColumnLineage | None:
+    """An edge's column lineage (None if events gave none), or EdgeNotFound."""
+    if not repository.edge_exists(session, edge_id):
+        raise EdgeNotFound(f"No edge with id {edge_id}")
+    return repository.column_lineage(session, edge_id)
+
+
+def column_lineage_for_pairs(
+    session: Session, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], ColumnLineage]:
+    """Column lineage of the given (source pk, target pk) edges, for lineage answers."""
+    return repository.column_lineage_by_pairs(session, pairs)
+
+
+def backlog(session: Session) -> tuple[int, int, datetime | None]:
+    """(unmapped events, events that failed to map, oldest unmapped receipt time)."""
+    return repository.count_events(session)

@@ -1,0 +1,139 @@
+"""Group commit: one thread writes every request's events, many requests per transaction.
+
+A request hands its validated events to the writer and waits. The writer takes everything
+waiting (up to ``max_batch`` events), stores and maps it in one transaction, commits, and only
+then answers each request: a 201 means the event is committed. Under load, batches grow by
+themselves, so the cost of a commit (and of looking up the same nodes again) is shared by
+many events; with one request in flight it is an ordinary one-row transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dlv.db import utcnow
+from dlv.ingestion import service
+from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.mapping import Sender
+
+log = logging.getLogger("dlv.ingestion")
+
+MAX_BATCH = 500
+LINGER_SECONDS = 0.001
+LINGER_BELOW = 32
+
+
+@dataclass
+class _Request:
+    batch: list[tuple[ParsedEvent, Sender]]
+    future: asyncio.Future[list[int]]
+    loop: asyncio.AbstractEventLoop
+
+
+def _resolve(future: asyncio.Future[list[int]], ids: list[int]) -> None:
+    if not future.done():  # the client may have gone away meanwhile
+        future.set_result(ids)
+
+
+def _reject(future: asyncio.Future[list[int]], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+class StoreFailed(Exception):
+    """The events could not be committed; nothing was acknowledged."""
+
+
+class EventWriter:
+    """The process's single writer thread for incoming events."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        inline: bool,
+        on_pending: Callable[[], None],
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._factory = factory
+        self._inline = inline
+        self._on_pending = on_pending
+        self._max_batch = max_batch
+        self._linger = LINGER_SECONDS
+        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._last_commit = 0.0
+        self._thread = threading.Thread(target=self._run, name="dlv-ingest-writer", daemon=True)
+
+    def busy(self, quiet: float) -> bool:
+        """Are requests waiting, or was a batch committed less than ``quiet`` seconds ago?"""
+        return not self._queue.empty() or time.monotonic() - self._last_commit < quiet
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then end the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    async def write(self, events: Sequence[tuple[ParsedEvent, Sender]]) -> list[int]:
+        """Store (and map) the events; their ids once committed. Raises StoreFailed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[int]] = loop.create_future()
+        self._queue.put(_Request(list(events), future, loop))
+        return await future
+
+    def _take(self, first: _Request) -> tuple[list[_Request], bool]:
+        taken, size = [first], len(first.batch)
+        # A small batch waits a moment for more: under load the next requests are already on
+        # their way (the clients just got their answers), and a batch costs about the same
+        # whether it holds 5 events or 30.
+        until = time.monotonic() + self._linger
+        while size < self._max_batch:
+            try:
+                wait = until - time.monotonic() if size < LINGER_BELOW else 0
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return taken, True
+            taken.append(item)
+            size += len(item.batch)
+        return taken, False
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            requests, stopping = self._take(first)
+            self._commit(requests)
+
+    def _commit(self, requests: list[_Request]) -> None:
+        batch = [item for r in requests for item in r.batch]
+        try:
+            with self._factory() as session, session.begin():
+                ids, pending = service.ingest(session, batch, inline=self._inline, now=utcnow())
+        except Exception as exc:  # the database refused: tell every waiting request
+            log.exception("storing %d events failed", len(batch))
+            error = StoreFailed(type(exc).__name__)
+            for r in requests:
+                r.loop.call_soon_threadsafe(_reject, r.future, error)
+            return
+        self._last_commit = time.monotonic()
+        start = 0
+        for r in requests:
+            end = start + len(r.batch)
+            r.loop.call_soon_threadsafe(_resolve, r.future, ids[start:end])
+            start = end
+        if pending:
+            self._on_pending()

@@ -1,0 +1,73 @@
+"""Ingestion fixtures: the app with the ingestion router (a no-op once create_app includes it),
+ingest-scoped tokens, and a poster that checks every answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from dlv.app import create_app
+from dlv.auth.models import TokenScope
+from dlv.config import Settings
+from tests.conftest import SECRET_KEY, Caller, make_token
+from tests.ingestion.server_app import IngestSettings, with_ingestion
+
+
+def ingest_settings(database_url: str, home: Path, **overrides: Any) -> Settings:
+    return IngestSettings(
+        home=home,
+        database_url=database_url,
+        secret_key=SECRET_KEY,  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+        **overrides,
+    )
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return ingest_settings(database_url, tmp_path / "home")
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return with_ingestion(create_app(settings))
+
+
+@pytest.fixture
+def ingest_headers(db: Session) -> dict[str, str]:
+    return make_token(db, "airflow-prod", TokenScope.ingest)
+
+
+class Poster:
+    """Posts events as an ingest token and reads back as an admin."""
+
+    def __init__(self, client: TestClient, ingest: dict[str, str], admin: Caller) -> None:
+        self.client, self.ingest, self.admin = client, ingest, admin
+
+    def post(self, *events: dict[str, Any]) -> list[int]:
+        ids = []
+        for event in events:
+            r = self.client.post("/api/v1/lineage", json=event, headers=self.ingest)
+            assert r.status_code == 201, r.text
+            ids.append(int(r.json()["id"]))
+        return ids
+
+    def get(self, path: str, **params: Any) -> Any:
+        r = self.client.get(path, params=params, headers=self.admin.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def node(self, namespace: str, name: str) -> dict[str, Any]:
+        items = self.get("/api/v1/nodes", namespace=namespace, name=name)["items"]
+        assert len(items) == 1, (namespace, name, items)
+        return dict(items[0])
+
+
+@pytest.fixture
+def poster(client: TestClient, ingest_headers: dict[str, str], admin: Caller) -> Poster:
+    return Poster(client, ingest_headers, admin)
