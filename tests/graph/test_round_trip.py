@@ -14,6 +14,11 @@ from dlv.audit.models import AuditRecord
 from dlv.lineage.models import Edge, LineageChange
 from dlv.nodes.models import Node
 from tests.conftest import Caller
+from tests.dashboards.factories import body as dashboard_body
+from tests.dashboards.factories import edge as dashboard_edge
+from tests.dashboards.factories import nodes as dashboard_nodes
+from tests.dashboards.factories import placed
+from tests.dashboards.factories import post as dashboard_post
 from tests.graph.conftest import EXPORT, Instance
 from tests.graph.docs import document, edge, edge_api, node, populate, post, ref, table_counts
 from tests.nodes.factories import SECRETS, create, dataset
@@ -35,9 +40,36 @@ def test_export_import_export_is_byte_identical(
         "edges_created": 3,
         "edges_existing": 0,
         "annotations_created": 1,
+        "dashboards_applied": 0,
     }
     second = other.client.get(EXPORT, headers=other.admin.headers)
     assert second.content == first.content
+
+
+def test_dashboards_travel_with_the_graph(
+    client: TestClient, admin: Caller, other: Instance
+) -> None:
+    ids = dashboard_nodes(client, admin, "orders", "revenue")
+    dashboard_edge(client, admin, ids[0], ids[1])
+    dashboard_post(
+        client,
+        admin,
+        dashboard_body(
+            "Revenue flow", nodes=placed(ids), viewport={"x": 1.5, "y": 2.0, "zoom": 0.75}
+        ),
+    )
+    first = client.get(EXPORT, headers=admin.headers)
+    r = post(other.client, other.admin, first.content)
+    assert r.status_code == 200, r.text
+    assert r.json()["dashboards_applied"] == 1
+    listed = other.client.get("/api/v1/dashboards", headers=other.admin.headers).json()
+    assert [d["name"] for d in listed["items"]] == ["Revenue flow"]
+    copy = other.client.get(
+        f"/api/v1/dashboards/{listed['items'][0]['id']}", headers=other.admin.headers
+    ).json()
+    assert [n["x"] for n in copy["layout"]["nodes"]] == [0.0, 300.0]
+    assert copy["layout"]["viewport"] == {"x": 1.5, "y": 2.0, "zoom": 0.75}
+    assert other.client.get(EXPORT, headers=other.admin.headers).content == first.content
 
 
 def test_export_lists_nodes_and_edges_in_key_order_with_their_fields(
@@ -89,6 +121,7 @@ def test_importing_the_same_document_twice_changes_nothing(
         "edges_created": 0,
         "edges_existing": 3,
         "annotations_created": 0,
+        "dashboards_applied": 0,
     }
     after = table_counts(other_db)
     assert after == {**before, "audit_records": before["audit_records"] + 1}

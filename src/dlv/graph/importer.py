@@ -86,6 +86,8 @@ class Importer:
         self.created = 0
         self.annotations = 0
         self.parents_changed = 0
+        # Dashboards are few and small: kept until the nodes and edges they name are in.
+        self.dashboards: list[dict[str, Any]] = []
 
     # -- problems --------------------------------------------------------------------------
 
@@ -137,6 +139,8 @@ class Importer:
                     self._header(event)
                 elif event.section == "nodes":
                     self._node_batch(event)
+                elif event.section == "dashboards":
+                    self.dashboards.extend(event.items)
                 else:
                     self._edge_batch(event)
             for key in ("format", "version"):

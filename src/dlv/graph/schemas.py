@@ -97,6 +97,7 @@ class ImportCounts(BaseModel):
     edges_created: int = 0
     edges_existing: int = 0
     annotations_created: int = 0
+    dashboards_applied: int = 0
 
 
 # -- the fast path for edges -----------------------------------------------------------------

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox
+from dlv.dashboards import service as dashboards_service
+from dlv.errors import InvalidInput
 from dlv.graph import repository as repo
 from dlv.graph.importer import Importer
 from dlv.graph.schemas import FORMAT, VERSION, ImportCounts
@@ -66,7 +68,17 @@ def import_graph(
     limit is passed); the caller then rolls the transaction back.
     """
     with gc_frozen():
-        counts = Importer(session, box).run(chunks)
+        importer = Importer(session, box)
+        counts = importer.run(chunks)
+    # After the nodes and edges they name are written, in the same transaction.
+    applied, problems = dashboards_service.import_documents(session, actor, importer.dashboards)
+    if problems:
+        shown = ", ".join(p["field"] for p in problems[:5])
+        raise InvalidInput(
+            f"The document has {len(problems)} problem(s), nothing was imported: {shown}",
+            errors=problems,
+        )
+    counts.dashboards_applied = applied
     if counts.nodes_created or counts.edges_created or counts.nodes_updated:
         # One row instead of one per edge: every process rebuilds its lineage index on it.
         changes.log(session, changes.RESET, 0)
@@ -97,6 +109,11 @@ def export_document(session: Session) -> Iterator[bytes]:
     sep = "\n"
     for rows in repo.export_edges(session, EXPORT_BATCH * 10):
         yield (sep + ",\n".join(_edge_line(r) for r in rows)).encode()
+        sep = ",\n"
+    yield b'\n],\n"dashboards":['
+    sep = "\n"
+    for doc in dashboards_service.export_documents(session):
+        yield (sep + json.dumps(doc, ensure_ascii=False, separators=(",", ":"))).encode()
         sep = ",\n"
     yield b"\n]}\n"
 

@@ -32,10 +32,10 @@ GZIP_MAGIC = b"\x1f\x8b"
 WINDOW = 1 << 20  # characters decoded per batch (about 5,000 edges)
 MAX_ITEM = 64 << 20  # a single node or edge larger than this is not a plausible document
 _WS = re.compile(r"[ \t\n\r]*")
-_SECTIONS = ("nodes", "edges")
+_SECTIONS = ("nodes", "edges", "dashboards")
 _HEADER_KEYS = ("format", "version")
 
-Section = Literal["nodes", "edges"]
+Section = Literal["nodes", "edges", "dashboards"]
 
 
 class MalformedDocument(DlvError):
@@ -260,7 +260,8 @@ class DocumentReader:
             yield from self._items(key)  # type: ignore[arg-type]
         else:
             raise DocumentInvalid(
-                key, "unknown field; a dlv-graph document has format, version, nodes and edges"
+                key,
+                "unknown field; a dlv-graph document has format, version, nodes, edges, dashboards",
             )
 
     def _items(self, section: Section) -> Iterator[Batch]:
