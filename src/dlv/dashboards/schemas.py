@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -20,22 +19,13 @@ from pydantic import (
 from dlv.dashboards.canvas import MAX_NODES, Layout, LayoutDocument, no_nul
 from dlv.impact.schemas import LineageDirection
 from dlv.nodes.models import NodeKind, NodeStatus
-from dlv.nodes.schemas import Description, Owner, Tags
+from dlv.nodes.schemas import Description, Owner, Tags, no_control_chars
 from dlv.types import RequestBody
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _no_control_chars(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
 
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_no_control_chars),
+    AfterValidator(no_control_chars),
 ]
 Version = Annotated[
     int,
@@ -111,7 +101,7 @@ class DashboardDocument(BaseModel):
 
     name: Name
     description: Annotated[Description, AfterValidator(no_nul)] | None = None
-    owner: Annotated[Owner, AfterValidator(_no_control_chars)] | None = None
+    owner: Annotated[Owner, AfterValidator(no_control_chars)] | None = None
     tags: Tags = Field(default_factory=list)
     layout: LayoutDocument = Field(default_factory=LayoutDocument)
 

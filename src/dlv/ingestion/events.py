@@ -28,9 +28,9 @@ from typing_extensions import TypedDict
 
 from dlv.errors import DlvError, FieldError
 from dlv.ingestion.models import EventKind, RunState
+from dlv.nodes.schemas import no_control_chars
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
@@ -64,24 +64,18 @@ def _event_time(value: Any) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _no_control_chars(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
 RunId = Annotated[uuid.UUID, PlainValidator(_run_id)]
 EventTime = Annotated[datetime, PlainValidator(_event_time)]
 # The catalog's limits for a node's key: an event that cannot become a node is refused.
 Namespace = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_control_chars),
+    AfterValidator(no_control_chars),
 ]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_no_control_chars),
+    AfterValidator(no_control_chars),
 ]
 
 

@@ -26,7 +26,7 @@ _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:/-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _no_control_chars(value: str) -> str:
+def no_control_chars(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
@@ -52,12 +52,12 @@ def _normalize_tags(values: list[str]) -> list[str]:
 Namespace = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_no_control_chars),
+    AfterValidator(no_control_chars),
 ]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_no_control_chars),
+    AfterValidator(no_control_chars),
 ]
 Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
