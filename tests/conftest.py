@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +49,15 @@ def _pg_admin_engine() -> Engine:
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session")
-def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database for the run: a SQLite file to copy, or a PostgreSQL URL."""
+@contextmanager
+def migrated_database(factory: pytest.TempPathFactory, prefix: str) -> Iterator[str]:
+    """A migrated database for a run: a SQLite file to copy, or a new PostgreSQL database."""
     if BACKEND == "sqlite":
-        path = tmp_path_factory.mktemp("template") / "template.db"
+        path = factory.mktemp(prefix) / f"{prefix}.db"
         migrate.upgrade(f"sqlite:///{path}")
         yield str(path)
         return
-    name = f"dlv_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin_engine()
     try:
         with admin.connect() as conn:
@@ -83,16 +84,28 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+def empty_database(template: str, directory: Path, filename: str) -> Iterator[str]:
+    """An empty, migrated database for one test, made from ``template`` (emptied after)."""
+    if BACKEND == "sqlite":
+        path = directory / filename
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield template
+    _truncate_all(template)
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The run's migrated database (see ``migrated_database``)."""
+    with migrated_database(tmp_path_factory, "dlv_test") as url:
+        yield url
+
+
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database for one test."""
-    if BACKEND == "sqlite":
-        path = tmp_path / "dlv.db"
-        shutil.copyfile(database_template, path)
-        yield f"sqlite:///{path}"
-        return
-    yield database_template
-    _truncate_all(database_template)
+    yield from empty_database(database_template, tmp_path, "dlv.db")
 
 
 @pytest.fixture

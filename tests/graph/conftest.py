@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dlv import migrate
 from dlv.app import create_app
 from dlv.auth.models import Role
 from dlv.config import Settings
 from dlv.db import make_engine, make_sessionmaker
 from dlv.graph.router import router as graph_router
-from tests.conftest import (
-    BACKEND,
-    PG_ADMIN_URL,
-    SECRET_KEY,
-    Caller,
-    _pg_admin_engine,
-    _truncate_all,
-    make_user,
-)
+from tests.conftest import SECRET_KEY, Caller, empty_database, make_user, migrated_database
 
 EXPORT = "/api/v1/graph/export"
 IMPORT = "/api/v1/graph/import"
@@ -48,33 +37,14 @@ def app(settings: Settings) -> FastAPI:
 @pytest.fixture(scope="session")
 def other_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second migrated database for the run (the first belongs to conftest)."""
-    if BACKEND == "sqlite":
-        path = tmp_path_factory.mktemp("other") / "other.db"
-        migrate.upgrade(f"sqlite:///{path}")
-        yield str(path)
-        return
-    name = f"dlv_test_other_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    migrate.upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_database(tmp_path_factory, "dlv_test_other") as url:
+        yield url
 
 
 @pytest.fixture
 def other_url(other_template: str, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database that is not the test's main one."""
-    if BACKEND == "sqlite":
-        path = tmp_path / "other.db"
-        shutil.copyfile(other_template, path)
-        yield f"sqlite:///{path}"
-        return
-    yield other_template
-    _truncate_all(other_template)
+    yield from empty_database(other_template, tmp_path, "other.db")
 
 
 class Instance:
