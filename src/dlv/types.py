@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
@@ -60,3 +60,20 @@ class RequestBody(BaseModel):
                 f"Invalid value for: {where}", errors=[FieldError(where, NUL_MESSAGE)]
             )
         return data
+
+
+class PatchBody(RequestBody):
+    """A PATCH body: only the fields sent change, and ``null`` clears an optional field.
+
+    The fields in ``required_when_sent`` may be left out but never sent as ``null``.
+    """
+
+    required_when_sent: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> Self:
+        for field in self.required_when_sent:
+            if field in self.model_fields_set and getattr(self, field) is None:
+                msg = f"{field} cannot be null"
+                raise ValueError(msg)
+        return self

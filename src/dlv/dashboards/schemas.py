@@ -13,14 +13,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    model_validator,
 )
 
 from dlv.dashboards.canvas import MAX_NODES, Layout, LayoutDocument, no_nul
 from dlv.impact.schemas import LineageDirection
 from dlv.nodes.models import NodeKind, NodeStatus
 from dlv.nodes.schemas import Description, Owner, Tags, no_control_chars
-from dlv.types import RequestBody
+from dlv.types import PatchBody, RequestBody
 
 Name = Annotated[
     str,
@@ -53,8 +52,10 @@ class DashboardReplace(DashboardCreate):
     version: Version | None = None
 
 
-class DashboardUpdate(RequestBody):
+class DashboardUpdate(PatchBody):
     """Only the fields sent change (``layout`` as a whole); ``null`` clears an optional one."""
+
+    required_when_sent = ("name", "layout")
 
     name: Name | None = None
     description: Description | None = None
@@ -62,14 +63,6 @@ class DashboardUpdate(RequestBody):
     tags: Tags | None = None
     layout: Layout | None = None
     version: Version | None = None
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> DashboardUpdate:
-        for field in ("name", "layout"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                msg = f"{field} cannot be null"
-                raise ValueError(msg)
-        return self
 
 
 class DashboardDuplicate(RequestBody):

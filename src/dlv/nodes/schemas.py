@@ -19,7 +19,7 @@ from pydantic import (
 
 from dlv.nodes.connections import ConnectionConfig, ConnectionRead
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
-from dlv.types import RequestBody
+from dlv.types import PatchBody, RequestBody
 
 MAX_TAGS = 50
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:/-]{0,63}$")
@@ -86,8 +86,10 @@ class NodeCreate(RequestBody):
     _kind = model_validator(mode="before")(_inject_kind)
 
 
-class NodeUpdate(RequestBody):
+class NodeUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears an optional field."""
+
+    required_when_sent = ("namespace", "name")
 
     namespace: Namespace | None = None
     name: Name | None = None
@@ -102,14 +104,6 @@ class NodeUpdate(RequestBody):
             "an empty string clears one"
         ),
     )
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> NodeUpdate:
-        for field in ("namespace", "name"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                msg = f"{field} cannot be null"
-                raise ValueError(msg)
-        return self
 
 
 class AnnotationCreate(RequestBody):
