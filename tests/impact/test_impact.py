@@ -202,3 +202,40 @@ def test_unknown_root_is_404_and_bad_params_422(p: Platform) -> None:
 def test_viewer_can_read_lineage(p: Platform, viewer: Caller) -> None:
     r = p.client.get(f"/api/v1/nodes/{p.stg}/impact", headers=viewer.headers)
     assert r.status_code == 200
+
+
+def test_changed_facts_show_in_the_next_answer_whoever_wrote_them(p: Platform, db: Session) -> None:
+    # The first answer loads the nodes' facts into memory; later changes must replace them,
+    # through the API and through a plain SQL update (the database trigger logs both).
+    before = {n["name"]: n for n in p.get(f"/api/v1/nodes/{p.stg}/lineage")["nodes"]}
+    assert before["build"]["owner"] == "analytics"
+    assert before["mart.revenue"]["status"] != "error"
+    r = p.client.patch(
+        f"/api/v1/nodes/{p.build}",
+        json={"name": "build_v2", "owner": "platform"},
+        headers=p.admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    db.execute(
+        update(Node).where(Node.name == "mart.revenue").values(status="error", status_message="x")
+    )
+    db.commit()
+    after = {n["name"]: n for n in p.get(f"/api/v1/nodes/{p.stg}/lineage")["nodes"]}
+    assert "build" not in after
+    assert after["build_v2"]["owner"] == "platform"
+    assert (after["mart.revenue"]["status"], after["mart.revenue"]["status_message"]) == (
+        "error",
+        "x",
+    )
+    report = p.get(f"/api/v1/nodes/{p.report}/impact?direction=upstream")
+    assert [n["name"] for n in report["likely_root_causes"]] == ["mart.revenue"]
+
+
+def test_parent_ids_follow_reparenting(p: Platform) -> None:
+    def parent_of_raw() -> str | None:
+        nodes = p.get(f"/api/v1/nodes/{p.raw}/lineage")["nodes"]
+        return next(n["parent_id"] for n in nodes if n["name"] == "raw.orders")
+
+    assert parent_of_raw() == p.shop
+    p.client.patch(f"/api/v1/nodes/{p.raw}", json={"parent_id": None}, headers=p.admin.headers)
+    assert parent_of_raw() is None

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from dlv.nodes.models import Node
 from tests.conftest import Caller
 from tests.servers import dlv_server
 
@@ -38,3 +40,12 @@ def test_a_write_through_one_process_is_visible_through_the_other(
         assert names(client, b, ids[0]) == {"src", "dst"}
         assert client.delete(f"{b}/api/v1/edges/{edge.json()['id']}").status_code == 204
         assert names(client, a, ids[0]) == {"src"}
+        # Node facts too: b holds them in memory since its first answer.
+        r = client.patch(f"{a}/api/v1/nodes/{ids[0]}", json={"name": "src_v2"})
+        assert r.status_code == 200, r.text
+        assert names(client, b, ids[0]) == {"src_v2"}
+        db.execute(update(Node).where(Node.name == "src_v2").values(status="error"))
+        db.commit()  # as a health check in a third process would
+        r = client.get(f"{b}/api/v1/nodes/{ids[0]}/impact")
+        assert r.status_code == 200, r.text
+        assert r.json()["root"]["status"] == "error"

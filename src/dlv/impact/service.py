@@ -1,7 +1,8 @@
 """Impact analysis: what breaks downstream, what upstream could have caused it.
 
-The traversal runs on the process's in-memory index (brought up to date from the change log
-first); the database is only asked for the facts of the nodes in the answer.
+The traversal runs on the process's in-memory index, and the nodes' facts (name, owner,
+status) come from memory beside it; both are brought up to date from the change log first.
+The database is only asked for the change log and the root's pk.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import Counter, defaultdict
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -23,8 +25,10 @@ from dlv.impact.schemas import (
     LineageNode,
     LineagePath,
 )
+from dlv.lineage.facts import Picked
 from dlv.lineage.index import Direction, Traversal
 from dlv.lineage.live import LiveIndex
+from dlv.lineage.traversal import Ids, Ids32
 from dlv.nodes.models import NodeStatus
 
 # An impact report lists every affected node; past this many it says it was cut.
@@ -52,6 +56,13 @@ def _root_pk(session: Session, node_id: uuid.UUID) -> int:
 JsonNode = dict[str, Any]
 
 
+@dataclass
+class _Found:
+    traversal: Traversal
+    nodes: list[JsonNode]  # in traversal order, with their distance
+    edges: list[JsonNode]
+
+
 def _traverse(
     session: Session,
     live: LiveIndex,
@@ -61,31 +72,65 @@ def _traverse(
     limit: int | None,
     *,
     with_edges: bool,
-) -> tuple[Traversal, tuple[list[int], list[int]]]:
+) -> _Found:
+    # Under the lock: the facts must match the index they are read with.
     with live.lock:
         index = live.current(session)
         # Containment counts as flow: a system's failure reaches its datasets and jobs.
         found = index.traverse(
             [root], direction, max_depth=depth, limit=limit, follow_containment=True
         )
-        sources, targets = (
-            index.edges_among(found.nodes)
-            if with_edges
-            else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        parents = index.parents_of(found.nodes)
+        facts = live.facts(session, np.concatenate([found.nodes, parents[parents >= 0]]))
+        picked = facts.pick(found.nodes)
+        nodes = _nodes(picked, facts.ids(parents), found.distances)
+        edges = (
+            _edges(picked.ids, found.nodes, *index.edges_among(found.nodes)) if with_edges else []
         )
-    return found, (cast(list[int], sources.tolist()), cast(list[int], targets.tolist()))
+    if "" in picked.ids:  # deleted meanwhile (the change log said so): left out
+        nodes = [n for n in nodes if n["id"]]
+    return _Found(found, nodes, edges)
 
 
-def _nodes(session: Session, found: Traversal) -> tuple[list[JsonNode], dict[int, JsonNode]]:
-    pks: list[int] = found.nodes.tolist()
-    facts = repository.facts(session, pks)
-    nodes = []
-    for pk, distance in zip(pks, found.distances.tolist(), strict=True):
-        node = facts.get(pk)
-        if node is not None:  # deleted between the traversal and this read: left out
-            node["distance"] = distance
-            nodes.append(node)
-    return nodes, facts
+def _nodes(f: Picked, parent_ids: list[str], distances: Ids32) -> list[JsonNode]:
+    return [
+        {
+            "id": i,
+            "kind": k,
+            "namespace": ns,
+            "name": n,
+            "owner": o,
+            "status": s,
+            "status_message": m,
+            "parent_id": p or None,
+            "distance": d,
+        }
+        for i, k, ns, n, o, s, m, p, d in zip(
+            f.ids,
+            f.kinds,
+            f.namespaces,
+            f.names,
+            f.owners,
+            f.statuses,
+            f.messages,
+            parent_ids,
+            distances.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _edges(ids: list[str], pks: Ids, sources: Ids, targets: Ids) -> list[JsonNode]:
+    # Both ends are among the answer's nodes (ids aligned with pks): reuse those strings.
+    order = np.argsort(pks)
+    sorted_pks = pks[order]
+    at_source = order[np.searchsorted(sorted_pks, sources)].tolist()
+    at_target = order[np.searchsorted(sorted_pks, targets)].tolist()
+    return [
+        {"source_id": ids[s], "target_id": ids[t], "relation": "flow"}
+        for s, t in zip(at_source, at_target, strict=True)
+        if ids[s] and ids[t]
+    ]
 
 
 def lineage(
@@ -98,23 +143,16 @@ def lineage(
 ) -> dict[str, Any]:
     """The subgraph reachable from a node (a LineageGraph as JSON-ready data)."""
     root = _root_pk(session, node_id)
-    found, (sources, targets) = _traverse(
+    found = _traverse(
         session, live, root, Direction(direction.value), depth, limit, with_edges=True
     )
-    nodes, facts = _nodes(session, found)
-    ids = {pk: f["id"] for pk, f in facts.items()}
-    edges = [
-        {"source_id": ids[s], "target_id": ids[t], "relation": "flow"}
-        for s, t in zip(sources, targets, strict=True)
-        if s in ids and t in ids
-    ]
     return {
         "root_id": str(node_id),
         "direction": direction.value,
         "depth": depth,
-        "nodes": nodes,
-        "edges": edges,
-        "truncated": found.truncated,
+        "nodes": found.nodes,
+        "edges": found.edges,
+        "truncated": found.traversal.truncated,
     }
 
 
@@ -127,11 +165,10 @@ def impact(
 ) -> dict[str, Any]:
     """The incident report for a node (an ImpactReport as JSON-ready data)."""
     root = _root_pk(session, node_id)
-    found, _ = _traverse(
+    found = _traverse(
         session, live, root, Direction(direction.value), depth, IMPACT_LIMIT, with_edges=False
     )
-    nodes, _ = _nodes(session, found)
-    root_node, affected = nodes[0], nodes[1:]
+    root_node, affected = found.nodes[0], found.nodes[1:]
     owners: dict[str | None, list[JsonNode]] = defaultdict(list)
     for node in affected:
         owners[node["owner"]].append(node)
@@ -147,7 +184,7 @@ def impact(
         "direction": direction.value,
         "depth": depth,
         "affected_count": len(affected),
-        "truncated": found.truncated,
+        "truncated": found.traversal.truncated,
         "by_kind": [{"kind": k, "count": c} for k, c in sorted(by_kind.items())],
         "by_distance": [{"distance": d, "count": c} for d, c in sorted(by_distance.items())],
         "owners": [
@@ -170,21 +207,22 @@ def path(
     with live.lock:
         index = live.current(session)
         steps = index.shortest_path(source, target, follow_containment=True)
-        flows = [index.has_edge(s, t) for s, t in itertools.pairwise(steps or [])]
-    if steps is None:
+        if steps is None:
+            raise NoPath(f"No downstream path from {source_id} to {target_id}")
+        flows = [index.has_edge(s, t) for s, t in itertools.pairwise(steps)]
+        pks = np.asarray(steps, dtype=np.int64)
+        parents = index.parents_of(pks)
+        facts = live.facts(session, np.concatenate([pks, parents[parents >= 0]]))
+        picked = facts.pick(pks)
+        nodes = _nodes(picked, facts.ids(parents), np.arange(len(steps), dtype=np.int32))
+    if "" in picked.ids:  # a node on it was deleted meanwhile
         raise NoPath(f"No downstream path from {source_id} to {target_id}")
-    facts = repository.facts(session, steps)
-    if len(facts) != len(set(steps)):
-        raise NoPath(f"No downstream path from {source_id} to {target_id}")
-    nodes = [LineageNode.model_validate({**facts[pk], "distance": i}) for i, pk in enumerate(steps)]
     edges = [
         LineageEdge.model_validate(
-            {
-                "source_id": facts[s]["id"],
-                "target_id": facts[t]["id"],
-                "relation": "flow" if flow else "contains",
-            }
+            {"source_id": s["id"], "target_id": t["id"], "relation": "flow" if flow else "contains"}
         )
-        for (s, t), flow in zip(itertools.pairwise(steps), flows, strict=True)
+        for (s, t), flow in zip(itertools.pairwise(nodes), flows, strict=True)
     ]
-    return LineagePath(nodes=nodes, edges=edges, length=len(steps) - 1)
+    return LineagePath(
+        nodes=[LineageNode.model_validate(n) for n in nodes], edges=edges, length=len(steps) - 1
+    )

@@ -17,6 +17,9 @@ EDGE_ADDED = "edge+"
 EDGE_REMOVED = "edge-"
 PARENT_SET = "parent"
 NODE_REMOVED = "node-"
+# A node's shown facts (name, owner, status...) changed: logged by a database trigger on
+# ``nodes`` (migration 0006), so no write path can forget it.
+NODE_FACTS = "node~"
 # A bulk write (graph import) logs this once instead of millions of rows: readers rebuild.
 RESET = "reset"
 

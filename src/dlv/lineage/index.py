@@ -234,6 +234,14 @@ class LineageIndex:
         n = _check_id(node)
         return int(self._parent[n]) if n < self.capacity else -1
 
+    def parents_of(self, nodes: npt.NDArray[np.integer]) -> Ids:
+        """Each node's container, or -1 (int64, aligned with ``nodes``)."""
+        ids = _as_ids(nodes, "nodes", bounded=False)
+        result = np.full(ids.shape, -1, dtype=np.int64)
+        inside = ids < self.capacity
+        result[inside] = self._parent[ids[inside]]
+        return result
+
     def edges(self) -> tuple[Ids, Ids]:
         """All live flow edges as (sources, targets), sorted by source then target."""
         rows, cols = self._fwd.pairs()

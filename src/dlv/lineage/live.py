@@ -17,25 +17,24 @@ A ``reset`` change (bulk import) rebuilds the whole index from the tables.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, and_, or_, select, text
+import numpy.typing as npt
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dlv.lineage import changes
+from dlv.lineage import index_repository as repository
+from dlv.lineage.facts import NodeFacts
 from dlv.lineage.index import LineageIndex
-from dlv.lineage.models import Edge
-from dlv.nodes.models import Node
 
 GAP_GRACE_SECONDS = 10.0
 CHANGE_BATCH = 10_000
 MAX_REPLAY = 50_000
-FETCH_CHUNK = 200_000
 
 
 @dataclass(frozen=True)
@@ -43,45 +42,36 @@ class IndexStats:
     nodes: int
     edges: int
     nbytes: int
+    facts_nbytes: int  # the node facts kept beside the index
     build_seconds: float
     seq: int
 
 
-def _int_pairs(conn: Connection, sql: str) -> np.ndarray:
-    # The driver's cursor straight into numpy, in chunks: the ORM (or even SQLAlchemy rows)
-    # would build millions of Python objects for two integer columns.
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    parts = []
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(FETCH_CHUNK):
-            flat = itertools.chain.from_iterable(rows)
-            parts.append(np.fromiter(flat, dtype=np.int64, count=2 * len(rows)))
-    finally:
-        cursor.close()
-    if not parts:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.concatenate(parts).reshape(-1, 2)
-
-
-def load(conn: Connection) -> tuple[LineageIndex, int]:
-    """A fresh index from the tables, and the change number it reflects."""
-    seq = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM lineage_changes")).scalar_one()
-    edges = _int_pairs(conn, "SELECT source_pk, target_pk FROM edges")
-    parents = _int_pairs(conn, "SELECT parent_pk, pk FROM nodes WHERE parent_pk IS NOT NULL")
-    max_pk = conn.execute(text("SELECT COALESCE(MAX(pk), 0) FROM nodes")).scalar_one()
+def load(conn: Connection) -> tuple[LineageIndex, NodeFacts, int]:
+    """A fresh index and node facts from the tables, and the change number they reflect."""
+    seq = repository.last_seq(conn)
+    edges = repository.edge_pairs(conn)
+    parents = repository.parent_pairs(conn)
     index = LineageIndex.build(
-        edges[:, 0], edges[:, 1], parents[:, 0], parents[:, 1], num_nodes=int(max_pk) + 1
+        edges[:, 0],
+        edges[:, 1],
+        parents[:, 0],
+        parents[:, 1],
+        num_nodes=repository.max_pk(conn) + 1,
     )
-    return index, int(seq)
+    del edges, parents
+    facts = NodeFacts.load(repository.all_facts(conn), capacity=index.capacity)
+    return index, facts, seq
 
 
 class LiveIndex:
-    """A LineageIndex plus what it takes to keep it current; one per process."""
+    """A LineageIndex and its NodeFacts, plus what it takes to keep them current; one per
+    process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index = LineageIndex.empty()
+        self._facts = NodeFacts()
         self._seq = 0  # highest change number read
         self._horizon = 0  # every change <= horizon has been seen
         self._gap_since: float | None = None
@@ -94,12 +84,16 @@ class LiveIndex:
 
     def _rebuild(self, session: Session) -> None:
         started = time.perf_counter()
-        index, seq = load(session.connection())
-        self._index, self._seq, self._horizon, self._gap_since = index, seq, seq, None
+        # Dropped first: during a reload the old and the new copy need not both fit in memory.
+        self._index, self._facts = LineageIndex.empty(), NodeFacts()
+        index, facts, seq = load(session.connection())
+        self._index, self._facts = index, facts
+        self._seq, self._horizon, self._gap_since = seq, seq, None
         self.build_seconds = time.perf_counter() - started
 
     def current(self, session: Session) -> LineageIndex:
-        """The index, brought up to date with every committed change. Hold ``lock`` to use it."""
+        """The index, brought up to date with every committed change (and so are the facts).
+        Hold ``lock`` while using either."""
         newest = changes.last_seq(session)
         if newest == self._seq and self._gap_since is None:
             return self._index
@@ -121,6 +115,15 @@ class LiveIndex:
         self._advance(seen)
         return self._index
 
+    def facts(self, session: Session, pks: npt.NDArray[np.int64]) -> NodeFacts:
+        """The node facts, holding those of ``pks`` (read now if not held yet: a node created
+        since the last load). Call after ``current``, under ``lock``; deleted nodes stay
+        absent, and every pk asked for is below the facts' capacity afterwards."""
+        missing = self._facts.missing(pks)
+        if missing:
+            self._refresh_facts(session, missing)
+        return self._facts
+
     @property
     def lock(self) -> threading.Lock:
         return self._lock
@@ -128,7 +131,12 @@ class LiveIndex:
     def stats(self) -> IndexStats:
         index = self._index
         return IndexStats(
-            index.capacity, index.edge_count, index.nbytes(), self.build_seconds, self._seq
+            index.capacity,
+            index.edge_count,
+            index.nbytes(),
+            self._facts.nbytes(),
+            self.build_seconds,
+            self._seq,
         )
 
     def _advance(self, seen: Sequence[int]) -> None:
@@ -154,39 +162,25 @@ class LiveIndex:
             (a, b) for _, op, a, b in rows if op in (changes.EDGE_ADDED, changes.EDGE_REMOVED)
         }
         node_pks = {a for _, op, a, _ in rows if op in (changes.PARENT_SET, changes.NODE_REMOVED)}
-        present = _existing_edges(session, edge_pairs)
+        present = repository.existing_edges(session, sorted(edge_pairs))
         for a, b in edge_pairs:
             if (a, b) in present:
                 index.add_edge(a, b)
             else:
                 index.remove_edge(a, b)
-        parents = _parents(session, node_pks)
+        parents = repository.parents(session, sorted(node_pks))
         for pk in node_pks:
             if pk not in parents:
                 index.remove_node(pk)
             else:
                 index.set_parent(pk, parents[pk])
+        touched = node_pks.union(a for _, op, a, _ in rows if op == changes.NODE_FACTS)
+        self._refresh_facts(session, sorted(touched))
 
-
-def _existing_edges(session: Session, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
-    items = list(pairs)
-    for i in range(0, len(items), 500):
-        chunk = items[i : i + 500]
-        stmt = select(Edge.source_pk, Edge.target_pk).where(
-            or_(*(and_(Edge.source_pk == a, Edge.target_pk == b) for a, b in chunk))
-        )
-        found.update((a, b) for a, b in session.execute(stmt))
-    return found
-
-
-def _parents(session: Session, pks: set[int]) -> dict[int, int]:
-    """``{pk: parent pk or -1}`` for the nodes that still exist."""
-    result: dict[int, int] = {}
-    items = list(pks)
-    for i in range(0, len(items), 5000):
-        stmt = select(Node.pk, Node.parent_pk).where(Node.pk.in_(items[i : i + 5000]))
-        result.update(
-            (pk, parent if parent is not None else -1) for pk, parent in session.execute(stmt)
-        )
-    return result
+    def _refresh_facts(self, session: Session, pks: Sequence[int]) -> None:
+        if not pks:
+            return
+        rows = repository.facts(session.connection(), pks)
+        self._facts.set_many((row[0], row[1:]) for row in rows)
+        for pk in set(pks).difference(row[0] for row in rows):
+            self._facts.remove(pk)  # gone from the database (or never a node: pk 0, -1)

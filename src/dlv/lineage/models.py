@@ -49,7 +49,8 @@ class LineageChange(Base):
     """Append-only log of graph changes; every process replays it into its in-memory index.
 
     ``op`` is ``edge+``/``edge-`` (a = source pk, b = target pk), ``parent`` (a = child pk,
-    b = parent pk or -1), ``node-`` (a = node pk) or ``reset`` (rebuild from the tables).
+    b = parent pk or -1), ``node-`` (a = node pk), ``node~`` (a = node pk: its name, owner,
+    status... changed; written by a trigger) or ``reset`` (rebuild from the tables).
     """
 
     __tablename__ = "lineage_changes"
