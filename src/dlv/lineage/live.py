@@ -12,7 +12,8 @@ the operations blindly. Two consequences:
   ``GAP_GRACE_SECONDS`` (then it was a rolled-back transaction and never arrives).
 - A write through the API is visible to the very next query in any process: read-your-writes.
 
-A ``reset`` change (bulk import) rebuilds the whole index from the tables.
+A ``reset`` change (bulk import) rebuilds the whole index from the tables, and so does
+finding that changes it has not read were pruned (``changes.prune``: kept for a day).
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ class LiveIndex:
     def current(self, session: Session) -> LineageIndex:
         """The index, brought up to date with every committed change (and so are the facts).
         Hold ``lock`` while using either."""
-        newest = changes.last_seq(session)
+        oldest, newest = changes.bounds(session)
         if newest == self._seq and self._gap_since is None:
             return self._index
-        if newest - self._horizon > MAX_REPLAY:
-            self._rebuild(session)  # a long backlog is cheaper to reload than to replay
+        # A long backlog is cheaper to reload than to replay; and changes we have not read
+        # may have been pruned (this process was idle for longer than the log is kept).
+        if newest - self._horizon > MAX_REPLAY or oldest > self._horizon + 1:
+            self._rebuild(session)
             return self._index
         seen: list[int] = []
         after = self._horizon
