@@ -121,15 +121,18 @@ def _nodes(f: Picked, parent_ids: list[str], distances: Ids32) -> list[JsonNode]
 
 
 def _edges(ids: list[str], pks: Ids, sources: Ids, targets: Ids) -> list[JsonNode]:
-    # Both ends are among the answer's nodes (ids aligned with pks): reuse those strings.
+    # Both ends are among the answer's nodes (ids aligned with pks): reuse those strings,
+    # gathered by numpy rather than looked up one by one.
     order = np.argsort(pks)
-    sorted_pks = pks[order]
-    at_source = order[np.searchsorted(sorted_pks, sources)].tolist()
-    at_target = order[np.searchsorted(sorted_pks, targets)].tolist()
+    sorted_pks, id_array = pks[order], np.array(ids, dtype=object)
+    source_ids = id_array[order[np.searchsorted(sorted_pks, sources)]]
+    target_ids = id_array[order[np.searchsorted(sorted_pks, targets)]]
+    if "" in ids:  # an end deleted meanwhile: the edge goes too
+        keep = (source_ids != "") & (target_ids != "")
+        source_ids, target_ids = source_ids[keep], target_ids[keep]
     return [
-        {"source_id": ids[s], "target_id": ids[t], "relation": "flow"}
-        for s, t in zip(at_source, at_target, strict=True)
-        if ids[s] and ids[t]
+        {"source_id": s, "target_id": t, "relation": "flow"}
+        for s, t in zip(source_ids.tolist(), target_ids.tolist(), strict=True)
     ]
 
 
