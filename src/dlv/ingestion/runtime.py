@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dlv.auth.principal import Principal
 from dlv.db import utcnow
 from dlv.ingestion import retention, service
+from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.writer import EventWriter
 
 log = logging.getLogger("dlv.ingestion")
@@ -96,7 +97,10 @@ class IngestRuntime:
         self.principals = PrincipalCache()
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        self.writer = EventWriter(factory, inline=self.mode == "inline", on_pending=self.poke)
+        self.handoff = Handoff()
+        self.writer = EventWriter(
+            factory, inline=self.mode == "inline", on_pending=self.poke, handoff=self.handoff
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     def poke(self) -> None:
@@ -126,14 +130,16 @@ class IngestRuntime:
         total = 0
         while True:
             with self.factory() as session, session.begin():
-                taken = service.drain(session, DRAIN_BATCH, utcnow(), wait=wait)
+                taken = service.drain(
+                    session, DRAIN_BATCH, utcnow(), wait=wait, parsed=self.handoff.take
+                )
             total += taken
             if taken < DRAIN_BATCH:
                 return total
 
     def drain_once(self) -> int:
         with self.factory() as session, session.begin():
-            return service.drain(session, DRAIN_BATCH, utcnow())
+            return service.drain(session, DRAIN_BATCH, utcnow(), parsed=self.handoff.take)
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS

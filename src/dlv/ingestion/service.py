@@ -7,13 +7,13 @@ fails, the events stay stored and unmapped, and ``drain`` retries them one by on
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -211,9 +211,11 @@ def _sender(row: OpenLineageEvent) -> Sender:
     return Sender(row.sender_kind, row.sender_id, row.sender)
 
 
-def _parse_stored(row: OpenLineageEvent) -> ParsedEvent | None:
+def _parse_stored(payload: str | None) -> ParsedEvent | None:
+    if payload is None:
+        return None
     try:
-        parsed = event_parsing.parse(json.loads(row.payload), row.payload)
+        parsed = event_parsing.parse(from_json(payload, allow_inf_nan=False), payload)
     except ValueError:
         return None
     return parsed if isinstance(parsed, ParsedEvent) else None
@@ -227,23 +229,34 @@ def _describe(exc: Exception) -> str:
     return f"{type(cause).__name__}: {lines[0][:300]}" if lines else type(cause).__name__
 
 
-def drain(session: Session, limit: int, now: datetime, *, wait: bool = False) -> int:
+def drain(
+    session: Session,
+    limit: int,
+    now: datetime,
+    *,
+    wait: bool = False,
+    parsed: Callable[[int], ParsedEvent | None] = lambda _: None,
+) -> int:
     """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
 
     Events another process is mapping are skipped, unless ``wait``: then this returns only
     after they are mapped, so that every event stored before the call is mapped after it.
+    ``parsed`` gives an event as this process parsed it when storing it (the handoff), so
+    that only the others are read back and parsed again.
     """
     rows = repository.pending(session, limit, wait=wait)
     if not rows:
         return 0
+    known = {row.id: parsed(row.id) for row in rows}
+    payloads = repository.payloads(session, [i for i, event in known.items() if event is None])
     batch: list[tuple[ParsedEvent, Sender]] = []
     taken: list[OpenLineageEvent] = []
     for row in rows:
-        parsed = _parse_stored(row)
-        if parsed is None:  # stored by a version that read events differently
+        parsed_event = known[row.id] or _parse_stored(payloads.get(row.id))
+        if parsed_event is None:  # stored by a version that read events differently
             row.processed_at, row.error = now, "not a valid OpenLineage event"
             continue
-        batch.append((parsed, _sender(row)))
+        batch.append((parsed_event, _sender(row)))
         taken.append(row)
     try:
         with session.begin_nested():

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dlv.db import utcnow
 from dlv.ingestion import service
 from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.mapping import Sender
 
 log = logging.getLogger("dlv.ingestion")
@@ -61,9 +62,11 @@ class EventWriter:
         *,
         inline: bool,
         on_pending: Callable[[], None],
+        handoff: Handoff | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._factory = factory
+        self._handoff = handoff
         self._inline = inline
         self._on_pending = on_pending
         self._max_batch = max_batch
@@ -130,6 +133,8 @@ class EventWriter:
                 r.loop.call_soon_threadsafe(_reject, r.future, error)
             return
         self._last_commit = time.monotonic()
+        if pending and self._handoff is not None:
+            self._handoff.put(zip(ids, (event for event, _ in batch), strict=True))
         start = 0
         for r in requests:
             end = start + len(r.batch)
