@@ -150,6 +150,19 @@ def test_a_batch_stores_the_good_events_and_reports_the_bad(
     assert stored(db)[:2] == (1, 1)
 
 
+def test_a_batch_keeps_each_event_as_sent_big_integers_and_unicode_included(
+    client: TestClient, ingest_headers: dict[str, str], db: Session
+) -> None:
+    plain, big = event(), event()
+    plain["job"]["facets"]["documentation"]["description"] = "Bestellungen \u2014 t\u00e4glich"
+    big["run"]["facets"]["acme"] = {"_producer": "x", "_schemaURL": "y", "rows": 2**70}
+    r = client.post(f"{URL}/batch", json=[plain, big], headers=ingest_headers)
+    assert r.json()["accepted"] == 2, r.text
+    ids = [item["id"] for item in r.json()["results"]]
+    payloads = [db.get(OpenLineageEvent, i).payload for i in ids]  # type: ignore[union-attr]
+    assert [json.loads(p) for p in payloads] == [plain, big]
+
+
 def test_a_batch_must_be_an_array(client: TestClient, ingest_headers: dict[str, str]) -> None:
     r = client.post(f"{URL}/batch", json=event(), headers=ingest_headers)
     assert r.status_code == 400

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from pydantic_core import to_json
 
 from dlv.audit import service as audit
 from dlv.auth import service as auth_service
@@ -182,8 +181,7 @@ async def post_batch(request: Request, sender: Ingest) -> BatchResult:
     results: list[BatchItem] = []
     valid: list[tuple[ParsedEvent, Sender]] = []
     for index, item in enumerate(data):
-        payload = to_json(item).decode()
-        parsed = events.parse(item, payload, prefix=f"body[{index}]")
+        parsed = events.parse(item, events.text_of(item), prefix=f"body[{index}]")
         if isinstance(parsed, list):
             errors = [EventError(field=e["field"], message=e["message"]) for e in parsed]
             results.append(BatchItem(index=index, status=400, errors=errors))
