@@ -130,6 +130,12 @@ def test_careless_log_calls_are_scrubbed(app: FastAPI, lines: Lines) -> None:
         ('{"password": "two words"}', '{"password": "***"}'),
         ("{'client_secret': 'x y'}", "{'client_secret': '***'}"),
         ("api_key: abc123", "api_key: ***"),
+        # Upper case and mixed case too (scrub looks for a hint before substituting).
+        ("PASSWORD=hunter2", "PASSWORD=***"),
+        ("BEARER abc", "BEARER ***"),
+        ("Private-Key: abc", "Private-Key: ***"),
+        ("jwt eyJhbGci.eyJzdWIi.c2ln", "jwt ***"),
+        ("MYSQL://root:pw@h/db", "MYSQL://root:***@h/db"),
     ],
 )
 def test_scrub_masks(raw: str, clean: str) -> None:

@@ -66,6 +66,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         r"\g<key>\g<sep>***",
     ),
 ]
+# Something each of _PATTERNS needs. Most log text (every request line's method, path,
+# route, client...) has none of it: one search instead of six substitutions, which were a
+# quarter of the CPU of answering a small request.
+_MAYBE_SECRET = re.compile(
+    r"(?i)://|bearer|basic|eyJ|dlv_"
+    r"|(?:password|passwd|pwd|secret|token|api[_-]?key|credential|private[_-]?key)"
+    r"\w*[\"']?\s*[:=]"
+)
 # Too short to replace by value without mangling ordinary words.
 MIN_KNOWN_SECRET = 8
 
@@ -75,6 +83,8 @@ def scrub(text: str, known: Iterable[str] = ()) -> str:
     for value in known:
         if len(value) >= MIN_KNOWN_SECRET:
             text = text.replace(value, MASK)
+    if _MAYBE_SECRET.search(text) is None:
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
