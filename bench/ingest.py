@@ -220,6 +220,7 @@ def start_server(
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: --kill must reach every worker
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -343,7 +344,7 @@ def _kill_when(base: str, count: int, proc: subprocess.Popen[bytes]) -> None:
         if _count("SELECT count(*) FROM openlineage_events") >= count:
             break
         time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the supervisor and its workers, as a crash would
     proc.wait()
 
 
