@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from dlv.auth.models import TokenScope
 from dlv.config import Settings
 from dlv.ops.logging import (
     REQUEST_ID_HEADER,
@@ -23,7 +25,8 @@ from dlv.ops.logging import (
     configure_logging,
     scrub,
 )
-from tests.conftest import PASSWORD, SECRET_KEY, Caller
+from tests.conftest import PASSWORD, SECRET_KEY, Caller, make_token
+from tests.ingestion.factories import orders_task, run_id
 from tests.nodes.factories import SECRETS, airflow_node, create, postgres_node, spark_node
 from tests.ops.conftest import ops_settings
 
@@ -233,6 +236,17 @@ def test_probes_log_at_debug(client: TestClient, lines: Lines) -> None:
     client.get("/healthz")
     (entry,) = [e for e in lines() if e["logger"] == "dlv.request"]
     assert entry["level"] == "DEBUG"
+
+
+def test_accepted_openlineage_events_log_at_debug_refused_ones_at_info(
+    client: TestClient, lines: Lines, db: Session
+) -> None:
+    headers = make_token(db, "airflow", TokenScope.ingest)
+    good = orders_task("START", run=run_id(), dag_run=run_id())
+    assert client.post("/api/v1/lineage", json=good, headers=headers).status_code == 201
+    assert client.post("/api/v1/lineage", json={"x": 1}, headers=headers).status_code == 400
+    entries = requests_logged(lines(), "/api/v1/lineage")
+    assert [(e["status"], e["level"]) for e in entries] == [(201, "DEBUG"), (400, "INFO")]
 
 
 def test_human_format_is_one_readable_line(

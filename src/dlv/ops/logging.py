@@ -35,8 +35,12 @@ from dlv.errors import problem
 REQUEST_LOGGER = "dlv.request"
 REQUEST_ID_HEADER = "X-Request-ID"
 MASK = "***"
-# Probes and scrapes arrive every few seconds; at INFO they would drown the real traffic.
-QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Logged at DEBUG when they succeed. Probes and scrapes arrive every few seconds, and
+# OpenLineage events hundreds of times a second (a line each was a sixth of an event's CPU):
+# at INFO they would drown the real traffic. /metrics counts them; failures stay at INFO.
+QUIET_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/api/v1/lineage", "/api/v1/lineage/batch"}
+)
 
 _request_id: ContextVar[str | None] = ContextVar("dlv_request_id", default=None)
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
