@@ -1,5 +1,4 @@
-"""Ingestion fixtures: the app with the ingestion router (a no-op once create_app includes it),
-ingest-scoped tokens, and a poster that checks every answer."""
+"""Ingestion fixtures: settings, ingest-scoped tokens, and a poster that checks every answer."""
 
 from __future__ import annotations
 
@@ -15,11 +14,10 @@ from dlv.app import create_app
 from dlv.auth.models import TokenScope
 from dlv.config import Settings
 from tests.conftest import SECRET_KEY, Caller, make_token
-from tests.ingestion.server_app import IngestSettings, with_ingestion
 
 
 def ingest_settings(database_url: str, home: Path, **overrides: Any) -> Settings:
-    return IngestSettings(
+    return Settings(
         home=home,
         database_url=database_url,
         secret_key=SECRET_KEY,  # type: ignore[arg-type]
@@ -35,7 +33,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    return with_ingestion(create_app(settings))
+    return create_app(settings)
 
 
 @pytest.fixture

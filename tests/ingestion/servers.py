@@ -1,7 +1,6 @@
-"""Real DLV servers with the ingestion routes, in subprocesses that a test may also kill -9.
+"""Real DLV servers in subprocesses that a test may also kill -9.
 
-Like tests.servers.dlv_server, but on tests.ingestion.server_app (create_app plus the
-ingestion router until create_app includes it) and with the process exposed.
+Like tests.servers.dlv_server, with the process exposed and extra environment (settings).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import httpx
 from tests.conftest import SECRET_KEY
 from tests.servers import free_port
 
-APP = "tests.ingestion.server_app:create_app"
+APP = "dlv.app:create_app"
 
 
 @dataclass

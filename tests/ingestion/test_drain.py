@@ -20,7 +20,6 @@ from dlv.ingestion.service import MAX_ATTEMPTS
 from tests.conftest import Caller
 from tests.ingestion.conftest import Poster, ingest_settings
 from tests.ingestion.factories import PG_NS, airflow_task, orders_task, run_id
-from tests.ingestion.server_app import with_ingestion
 
 SQLITE_TRIGGER = """
 CREATE TRIGGER poison BEFORE INSERT ON runs WHEN NEW.job_name = 'etl_orders.poison'
@@ -80,7 +79,7 @@ def test_a_batch_with_an_unmappable_event_still_maps_the_others(
 @pytest.fixture
 def background_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = ingest_settings(database_url, tmp_path / "home", ingest_mapping="background")
-    with TestClient(with_ingestion(create_app(settings))) as client:
+    with TestClient(create_app(settings)) as client:
         yield client
 
 

@@ -25,7 +25,6 @@ from dlv.nodes.models import Node
 from tests.conftest import Caller
 from tests.ingestion.conftest import Poster, ingest_settings
 from tests.ingestion.factories import orders_task, run_id
-from tests.ingestion.server_app import with_ingestion
 
 
 def age(db: Session, runs: list[str], days: int) -> None:
@@ -114,7 +113,7 @@ def test_the_server_prunes_on_its_schedule(
     settings = ingest_settings(
         database_url, tmp_path / "home", runs_retention_days=30, runs_prune_interval_seconds=1
     )
-    with TestClient(with_ingestion(create_app(settings))) as client:
+    with TestClient(create_app(settings)) as client:
         poster = Poster(client, ingest_headers, admin)
         run = run_id()
         poster.post(orders_task("COMPLETE", run=run, dag_run=run_id()))
