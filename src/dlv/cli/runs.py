@@ -31,7 +31,7 @@ def prune(
 ) -> None:
     """Delete raw events and runs older than the retention period (never nodes or edges)."""
     settings = get_settings()
-    days = older_than_days or retention.retention_days(settings)
+    days = older_than_days or settings.runs_retention_days
     engine = make_engine(settings.resolved_database_url)
     try:
         pruned = retention.prune(make_sessionmaker(engine), timedelta(days=days), batch=batch_size)

@@ -13,11 +13,11 @@ import hashlib
 import logging
 import time
 from datetime import timedelta
-from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth.principal import Principal
+from dlv.config import Settings
 from dlv.db import utcnow
 from dlv.ingestion import retention, service
 from dlv.ingestion.handoff import Handoff
@@ -41,14 +41,6 @@ DRAIN_POLL_SECONDS = 5.0
 PRINCIPAL_TTL_SECONDS = 1.0
 PRINCIPAL_CACHE_SIZE = 1024
 GC_THRESHOLD = 20_000
-
-Mapping = Literal["inline", "background"]
-
-
-def mapping_mode(settings: Any) -> Mapping:
-    """``Settings.ingest_mapping``: map events before answering (inline) or after."""
-    value = getattr(settings, "ingest_mapping", "inline")
-    return "background" if value == "background" else "inline"
 
 
 def tune_gc() -> None:
@@ -96,10 +88,10 @@ class PrincipalCache:
 class IngestRuntime:
     """One per server process."""
 
-    def __init__(self, factory: sessionmaker[Session], settings: Any) -> None:
+    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self.factory = factory
         self.settings = settings
-        self.mode = mapping_mode(settings)
+        self.mode = settings.ingest_mapping
         self.principals = PrincipalCache()
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -137,17 +129,17 @@ class IngestRuntime:
         ``wait``, also wait for events another drain is mapping: read-your-writes."""
         total = 0
         while True:
-            with self.factory() as session, session.begin():
-                taken = service.drain(
-                    session, self.drain_batch, utcnow(), wait=wait, parsed=self.handoff.take
-                )
+            taken = self.drain_once(wait=wait)
             total += taken
             if taken < self.drain_batch:
                 return total
 
-    def drain_once(self) -> int:
+    def drain_once(self, *, wait: bool = False) -> int:
+        """Map one batch of waiting events in its own transaction; how many were taken."""
         with self.factory() as session, session.begin():
-            return service.drain(session, self.drain_batch, utcnow(), parsed=self.handoff.take)
+            return service.drain(
+                session, self.drain_batch, utcnow(), wait=wait, parsed=self.handoff.take
+            )
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS
@@ -171,8 +163,8 @@ class IngestRuntime:
             self._wake.clear()
 
     async def _prune_loop(self) -> None:
-        interval = retention.interval_seconds(self.settings)
-        older_than = timedelta(days=retention.retention_days(self.settings))
+        interval = self.settings.runs_prune_interval_seconds
+        older_than = timedelta(days=self.settings.runs_retention_days)
         while True:
             await asyncio.sleep(interval)
             try:
