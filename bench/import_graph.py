@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
 from bench import graphgen
@@ -39,17 +38,6 @@ PG_ADMIN_URL = os.environ.get(
 )
 SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 CHUNK = 1 << 20
-
-
-def server_app() -> FastAPI:
-    """The DLV app with the graph routes (for uvicorn --factory, until app.py has them)."""
-    from dlv.app import create_app  # noqa: PLC0415
-    from dlv.graph.router import router  # noqa: PLC0415
-
-    app = create_app()
-    if not any(getattr(r, "path", "") == "/api/v1/graph/import" for r in app.routes):
-        app.include_router(router)
-    return app
 
 
 @dataclass
@@ -178,7 +166,7 @@ def import_http(db: Database, document: Path) -> tuple[float, float, dict[str, i
             sys.executable,
             "-m",
             "uvicorn",
-            "bench.import_graph:server_app",
+            "dlv.app:create_app",
             "--factory",
             "--port",
             str(port),

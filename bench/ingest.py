@@ -5,8 +5,8 @@
     python -m bench.ingest --db sqlite --kill        # kill -9 mid-run, count lost acks
 
 A fresh database (SQLite file, or a new PostgreSQL database dropped afterwards) is migrated,
-an ingest token issued, and a ``dlv serve``-equivalent uvicorn process started on it (on
-``bench.ingest:server_app``: create_app plus the ingestion router). Client processes (each
+an ingest token issued, and the app ``dlv serve`` runs (``dlv.app:create_app``) started on it
+under uvicorn, with ``--server-workers`` processes. Client processes (each
 with ``--threads`` keep-alive connections on one uvloop event loop, writing pre-built HTTP/1.1
 requests: a few tens of microseconds of client CPU a request, so the load generator, which
 shares the two cores with the server, takes little from it) then send START+COMPLETE pairs
@@ -44,17 +44,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import uvloop
-from fastapi import FastAPI
 from sqlalchemy import create_engine, select, text
 
 from bench.ingest_events import runs
 from dlv import migrate
-from dlv.app import create_app
 from dlv.auth import service as auth_service
 from dlv.auth.models import TokenScope
 from dlv.auth.principal import SYSTEM
 from dlv.auth.schemas import TokenCreate
-from dlv.config import Settings
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.ingestion.models import OpenLineageEvent
 
@@ -62,11 +59,6 @@ PG_ADMIN_URL = os.environ.get(
     "DLV_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"
-
-
-def server_app() -> FastAPI:
-    """The uvicorn factory: the app ``dlv serve`` runs, configured from the environment."""
-    return create_app(Settings())
 
 
 # -- clients -------------------------------------------------------------------------------
@@ -206,7 +198,7 @@ def start_server(
             sys.executable,
             "-m",
             "uvicorn",
-            "bench.ingest:server_app",
+            "dlv.app:create_app",
             "--factory",
             "--host",
             "127.0.0.1",
