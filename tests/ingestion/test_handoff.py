@@ -36,10 +36,11 @@ def store(db: Session, *batch: ParsedEvent) -> list[int]:
 
 
 def drain(db: Session, handoff: Handoff | None = None) -> int:
+    """Map what is stored; without a handoff every event is read back, as from another process."""
     with db.begin():
-        if handoff is None:
-            return service.drain(db, 500, utcnow())
-        return service.drain(db, 500, utcnow(), parsed=handoff.take)
+        return service.drain(
+            db, 500, utcnow(), parsed=(handoff if handoff is not None else Handoff()).take
+        )
 
 
 def run_state(db: Session, run: str) -> str | None:

@@ -62,7 +62,7 @@ class EventWriter:
         *,
         inline: bool,
         on_pending: Callable[[], None],
-        handoff: Handoff | None = None,
+        handoff: Handoff,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._factory = factory
@@ -133,7 +133,7 @@ class EventWriter:
                 r.loop.call_soon_threadsafe(_reject, r.future, error)
             return
         self._last_commit = time.monotonic()
-        if pending and self._handoff is not None:
+        if pending:
             self._handoff.put(zip(ids, (event for event, _ in batch), strict=True))
         start = 0
         for r in requests:
