@@ -1,5 +1,5 @@
-"""The handoff: events this process stored are mapped from what it parsed, the rest (another
-process's, or ones the bounded handoff dropped) from their stored text."""
+"""The handoff: events this process stored are mapped first, from what it parsed; the rest
+(another process's, or ones the bounded handoff dropped) from their stored text."""
 
 from __future__ import annotations
 
@@ -35,25 +35,25 @@ def store(db: Session, *batch: ParsedEvent) -> list[int]:
     return ids
 
 
-def drain(db: Session, handoff: Handoff | None = None) -> int:
+def drain(db: Session, handoff: Handoff | None = None, limit: int = 500) -> int:
     """Map what is stored; without a handoff every event is read back, as from another process."""
     with db.begin():
-        return service.drain(
-            db, 500, utcnow(), parsed=(handoff if handoff is not None else Handoff()).take
-        )
+        return service.drain(db, limit, utcnow(), handoff=handoff or Handoff())
 
 
 def run_state(db: Session, run: str) -> str | None:
-    return db.scalars(select(Run.state).where(Run.id == uuid.UUID(run))).one_or_none()
+    with db.begin():
+        return db.scalars(select(Run.state).where(Run.id == uuid.UUID(run))).one_or_none()
 
 
-def test_take_hands_each_event_over_once() -> None:
+def test_take_hands_the_oldest_events_over_once() -> None:
     handoff = Handoff()
-    event = parsed(run_id())
-    handoff.put([(7, event)])
-    assert handoff.take(7) is event
-    assert handoff.take(7) is None
-    assert handoff.take(8) is None
+    first, second, third = (parsed(run_id()) for _ in range(3))
+    handoff.put([(7, first), (8, second)])
+    handoff.put([(9, third)])
+    assert handoff.take(2) == {7: first, 8: second}
+    assert handoff.take(2) == {9: third}
+    assert handoff.take(2) == {}
 
 
 def test_a_full_handoff_drops_the_oldest_events() -> None:
@@ -62,8 +62,7 @@ def test_a_full_handoff_drops_the_oldest_events() -> None:
     handoff.put([(1, first), (2, second)])
     handoff.put([(3, third)])
     assert len(handoff) == 2
-    assert handoff.take(1) is None
-    assert (handoff.take(2), handoff.take(3)) == (second, third)
+    assert handoff.take(5) == {2: second, 3: third}
 
 
 def test_the_drain_maps_handed_off_events_without_reading_them_back(db: Session) -> None:
@@ -87,13 +86,58 @@ def test_the_drain_maps_handed_off_events_without_reading_them_back(db: Session)
 
 
 def test_events_missing_from_the_handoff_are_parsed_from_their_stored_text(db: Session) -> None:
-    handed, other = run_id(), run_id()
-    handed_event, other_event = parsed(handed), parsed(other, "FAIL")
-    handed_id, _ = store(db, handed_event, other_event)
+    other, handed = run_id(), run_id()
+    other_event, handed_event = parsed(other, "FAIL"), parsed(handed)
+    _, handed_id = store(db, other_event, handed_event)
     handoff = Handoff()
     handoff.put([(handed_id, handed_event)])  # the other one: stored by another process
-    assert drain(db, handoff) == 2
+    assert drain(db, handoff) == 2  # the older one tops the batch up
     assert (run_state(db, handed), run_state(db, other)) == ("COMPLETE", "FAIL")
+
+
+def test_the_drain_maps_its_own_events_before_older_ones_of_another_process(
+    db: Session,
+) -> None:
+    older, own = run_id(), run_id()
+    older_event, own_event = parsed(older), parsed(own)
+    _, own_id = store(db, older_event, own_event)
+    handoff = Handoff()
+    handoff.put([(own_id, own_event)])
+    assert drain(db, handoff, limit=1) == 1
+    assert (run_state(db, own), run_state(db, older)) == ("COMPLETE", None)
+    assert drain(db, handoff, limit=1) == 1  # the handoff is empty: the oldest waiting
+    assert run_state(db, older) == "COMPLETE"
+
+
+def test_newer_events_of_another_process_are_left_to_it_while_this_one_has_its_own(
+    db: Session,
+) -> None:
+    own, newer = run_id(), run_id()
+    own_event, newer_event = parsed(own), parsed(newer)
+    own_id, _ = store(db, own_event, newer_event)
+    handoff = Handoff()
+    handoff.put([(own_id, own_event)])
+    assert drain(db, handoff) == 1
+    assert (run_state(db, own), run_state(db, newer)) == ("COMPLETE", None)
+    assert drain(db, handoff) == 1
+    assert run_state(db, newer) == "COMPLETE"
+
+
+def test_an_own_event_another_drain_mapped_meanwhile_is_skipped(db: Session) -> None:
+    run = run_id()
+    event = parsed(run)
+    [event_id] = store(db, event)
+    with db.begin():
+        db.execute(
+            update(OpenLineageEvent)
+            .where(OpenLineageEvent.id == event_id)
+            .values(processed_at=utcnow())
+        )
+    handoff = Handoff()
+    handoff.put([(event_id, event)])
+    assert drain(db, handoff) == 0
+    assert run_state(db, run) is None
+    assert len(handoff) == 0
 
 
 def test_a_stored_event_that_no_longer_parses_is_set_aside_with_an_error(db: Session) -> None:

@@ -2,13 +2,16 @@
 
 With background mapping the writer commits the raw events and answers; the drain maps them
 a moment later. Reading them back and parsing them again was a third of the drain's work, so
-the writer leaves the parsed events here and the drain takes them by id. The table stays
-the truth: an event that is not here (stored by another process, or dropped because the
-backlog outgrew ``size``) is read and parsed from its stored text, as before.
+the writer leaves the parsed events here and the drain takes these first, oldest first.
+With two server processes each drain would otherwise take half its batch from the other
+process's events and parse those again. The table stays the truth: an event that is not
+here (stored by another process, or dropped because the backlog outgrew ``size``) is read
+and parsed from its stored text; one here that another drain mapped meanwhile is skipped.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable
 
@@ -33,9 +36,11 @@ class Handoff:
             while len(self._events) > self._size:  # the oldest go: dicts keep insertion order
                 del self._events[next(iter(self._events))]
 
-    def take(self, event_id: int) -> ParsedEvent | None:
+    def take(self, limit: int) -> dict[int, ParsedEvent]:
+        """Remove and return up to ``limit`` events, the oldest first."""
         with self._lock:
-            return self._events.pop(event_id, None)
+            ids = list(itertools.islice(self._events, limit))
+            return {event_id: self._events.pop(event_id) for event_id in ids}
 
     def __len__(self) -> int:
         return len(self._events)

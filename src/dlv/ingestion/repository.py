@@ -57,9 +57,17 @@ def set_pending(session: Session, ids: Sequence[int]) -> None:
         )
 
 
-def pending(session: Session, limit: int, *, wait: bool) -> Sequence[OpenLineageEvent]:
-    """The oldest unmapped events, locked (PostgreSQL). Rows another drain holds are skipped,
-    or with ``wait`` waited for (and then skipped too, being mapped by then)."""
+def pending(
+    session: Session,
+    limit: int,
+    *,
+    wait: bool,
+    among: Sequence[int] | None = None,
+    before: int | None = None,
+) -> Sequence[OpenLineageEvent]:
+    """The oldest unmapped events (of ``among``, or older than ``before``), locked
+    (PostgreSQL). Rows another drain holds are skipped, or with ``wait`` waited for (and then
+    skipped too, being mapped by then)."""
     stmt = (
         select(OpenLineageEvent)
         .options(defer(OpenLineageEvent.payload))  # most are still parsed in memory: payloads()
@@ -67,6 +75,10 @@ def pending(session: Session, limit: int, *, wait: bool) -> Sequence[OpenLineage
         .order_by(OpenLineageEvent.id)
         .limit(limit)
     )
+    if among is not None:
+        stmt = stmt.where(OpenLineageEvent.id.in_(among))
+    if before is not None:
+        stmt = stmt.where(OpenLineageEvent.id < before)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=not wait)
     return session.scalars(stmt).all()

@@ -138,7 +138,7 @@ class IngestRuntime:
         """Map one batch of waiting events in its own transaction; how many were taken."""
         with self.factory() as session, session.begin():
             return service.drain(
-                session, self.drain_batch, utcnow(), wait=wait, parsed=self.handoff.take
+                session, self.drain_batch, utcnow(), wait=wait, handoff=self.handoff
             )
 
     async def _give_way(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from dlv.ingestion import events as event_parsing
 from dlv.ingestion.catalog import Catalog
 from dlv.ingestion.catalog_repository import FactsRow
 from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.mapping import Health, Plan, RunFold, Sender
 from dlv.ingestion.models import (
     FAILED_STATES,
@@ -229,30 +230,42 @@ def _describe(exc: Exception) -> str:
     return f"{type(cause).__name__}: {lines[0][:300]}" if lines else type(cause).__name__
 
 
+def _claim(
+    session: Session, limit: int, wait: bool, handoff: Handoff
+) -> tuple[Sequence[OpenLineageEvent], dict[int, ParsedEvent]]:
+    """The events to map, locked, and those of them this process parsed.
+
+    This process's own events come first: another process's would be read back and parsed
+    again (with two server processes, half of each drain's work). Topped up with events
+    older than the oldest of them (another process's backlog, one that died, or events the
+    handoff dropped), so those are not left waiting while events keep coming."""
+    own = handoff.take(limit)
+    if not own:
+        return repository.pending(session, limit, wait=wait), {}
+    rows = list(repository.pending(session, limit, wait=wait, among=list(own)))
+    if len(rows) < limit:
+        rows[:0] = repository.pending(session, limit - len(rows), wait=wait, before=min(own))
+    return rows, own
+
+
 def drain(
-    session: Session,
-    limit: int,
-    now: datetime,
-    *,
-    wait: bool = False,
-    parsed: Callable[[int], ParsedEvent | None] = lambda _: None,
+    session: Session, limit: int, now: datetime, *, handoff: Handoff, wait: bool = False
 ) -> int:
     """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
 
     Events another process is mapping are skipped, unless ``wait``: then this returns only
     after they are mapped, so that every event stored before the call is mapped after it.
-    ``parsed`` gives an event as this process parsed it when storing it (the handoff), so
-    that only the others are read back and parsed again.
+    The ``handoff`` holds events as this process parsed them when storing them, so that only
+    the others are read back and parsed again.
     """
-    rows = repository.pending(session, limit, wait=wait)
+    rows, own = _claim(session, limit, wait, handoff)
     if not rows:
         return 0
-    known = {row.id: parsed(row.id) for row in rows}
-    payloads = repository.payloads(session, [i for i, event in known.items() if event is None])
+    payloads = repository.payloads(session, [row.id for row in rows if row.id not in own])
     batch: list[tuple[ParsedEvent, Sender]] = []
     taken: list[OpenLineageEvent] = []
     for row in rows:
-        parsed_event = known[row.id] or _parse_stored(payloads.get(row.id))
+        parsed_event = own.get(row.id) or _parse_stored(payloads.get(row.id))
         if parsed_event is None:  # stored by a version that read events differently
             row.processed_at, row.error = now, "not a valid OpenLineage event"
             continue
