@@ -24,7 +24,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 from typing_extensions import TypedDict
 
 from dlv.errors import DlvError, FieldError
@@ -47,13 +47,13 @@ class PayloadTooLarge(DlvError):
     title = "Payload too large"
 
 
-def _run_id(value: Any) -> uuid.UUID:
+def run_id(value: Any) -> uuid.UUID:
     if not isinstance(value, str) or not _UUID.match(value):
         raise ValueError("must be a UUID string like 0190d7a4-5c3e-7b1a-9f00-2a1b3c4d5e6f")
     return uuid.UUID(value)
 
 
-def _event_time(value: Any) -> datetime:
+def event_time(value: Any) -> datetime:
     # The spec's date-time: RFC 3339 with a time part. Java producers send nanoseconds,
     # which fromisoformat truncates to microseconds; a missing offset is read as UTC.
     if not isinstance(value, str) or not _DATE_TIME.match(value):
@@ -65,8 +65,8 @@ def _event_time(value: Any) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-RunId = Annotated[uuid.UUID, PlainValidator(_run_id)]
-EventTime = Annotated[datetime, PlainValidator(_event_time)]
+RunId = Annotated[uuid.UUID, PlainValidator(run_id)]
+EventTime = Annotated[datetime, PlainValidator(event_time)]
 # The catalog's limits for a node's key: an event that cannot become a node is refused.
 Namespace = Annotated[
     str,
@@ -284,6 +284,11 @@ def parse(data: Any, payload: str, prefix: str = "body") -> ParsedEvent | list[F
         event = EVENT.validate_python(data)
     except ValidationError as exc:
         return [FieldError(_path(prefix, e["loc"]), e["msg"]) for e in exc.errors()]
+    return parsed(event, payload, prefix)
+
+
+def parsed(event: EventIn, payload: str, prefix: str) -> ParsedEvent | list[FieldError]:
+    """A valid event's ParsedEvent: which kind it is, and what the tables index."""
     run, job, dataset = event.get("run"), event.get("job"), event.get("dataset")
     event_type = event.get("eventType")
     if run is not None or event_type is not None:
@@ -325,8 +330,8 @@ def text_of(item: Any) -> str:
         return to_json(item).decode()
 
 
-def decode(raw: bytes, content_encoding: str | None, limit: int) -> tuple[Any, str]:
-    """The JSON document in a request body (gunzipped if need be) and its text."""
+def body_text(raw: bytes, content_encoding: str | None, limit: int) -> str:
+    """The text of a request body (gunzipped if need be): InvalidEvent if it is not UTF-8."""
     encoding = (content_encoding or "identity").strip().lower()
     if encoding in ("gzip", "x-gzip"):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -350,11 +355,12 @@ def decode(raw: bytes, content_encoding: str | None, limit: int) -> tuple[Any, s
             errors=[FieldError("header.Content-Encoding", "only gzip is supported")],
         )
     try:
-        text = raw.decode("utf-8")
-        # pydantic-core's parser: about as fast as the stdlib's, and it refuses NaN/Infinity
-        # (not JSON, and unstorable as jsonb) and nesting deep enough to exhaust the stack.
-        return from_json(raw, allow_inf_nan=False), text
+        return raw.decode("utf-8")
     except ValueError:
-        raise InvalidEvent(
-            "The body is not a JSON document", errors=[FieldError("body", "not valid JSON")]
-        ) from None
+        raise not_json() from None
+
+
+def not_json() -> InvalidEvent:
+    return InvalidEvent(
+        "The body is not a JSON document", errors=[FieldError("body", "not valid JSON")]
+    )

@@ -17,8 +17,8 @@ from dlv.auth import service as auth_service
 from dlv.auth.dependencies import Reader, oauth2_scheme
 from dlv.auth.principal import Permission, Principal
 from dlv.db import SessionDep
-from dlv.errors import DlvError, FieldError, Forbidden, NotAuthenticated
-from dlv.ingestion import events, service
+from dlv.errors import DlvError, Forbidden, NotAuthenticated
+from dlv.ingestion import decoding, events, service
 from dlv.ingestion.events import InvalidEvent, ParsedEvent
 from dlv.ingestion.mapping import Sender
 from dlv.ingestion.models import OpenLineageEvent, OpenLineageNode, Run, RunState
@@ -107,9 +107,9 @@ _UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _body(request: Request) -> tuple[Any, str]:
+async def _body(request: Request) -> str:
     limit = request.app.state.settings.max_body_bytes
-    return events.decode(await request.body(), request.headers.get("content-encoding"), limit)
+    return events.body_text(await request.body(), request.headers.get("content-encoding"), limit)
 
 
 async def _write(request: Request, batch: list[tuple[ParsedEvent, Sender]]) -> list[int]:
@@ -135,8 +135,7 @@ async def _write(request: Request, batch: list[tuple[ParsedEvent, Sender]]) -> l
 )
 async def post_event(request: Request, sender: Ingest) -> Response:
     """Accept one OpenLineage event (JSON, optionally gzip); 201 once it is stored."""
-    data, text = await _body(request)
-    parsed = events.parse(data, text)
+    parsed = decoding.parse_event(await _body(request))
     if isinstance(parsed, list):
         metrics.events_rejected.inc()
         fields = ", ".join(e["field"] for e in parsed[:5])
@@ -167,21 +166,9 @@ async def post_event(request: Request, sender: Ingest) -> Response:
 )
 async def post_batch(request: Request, sender: Ingest) -> BatchResult:
     """Accept an array of events; each gets its own result, so bad ones spare the good ones."""
-    data, _ = await _body(request)
-    if not isinstance(data, list):
-        raise InvalidEvent(
-            "The body must be a JSON array of events",
-            errors=[FieldError("body", "must be an array")],
-        )
-    if len(data) > MAX_BATCH_EVENTS:
-        raise InvalidEvent(
-            f"At most {MAX_BATCH_EVENTS} events per batch",
-            errors=[FieldError("body", f"at most {MAX_BATCH_EVENTS} items")],
-        )
     results: list[BatchItem] = []
     valid: list[tuple[ParsedEvent, Sender]] = []
-    for index, item in enumerate(data):
-        parsed = events.parse(item, events.text_of(item), prefix=f"body[{index}]")
+    for index, parsed in enumerate(decoding.parse_batch(await _body(request), MAX_BATCH_EVENTS)):
         if isinstance(parsed, list):
             errors = [EventError(field=e["field"], message=e["message"]) for e in parsed]
             results.append(BatchItem(index=index, status=400, errors=errors))

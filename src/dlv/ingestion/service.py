@@ -13,17 +13,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic_core import from_json
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dlv.errors import NotFound
 from dlv.ingestion import catalog as catalog_ops
-from dlv.ingestion import catalog_repository, mapping, repository
-from dlv.ingestion import events as event_parsing
+from dlv.ingestion import catalog_repository, decoding, mapping, repository
 from dlv.ingestion.catalog import Catalog
 from dlv.ingestion.catalog_repository import FactsRow
-from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.events import InvalidEvent, ParsedEvent
 from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.mapping import Health, Plan, RunFold, Sender
 from dlv.ingestion.models import (
@@ -216,8 +214,8 @@ def _parse_stored(payload: str | None) -> ParsedEvent | None:
     if payload is None:
         return None
     try:
-        parsed = event_parsing.parse(from_json(payload, allow_inf_nan=False), payload)
-    except ValueError:
+        parsed = decoding.parse_event(payload)
+    except InvalidEvent:
         return None
     return parsed if isinstance(parsed, ParsedEvent) else None
 
