@@ -77,6 +77,8 @@ class Catalog:
     nodes: dict[Key, NodeRow]
     facts: dict[int, FactsRow]
     now: datetime = field(default_factory=utcnow)
+    # Node statuses to write: one statement for the batch, not one per job.
+    statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
     _systems: list[tuple[int, str, int, str | None]] | None = None
 
     def facts_of(self, pk: int) -> FactsRow:
@@ -106,6 +108,9 @@ class Catalog:
 
     def save(self) -> None:
         repository.save_facts(self.session, self.facts.values(), self.now)
+        repository.update_nodes(
+            self.session, [{"pk": pk, **values} for pk, values in self.statuses.items()]
+        )
 
 
 def load(session: Session, plan: Plan) -> Catalog:
@@ -355,11 +360,11 @@ def set_status(
         return
     before = {"status": node.status, "status_message": node.status_message}
     node.status, node.status_message = status, message
-    repository.update_node(
-        catalog.session,
-        node.pk,
-        {"status": status.value, "status_message": message, "status_changed_at": catalog.now},
-    )
+    catalog.statuses[node.pk] = {
+        "status": status.value,
+        "status_message": message,
+        "status_changed_at": catalog.now,
+    }
     after = {"status": node.status, "status_message": node.status_message}
     audit.record(
         catalog.session,

@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 from pydantic_core import to_json
 from sqlalchemy import (
-    BindParameter,
     Connection,
     Integer,
     and_,
@@ -34,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from dlv.db import with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageNode, Run
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node, NodeKind
@@ -52,17 +52,17 @@ def _conn(session: Session) -> Connection:
     return session.connection()
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return _dialect(session) == "postgresql"
 
 
 def _insert(session: Session, table: Any) -> Any:
     # ON CONFLICT is dialect syntax; both supported databases spell it the same way.
     return postgresql.insert(table) if _postgres(session) else sqlite.insert(table)
-
-
-def _many(name: str) -> BindParameter[Any]:
-    return bindparam(name, expanding=True)
 
 
 # Statements are built once: building one costs more than running it (every IN value
@@ -119,10 +119,12 @@ _NODE_COLUMNS = (
 )
 
 
-_NODES_BY_KEY = select(*_NODE_COLUMNS).where(
-    Node.namespace == bindparam("namespace"), Node.name.in_(_many("names"))
+_NODES_BY_KEY = with_list(
+    Node.name,
+    "names",
+    lambda among: select(*_NODE_COLUMNS).where(Node.namespace == bindparam("namespace"), among),
 )
-_NODE_IDS = select(Node.pk, Node.id).where(Node.pk.in_(_many("pks")))
+_NODE_IDS = with_list(Node.pk, "pks", lambda among: select(Node.pk, Node.id).where(among))
 _NODE_KIND = select(Node.kind).where(Node.pk == bindparam("pk"))
 _POSTGRES_SYSTEMS = select(Node.pk, Node.connection).where(Node.kind == NodeKind.postgres.value)
 
@@ -135,7 +137,7 @@ def nodes_by_key(session: Session, keys: Sequence[Key]) -> dict[Key, NodeRow]:
     for namespace, names in by_namespace.items():
         for chunk in _chunks(sorted(names)):
             params = {"namespace": namespace, "names": chunk}
-            for row in _conn(session).execute(_NODES_BY_KEY, params):
+            for row in _conn(session).execute(_NODES_BY_KEY[_dialect(session)], params):
                 found[(row.namespace, row.name)] = NodeRow(*tuple(row))
     return found
 
@@ -156,10 +158,15 @@ def update_node(session: Session, pk: int, values: dict[str, Any]) -> None:
     _conn(session).execute(update(Node).where(Node.pk == pk).values(**values))
 
 
+def update_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of ``pk`` and the columns to set."""
+    _update_many(session, Node, "pk", rows)
+
+
 def node_ids(session: Session, pks: Iterable[int]) -> dict[int, uuid.UUID]:
     found: dict[int, uuid.UUID] = {}
     for chunk in _chunks(sorted(pks)):
-        for pk, node_id in _conn(session).execute(_NODE_IDS, {"pks": chunk}):
+        for pk, node_id in _conn(session).execute(_NODE_IDS[_dialect(session)], {"pks": chunk}):
             found[pk] = node_id
     return found
 
@@ -276,18 +283,18 @@ _FACT_COLUMNS = (
 )
 
 
-_FACTS = (
-    select(*_FACT_COLUMNS)
-    .where(OpenLineageNode.node_pk.in_(_many("pks")))
-    .order_by(OpenLineageNode.node_pk)
-)
 # Locked in key order on PostgreSQL. SQLite has no row locks and needs none: the writer
 # holds the whole database from BEGIN IMMEDIATE.
-_FACTS_LOCKED = _FACTS.with_for_update()
+_FACTS = with_list(
+    OpenLineageNode.node_pk,
+    "pks",
+    lambda among: select(*_FACT_COLUMNS).where(among).order_by(OpenLineageNode.node_pk),
+    lock=True,
+)
 
 
 def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow]:
-    stmt = _FACTS_LOCKED if _postgres(session) else _FACTS
+    stmt = _FACTS[_dialect(session)]
     found: dict[int, FactsRow] = {}
     for chunk in _chunks(sorted(pks)):
         for row in _conn(session).execute(stmt, {"pks": chunk}):
@@ -320,12 +327,13 @@ def save_facts(session: Session, rows: Iterable[FactsRow], now: datetime) -> Non
 RUN_COLUMNS = tuple(c.name for c in Run.__table__.columns)
 
 
-_RUNS = select(Run.__table__).where(Run.id.in_(_many("ids"))).order_by(Run.id)
-_RUNS_LOCKED = _RUNS.with_for_update()
+_RUNS = with_list(
+    Run.id, "ids", lambda among: select(Run.__table__).where(among).order_by(Run.id), lock=True
+)
 
 
 def runs_for_update(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    stmt = _RUNS_LOCKED if _postgres(session) else _RUNS
+    stmt = _RUNS[_dialect(session)]
     found: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(sorted(ids)):
         for row in _conn(session).execute(stmt, {"ids": chunk}):
@@ -344,18 +352,22 @@ def save_runs(
 # -- column lineage ----------------------------------------------------------------------
 
 
-_DIGESTS = (
-    select(ColumnLineage.edge_id, ColumnLineage.event_time, ColumnLineage.digest)
-    .where(ColumnLineage.edge_id.in_(_many("ids")))
-    .order_by(ColumnLineage.edge_id)
+_DIGESTS = with_list(
+    ColumnLineage.edge_id,
+    "ids",
+    lambda among: (
+        select(ColumnLineage.edge_id, ColumnLineage.event_time, ColumnLineage.digest)
+        .where(among)
+        .order_by(ColumnLineage.edge_id)
+    ),
+    lock=True,
 )
-_DIGESTS_LOCKED = _DIGESTS.with_for_update()
 
 
 def column_digests_for_update(
     session: Session, edge_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[datetime, str]]:
-    stmt = _DIGESTS_LOCKED if _postgres(session) else _DIGESTS
+    stmt = _DIGESTS[_dialect(session)]
     found: dict[uuid.UUID, tuple[datetime, str]] = {}
     for chunk in _chunks(sorted(edge_ids)):
         for edge_id, time, digest in _conn(session).execute(stmt, {"ids": chunk}):

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, defer
 
+from dlv.db import with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageEvent, OpenLineageNode, Run
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
@@ -50,11 +51,28 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
     return list(range(last - len(rows) + 1, last + 1))
 
 
-def set_pending(session: Session, ids: Sequence[int]) -> None:
+_SET_PROCESSED = with_list(
+    OpenLineageEvent.id,
+    "ids",
+    lambda among: update(OpenLineageEvent).where(among).values(processed_at=bindparam("at")),
+)
+_PAYLOADS = with_list(
+    OpenLineageEvent.id,
+    "ids",
+    lambda among: select(OpenLineageEvent.id, OpenLineageEvent.payload).where(among),
+)
+
+
+def _set_processed(session: Session, ids: Sequence[int], at: datetime | None) -> None:
+    stmt = _SET_PROCESSED[session.get_bind().dialect.name]
     for chunk in _chunks(ids):
-        session.execute(
-            update(OpenLineageEvent).where(OpenLineageEvent.id.in_(chunk)).values(processed_at=None)
-        )
+        # Core, not ORM: matching the drain's own copies of these rows against the WHERE
+        # clause in Python cost more than the UPDATE.
+        session.connection().execute(stmt, {"ids": list(chunk), "at": at})
+
+
+def set_pending(session: Session, ids: Sequence[int]) -> None:
+    _set_processed(session, ids, None)
 
 
 def pending(
@@ -87,24 +105,15 @@ def pending(
 def payloads(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """The stored text of these events."""
     found: dict[int, str] = {}
+    stmt = _PAYLOADS[session.get_bind().dialect.name]
     for chunk in _chunks(ids):
-        rows = session.execute(
-            select(OpenLineageEvent.id, OpenLineageEvent.payload).where(
-                OpenLineageEvent.id.in_(chunk)
-            )
-        )
+        rows = session.connection().execute(stmt, {"ids": list(chunk)})
         found.update((event_id, payload) for event_id, payload in rows)
     return found
 
 
 def mark_processed(session: Session, ids: Sequence[int], at: datetime) -> None:
-    for chunk in _chunks(ids):
-        session.execute(
-            update(OpenLineageEvent).where(OpenLineageEvent.id.in_(chunk)).values(processed_at=at),
-            # The drain's own copies of these rows are not read again: matching each of them
-            # against the WHERE clause in Python cost more than the UPDATE.
-            execution_options={"synchronize_session": False},
-        )
+    _set_processed(session, ids, at)
 
 
 def count_events(session: Session) -> tuple[int, int, datetime | None]:
