@@ -44,6 +44,20 @@ def test_an_event_is_stored_and_answered_201(poster: Poster, db: Session) -> Non
     assert json.loads(row.payload) == body
 
 
+def test_on_postgresql_event_text_is_stored_lz4_compressed(poster: Poster, db: Session) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite does not compress stored text")
+    body = event()
+    body["job"]["facets"]["documentation"]["description"] = "Daily order totals. " * 200
+    [event_id] = poster.post(body)
+    method = db.scalar(
+        select(func.pg_column_compression(OpenLineageEvent.payload)).where(
+            OpenLineageEvent.id == event_id
+        )
+    )
+    assert method == "lz4"
+
+
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [
