@@ -25,7 +25,10 @@ from dlv.ingestion.writer import EventWriter
 
 log = logging.getLogger("dlv.ingestion")
 
-DRAIN_BATCH = 500
+# Events mapped per transaction. A batch reads each node, edge and run it touches once, so
+# the more often the same jobs recur in it the less each event costs: measured on PostgreSQL
+# with 200 jobs, 0.114 ms/event at 500, 0.083 at 1,000, 0.078 at 2,000.
+DRAIN_BATCH = 1_000
 # SQLite has one write lock, and a drain holds it while it maps: smaller batches there keep
 # the writer's wait (the answer's latency) short; measured p99 112 -> 25 ms at 1,200 events/s.
 SQLITE_DRAIN_BATCH = 200
