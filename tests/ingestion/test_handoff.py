@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dlv.db import utcnow
+from dlv.db import make_engine, make_sessionmaker, utcnow
 from dlv.ingestion import events, service
 from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.mapping import Sender
 from dlv.ingestion.models import OpenLineageEvent, Run
+from dlv.ingestion.writer import EventWriter
 from tests.ingestion.factories import orders_task, run_id
 
 SENDER = Sender("token", uuid.uuid4(), "airflow-prod")
@@ -63,6 +67,54 @@ def test_a_full_handoff_drops_the_oldest_events() -> None:
     handoff.put([(3, third)])
     assert len(handoff) == 2
     assert handoff.take(5) == {2: second, 3: third}
+
+
+def test_the_writer_waits_for_room_until_the_drain_takes_events() -> None:
+    handoff = Handoff(size=3)
+    handoff.put([(1, parsed(run_id())), (2, parsed(run_id()))])
+    assert handoff.wait_for_room(1, timeout=0)
+    assert not handoff.wait_for_room(2, timeout=0.05)  # full: it waited, in vain
+    taker = threading.Timer(0.05, handoff.take, args=(2,))
+    taker.start()
+    started = time.monotonic()
+    assert handoff.wait_for_room(2, timeout=60)
+    assert time.monotonic() - started < 30  # woken by the take, not by the timeout
+    taker.join()
+
+
+def test_a_writer_stores_no_more_events_while_the_drain_is_a_full_backlog_behind(
+    database_url: str, db: Session
+) -> None:
+    handoff = Handoff(size=2)
+    handoff.put([(-1, parsed(run_id())), (-2, parsed(run_id()))])  # the drain is behind
+    engine = make_engine(database_url)
+    writer = EventWriter(
+        make_sessionmaker(engine),
+        inline=False,
+        on_pending=lambda: None,
+        handoff=handoff,
+        max_batch=1,
+    )
+    writer.start()
+
+    async def send() -> tuple[bool, int]:
+        write = asyncio.ensure_future(writer.write([(parsed(run_id()), SENDER)]))
+        await asyncio.sleep(1)
+        waiting = not write.done()
+        with db.begin():
+            stored = db.scalar(select(func.count()).select_from(OpenLineageEvent)) or 0
+        handoff.take(2)  # the drain catches up
+        assert len(await write) == 1
+        return waiting, stored
+
+    try:
+        waiting, stored_meanwhile = asyncio.run(send())
+    finally:
+        writer.stop()
+        engine.dispose()
+    assert waiting
+    assert stored_meanwhile == 0
+    assert len(handoff) == 1  # the event it then stored
 
 
 def test_the_drain_maps_handed_off_events_without_reading_them_back(db: Session) -> None:

@@ -30,6 +30,7 @@ class Handoff:
         self._size = size
         self._events: dict[int, ParsedEvent] = {}
         self._lock = threading.Lock()  # the writer and the drain run in different threads
+        self._taken = threading.Condition(self._lock)
 
     def put(self, stored: Iterable[tuple[int, ParsedEvent]]) -> None:
         with self._lock:
@@ -41,7 +42,17 @@ class Handoff:
         """Remove and return up to ``limit`` events, the oldest first."""
         with self._lock:
             ids = list(itertools.islice(self._events, limit))
+            self._taken.notify_all()
             return {event_id: self._events.pop(event_id) for event_id in ids}
+
+    def wait_for_room(self, count: int, timeout: float) -> bool:
+        """Wait (up to ``timeout`` seconds) until ``count`` more events fit; whether they do.
+
+        Backpressure: the writer calls this before taking more events, so when events come
+        faster than the drain maps them, answers slow down to the drain's pace instead of the
+        catalog falling further and further behind."""
+        with self._lock:
+            return self._taken.wait_for(lambda: len(self._events) + count <= self._size, timeout)
 
     def __len__(self) -> int:
         return len(self._events)

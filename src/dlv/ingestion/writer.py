@@ -28,6 +28,10 @@ from dlv.ingestion.mapping import Sender
 log = logging.getLogger("dlv.ingestion")
 
 MAX_BATCH = 500
+# How long the writer waits for the drain to make room before it stores more events anyway
+# (they are then read back from the table): the drain keeps up long before this unless it
+# is stuck, and a stuck drain must not stop events from being stored.
+BACKPRESSURE_SECONDS = 5.0
 LINGER_SECONDS = 0.001
 LINGER_BELOW = 32
 
@@ -118,6 +122,8 @@ class EventWriter:
             first = self._queue.get()
             if first is None:
                 break
+            if not self._inline:
+                self._handoff.wait_for_room(self._max_batch, BACKPRESSURE_SECONDS)
             requests, stopping = self._take(first)
             self._commit(requests)
 
