@@ -175,21 +175,23 @@ def test_newer_events_of_another_process_are_left_to_it_while_this_one_has_its_o
     assert run_state(db, newer) == "COMPLETE"
 
 
-def test_an_own_event_another_drain_mapped_meanwhile_is_skipped(db: Session) -> None:
-    run = run_id()
-    event = parsed(run)
-    [event_id] = store(db, event)
+def test_own_events_another_drain_mapped_meanwhile_are_passed_over(db: Session) -> None:
+    mapped, fresh = run_id(), run_id()
+    mapped_event, fresh_event = parsed(mapped), parsed(fresh)
+    mapped_id, fresh_id = store(db, mapped_event, fresh_event)
     with db.begin():
         db.execute(
             update(OpenLineageEvent)
-            .where(OpenLineageEvent.id == event_id)
+            .where(OpenLineageEvent.id == mapped_id)
             .values(processed_at=utcnow())
         )
     handoff = Handoff()
-    handoff.put([(event_id, event)])
-    assert drain(db, handoff) == 0
-    assert run_state(db, run) is None
+    handoff.put([(mapped_id, mapped_event), (fresh_id, fresh_event)])
+    # One call, one event at a time: the stale one is passed over, the fresh one mapped.
+    assert drain(db, handoff, limit=1) == 1
+    assert (run_state(db, mapped), run_state(db, fresh)) == (None, "COMPLETE")
     assert len(handoff) == 0
+    assert drain(db, handoff) == 0
 
 
 def test_a_stored_event_that_no_longer_parses_is_set_aside_with_an_error(db: Session) -> None:

@@ -236,14 +236,16 @@ def _claim(
     This process's own events come first: another process's would be read back and parsed
     again (with two server processes, half of each drain's work). Topped up with events
     older than the oldest of them (another process's backlog, one that died, or events the
-    handoff dropped), so those are not left waiting while events keep coming."""
-    own = handoff.take(limit)
-    if not own:
-        return repository.pending(session, limit, wait=wait), {}
-    rows = list(repository.pending(session, limit, wait=wait, among=list(own)))
-    if len(rows) < limit:
-        rows[:0] = repository.pending(session, limit - len(rows), wait=wait, before=min(own))
-    return rows, own
+    handoff dropped), so those are not left waiting while events keep coming. Handed-off
+    events another drain mapped meanwhile are passed over at once: the writer may be waiting
+    for the room they take."""
+    while own := handoff.take(limit):
+        rows = list(repository.pending(session, limit, wait=wait, among=list(own)))
+        if len(rows) < limit:
+            rows[:0] = repository.pending(session, limit - len(rows), wait=wait, before=min(own))
+        if rows:
+            return rows, own
+    return repository.pending(session, limit, wait=wait), {}
 
 
 def drain(
