@@ -277,7 +277,9 @@ def drain(
         repository.mark_processed(session, [r.id for r in taken], now)
         return len(rows)
     except Exception as exc:  # one bad event must not hold back the others: go one by one
-        log.warning("mapping %d stored events failed; retrying one by one", len(batch))
+        log.warning(
+            "mapping %d stored events failed (%s); retrying one by one", len(batch), _describe(exc)
+        )
         log.debug("mapping failed", exc_info=exc)
     for row, item in zip(taken, batch, strict=True):
         try:
