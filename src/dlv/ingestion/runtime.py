@@ -146,11 +146,7 @@ class IngestRuntime:
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS
-        while (  # noqa: ASYNC110 - polls a thread's state
-            self.writer.busy(DRAIN_QUIET_SECONDS)
-            and len(self.handoff) < self.drain_batch  # a full batch waits: map it
-            and time.monotonic() < deadline
-        ):
+        while self.writer.busy(DRAIN_QUIET_SECONDS) and time.monotonic() < deadline:  # noqa: ASYNC110 - polls a thread's state
             await asyncio.sleep(DRAIN_QUIET_SECONDS)
 
     async def _drain_loop(self) -> None:

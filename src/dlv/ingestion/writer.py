@@ -77,10 +77,14 @@ class EventWriter:
         self._linger = LINGER_SECONDS
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._last_commit = 0.0
+        self._waiting_for_room = False
         self._thread = threading.Thread(target=self._run, name="dlv-ingest-writer", daemon=True)
 
     def busy(self, quiet: float) -> bool:
-        """Are requests waiting, or was a batch committed less than ``quiet`` seconds ago?"""
+        """Are requests waiting, or was a batch committed less than ``quiet`` seconds ago?
+        Not while the writer waits for the drain to make room: the drain must not wait too."""
+        if self._waiting_for_room:
+            return False
         return not self._queue.empty() or time.monotonic() - self._last_commit < quiet
 
     def start(self) -> None:
@@ -122,9 +126,12 @@ class EventWriter:
             first = self._queue.get()
             if first is None:
                 break
-            if not self._inline:
-                self._handoff.wait_for_room(self._max_batch, BACKPRESSURE_SECONDS)
             requests, stopping = self._take(first)
+            if not self._inline:
+                self._waiting_for_room = True
+                count = sum(len(r.batch) for r in requests)
+                self._handoff.wait_for_room(count, BACKPRESSURE_SECONDS)
+                self._waiting_for_room = False
             self._commit(requests)
 
     def _commit(self, requests: list[_Request]) -> None:
