@@ -1,0 +1,113 @@
+"""CPU per event of each ingestion phase, in-process, on a real database: where the time goes.
+
+    python -m bench.ingest_phases --db postgresql
+    python -m bench.ingest_phases --db sqlite --drain-batch 200
+
+The events of ``bench/ingest.py`` (one warm-up run per job first, so the catalog exists),
+sent through the server's own functions without HTTP: decoding batches of 100
+(``decoding.parse_batch``), storing them as the writer does in background mode
+(``service.ingest``, one transaction per batch), and mapping them as the drain does, from the
+handoff (``service.drain``). Prints this process's CPU time per event for each, and, on
+PostgreSQL, the database server's (all ``postgres`` processes, from ``/proc``; run it on an
+otherwise quiet machine). ``bench/ingest.py`` measures the whole server over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from bench.ingest import database
+from bench.ingest_events import runs
+from dlv import migrate
+from dlv.db import make_engine, make_sessionmaker, utcnow
+from dlv.ingestion import decoding, service
+from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.handoff import Handoff
+from dlv.ingestion.mapping import Sender
+
+SENDER = Sender("token", None, "bench")
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every postgres process so far (0 where there is none)."""
+    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True, check=False)
+    total = 0
+    for pid in found.stdout.split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / 100
+
+
+def decode(events: list[dict[str, object]]) -> list[tuple[ParsedEvent, Sender]]:
+    parsed = decoding.parse_batch(orjson.dumps(events).decode(), len(events))
+    return [(p, SENDER) for p in parsed if isinstance(p, ParsedEvent)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--runs", type=int, default=5000, help="runs (START + COMPLETE)")
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--drain-batch", type=int, default=1000)
+    args = parser.parse_args()
+    with database(args.db, Path(tempfile.mkdtemp(prefix="dlv-bench-phases-"))) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        factory = make_sessionmaker(engine)
+        warm = decode([e for run in runs(args.jobs, args.jobs, seed=0) for e in run])
+        with factory.begin() as session:
+            service.ingest(session, warm, inline=True, now=utcnow())
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 50, 100)  # as the server runs (runtime.tune_gc)
+        events = [e for run in runs(args.runs, args.jobs, seed=1, start=args.jobs) for e in run]
+        count = len(events)
+
+        def phase(name: str, work: Callable[[], object]) -> None:
+            cpu, db = time.process_time(), postgres_cpu()
+            work()
+            time.sleep(0.3)  # let PostgreSQL's background writers account their share
+            db_ms = (postgres_cpu() - db) * 1000 / count
+            print(
+                f"{name:8s} {(time.process_time() - cpu) * 1000 / count:.3f} ms/event"
+                + (f", postgres {db_ms:.3f} ms/event" if args.db == "postgresql" else "")
+            )
+
+        batches: list[list[tuple[ParsedEvent, Sender]]] = []
+        handoff = Handoff(size=count)
+
+        def parse() -> None:
+            batches.extend(decode(events[i : i + 100]) for i in range(0, count, 100))
+
+        def store() -> None:
+            for batch in batches:
+                with factory.begin() as session:
+                    ids, _ = service.ingest(session, batch, inline=False, now=utcnow())
+                handoff.put(zip(ids, (event for event, _ in batch), strict=True))
+
+        def drain() -> None:
+            while True:
+                with factory.begin() as session:
+                    taken = service.drain(session, args.drain_batch, utcnow(), handoff=handoff)
+                if taken < args.drain_batch:
+                    return
+
+        phase("decode", parse)
+        phase("store", store)
+        phase("map", drain)
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
