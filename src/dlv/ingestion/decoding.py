@@ -12,7 +12,6 @@ each event is the text it was sent as.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NotRequired, TypedDict
 
 import msgspec
@@ -33,6 +32,7 @@ from dlv.ingestion.events import (
     SQLFacet,
 )
 from dlv.ingestion.models import RunState
+from dlv.nodes.schemas import no_control_chars
 
 Result = ParsedEvent | list[FieldError]
 
@@ -107,51 +107,42 @@ class _Event(TypedDict):
 
 _EVENT = msgspec.json.Decoder(_Event)
 _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Texts the exact way handles better: a retracted facet ({"_deleted": true}) and NUL.
 _EXACT_ONLY = ('"_deleted"', "\\u0000")
-
-
-class _Inexact(Exception):
-    """The event is not one msgspec reads exactly as events.parse would."""
 
 
 def _key(value: str, limit: int) -> str:
     # events.Namespace/Name trim whitespace, then check the length and control characters.
     # A name with whitespace around it goes the exact way (pydantic and Python disagree on
-    # what whitespace is); one without is what the trim would leave.
+    # what whitespace is); one without is what the trim would leave. ValueError: go exact.
     if not value or len(value) > limit or value[0].isspace() or value[-1].isspace():
-        raise _Inexact
-    if _CONTROL.search(value):
-        raise _Inexact
-    return value
+        raise ValueError(value)
+    return no_control_chars(value)
 
 
 def _facets(facets: dict[str, Any] | None) -> Any:
     return None if facets is None else {k: v for k, v in facets.items() if v is not None}
 
 
-def _subject(subject: Any, name_limit: int = 1000) -> None:
-    subject["namespace"] = _key(subject["namespace"], 500)
-    subject["name"] = _key(subject["name"], name_limit)
+def _subject(subject: Any) -> None:
+    subject["namespace"] = _key(subject["namespace"], events.MAX_NAMESPACE)
+    subject["name"] = _key(subject["name"], events.MAX_NAME)
     if "facets" in subject:
         subject["facets"] = _facets(subject["facets"])
 
 
 def _finish(event: Any) -> EventIn:
-    try:
-        event["eventTime"] = events.event_time(event["eventTime"])
-        run = event.get("run")
-        if run is not None:
-            run["runId"] = events.run_id(run["runId"])
-            if "facets" in run:
-                facets = run["facets"] = _facets(run["facets"])
-                parent = facets.get("parent") if facets else None
-                if parent is not None:
-                    parent["run"]["runId"] = events.run_id(parent["run"]["runId"])
-                    _subject(parent["job"])
-    except ValueError:
-        raise _Inexact from None
+    """The checks msgspec did not make, as events.parse makes them; ValueError: go exact."""
+    event["eventTime"] = events.event_time(event["eventTime"])
+    run = event.get("run")
+    if run is not None:
+        run["runId"] = events.run_id(run["runId"])
+        if "facets" in run:
+            facets = run["facets"] = _facets(run["facets"])
+            parent = facets.get("parent") if facets else None
+            if parent is not None:
+                parent["run"]["runId"] = events.run_id(parent["run"]["runId"])
+                _subject(parent["job"])
     for key in ("job", "dataset"):
         if event.get(key) is not None:
             _subject(event[key])
@@ -162,12 +153,12 @@ def _finish(event: Any) -> EventIn:
     return result
 
 
-def _fast(text: str | bytes, payload: str, prefix: str) -> Result | None:
+def _fast(payload: str, prefix: str) -> Result | None:
     if any(marker in payload for marker in _EXACT_ONLY):
         return None
     try:
-        event = _finish(_EVENT.decode(text))
-    except (msgspec.DecodeError, RecursionError, _Inexact):  # ValidationError is a DecodeError
+        event = _finish(_EVENT.decode(payload))
+    except (ValueError, RecursionError):  # msgspec's DecodeError is a ValueError
         return None
     return events.parsed(event, payload, prefix)
 
@@ -183,7 +174,7 @@ def _load(text: str) -> Any:
 
 def parse_event(text: str, prefix: str = "body") -> Result:
     """One event from its JSON text; InvalidEvent if the text is not JSON at all."""
-    fast = _fast(text, text, prefix)
+    fast = _fast(text, prefix)
     return fast if fast is not None else events.parse(_load(text), text, prefix)
 
 
@@ -217,6 +208,6 @@ def parse_batch(text: str, max_items: int) -> list[Result]:
             results.append(events.parse(item, events.text_of(item), prefix))
             continue
         payload = item.decode()  # the body is valid UTF-8, and items end at ASCII characters
-        fast = _fast(item, payload, prefix)
+        fast = _fast(payload, prefix)
         results.append(fast if fast is not None else events.parse(_load(payload), payload, prefix))
     return results

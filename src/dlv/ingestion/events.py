@@ -68,14 +68,15 @@ def event_time(value: Any) -> datetime:
 RunId = Annotated[uuid.UUID, PlainValidator(run_id)]
 EventTime = Annotated[datetime, PlainValidator(event_time)]
 # The catalog's limits for a node's key: an event that cannot become a node is refused.
+MAX_NAMESPACE, MAX_NAME = 500, 1000
 Namespace = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAMESPACE),
     AfterValidator(no_control_chars),
 ]
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),
     AfterValidator(no_control_chars),
 ]
 
