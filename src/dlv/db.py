@@ -140,20 +140,26 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DIALECTS = ("postgresql", "sqlite")
 
 
-def with_list(
-    column: Any, name: str, build: Callable[[ColumnElement[bool]], Any], *, lock: bool = False
-) -> dict[str, Any]:
-    """A statement per dialect, built around ``column IN (:name)``, the list given when it
-    runs; ``lock``: FOR UPDATE on PostgreSQL (SQLite locks the whole database anyway).
+def member_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column IN (:name)``, the list given when the statement runs.
 
     PostgreSQL gets one array parameter (``= ANY``): the statement's text is the same for
     every length, so psycopg converts it once and prepares it. An expanded IN list was a new
     statement of hundreds of placeholders every time: a sixth of mapping a batch of events."""
-    statements: dict[str, Any] = {}
-    for dialect in DIALECTS:
-        if dialect == "postgresql":
-            among = column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-            statements[dialect] = build(among).with_for_update() if lock else build(among)
-        else:
-            statements[dialect] = build(column.in_(bindparam(name, expanding=True)))
+    among: ColumnElement[bool]
+    if dialect == "postgresql":
+        among = column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    else:
+        among = column.in_(bindparam(name, expanding=True))
+    return among
+
+
+def with_list(
+    column: Any, name: str, build: Callable[[ColumnElement[bool]], Any], *, lock: bool = False
+) -> dict[str, Any]:
+    """A statement per dialect, built around ``member_of(column, name)``; ``lock``: FOR
+    UPDATE on PostgreSQL (SQLite locks the whole database anyway)."""
+    statements = {dialect: build(member_of(column, name, dialect)) for dialect in DIALECTS}
+    if lock:
+        statements["postgresql"] = statements["postgresql"].with_for_update()
     return statements

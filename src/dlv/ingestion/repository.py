@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, defer
 
-from dlv.db import with_list
+from dlv.db import member_of, with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageEvent, OpenLineageNode, Run
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
@@ -124,13 +124,16 @@ def pending(
         .order_by(OpenLineageEvent.id)
         .limit(limit)
     )
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {}
     if among is not None:
-        stmt = stmt.where(OpenLineageEvent.id.in_(among))
+        stmt = stmt.where(member_of(OpenLineageEvent.id, "among", dialect))
+        params["among"] = list(among)
     if before is not None:
         stmt = stmt.where(OpenLineageEvent.id < before)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         stmt = stmt.with_for_update(skip_locked=not wait)
-    return session.scalars(stmt).all()
+    return session.scalars(stmt, params).all()
 
 
 def payloads(session: Session, ids: Sequence[int]) -> dict[int, str]:
