@@ -39,6 +39,18 @@ def store(db: Session, *batch: ParsedEvent) -> list[int]:
     return ids
 
 
+def change_stored(db: Session, event_id: int, **values: object) -> None:
+    with db.begin():
+        db.execute(update(OpenLineageEvent).where(OpenLineageEvent.id == event_id).values(**values))
+
+
+def handed_off(*stored: tuple[int, ParsedEvent]) -> Handoff:
+    """A handoff holding these (id, event) pairs, as the writer leaves them."""
+    handoff = Handoff()
+    handoff.put(stored)
+    return handoff
+
+
 def drain(db: Session, handoff: Handoff | None = None, limit: int = 500) -> int:
     """Map what is stored; without a handoff every event is read back, as from another process."""
     with db.begin():
@@ -125,13 +137,9 @@ def test_the_drain_maps_handed_off_events_without_reading_them_back(db: Session)
     run = run_id()
     event = parsed(run)
     [event_id] = store(db, event)
-    handoff = Handoff()
-    handoff.put([(event_id, event)])
+    handoff = handed_off((event_id, event))
     # Spoil the stored text: only the handed-off event can produce the run now.
-    with db.begin():
-        db.execute(
-            update(OpenLineageEvent).where(OpenLineageEvent.id == event_id).values(payload="[]")
-        )
+    change_stored(db, event_id, payload="[]")
     assert drain(db, handoff) == 1
     assert run_state(db, run) == "COMPLETE"
     assert len(handoff) == 0
@@ -145,8 +153,7 @@ def test_events_missing_from_the_handoff_are_parsed_from_their_stored_text(db: S
     other, handed = run_id(), run_id()
     other_event, handed_event = parsed(other, "FAIL"), parsed(handed)
     _, handed_id = store(db, other_event, handed_event)
-    handoff = Handoff()
-    handoff.put([(handed_id, handed_event)])  # the other one: stored by another process
+    handoff = handed_off((handed_id, handed_event))  # the other one: stored by another process
     assert drain(db, handoff) == 2  # the older one tops the batch up
     assert (run_state(db, handed), run_state(db, other)) == ("COMPLETE", "FAIL")
 
@@ -157,8 +164,7 @@ def test_the_drain_maps_its_own_events_before_older_ones_of_another_process(
     older, own = run_id(), run_id()
     older_event, own_event = parsed(older), parsed(own)
     _, own_id = store(db, older_event, own_event)
-    handoff = Handoff()
-    handoff.put([(own_id, own_event)])
+    handoff = handed_off((own_id, own_event))
     assert drain(db, handoff, limit=1) == 1
     assert (run_state(db, own), run_state(db, older)) == ("COMPLETE", None)
     assert drain(db, handoff, limit=1) == 1  # the handoff is empty: the oldest waiting
@@ -171,8 +177,7 @@ def test_newer_events_of_another_process_are_left_to_it_while_this_one_has_its_o
     own, newer = run_id(), run_id()
     own_event, newer_event = parsed(own), parsed(newer)
     own_id, _ = store(db, own_event, newer_event)
-    handoff = Handoff()
-    handoff.put([(own_id, own_event)])
+    handoff = handed_off((own_id, own_event))
     assert drain(db, handoff) == 1
     assert (run_state(db, own), run_state(db, newer)) == ("COMPLETE", None)
     assert drain(db, handoff) == 1
@@ -183,14 +188,8 @@ def test_own_events_another_drain_mapped_meanwhile_are_passed_over(db: Session) 
     mapped, fresh = run_id(), run_id()
     mapped_event, fresh_event = parsed(mapped), parsed(fresh)
     mapped_id, fresh_id = store(db, mapped_event, fresh_event)
-    with db.begin():
-        db.execute(
-            update(OpenLineageEvent)
-            .where(OpenLineageEvent.id == mapped_id)
-            .values(processed_at=utcnow())
-        )
-    handoff = Handoff()
-    handoff.put([(mapped_id, mapped_event), (fresh_id, fresh_event)])
+    change_stored(db, mapped_id, processed_at=utcnow())  # another drain mapped it
+    handoff = handed_off((mapped_id, mapped_event), (fresh_id, fresh_event))
     # One call, one event at a time: the stale one is passed over, the fresh one mapped.
     assert drain(db, handoff, limit=1) == 1
     assert (run_state(db, mapped), run_state(db, fresh)) == (None, "COMPLETE")
@@ -200,10 +199,7 @@ def test_own_events_another_drain_mapped_meanwhile_are_passed_over(db: Session) 
 
 def test_a_stored_event_that_no_longer_parses_is_set_aside_with_an_error(db: Session) -> None:
     [event_id] = store(db, parsed(run_id()))
-    with db.begin():
-        db.execute(
-            update(OpenLineageEvent).where(OpenLineageEvent.id == event_id).values(payload="[]")
-        )
+    change_stored(db, event_id, payload="[]")
     assert drain(db) == 1
     db.expire_all()
     stored = db.get(OpenLineageEvent, event_id)

@@ -42,8 +42,9 @@ class Handoff:
         """Remove and return up to ``limit`` events, the oldest first."""
         with self._lock:
             ids = list(itertools.islice(self._events, limit))
+            taken = {event_id: self._events.pop(event_id) for event_id in ids}
             self._taken.notify_all()
-            return {event_id: self._events.pop(event_id) for event_id in ids}
+            return taken
 
     def wait_for_room(self, count: int, timeout: float) -> bool:
         """Wait (up to ``timeout`` seconds) until ``count`` more events fit; whether they do.
