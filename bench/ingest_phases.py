@@ -8,7 +8,7 @@ sent through the server's own functions without HTTP: decoding batches of 100
 (``decoding.parse_batch``), storing them as the writer does in background mode
 (``service.ingest``, one transaction per batch), and mapping them as the drain does, from the
 handoff (``service.drain``). Prints this process's CPU time per event for each, and, on
-PostgreSQL, the database server's (all ``postgres`` processes, from ``/proc``; run it on an
+PostgreSQL, the database server's (the postmaster and its backends, from ``/proc``; run it on an
 otherwise quiet machine). ``bench/ingest.py`` measures the whole server over HTTP.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-from bench.ingest import database
+from bench.ingest import cpu_seconds, database
 from bench.ingest_events import runs
 from dlv import migrate
 from dlv.db import make_engine, make_sessionmaker, utcnow
@@ -37,16 +37,12 @@ SENDER = Sender("token", None, "bench")
 
 
 def postgres_cpu() -> float:
-    """CPU seconds of every postgres process so far (0 where there is none)."""
-    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True, check=False)
-    total = 0
-    for pid in found.stdout.split():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / 100
+    """CPU seconds of the PostgreSQL server and its backends so far (0 if it is not local)."""
+    found = subprocess.run(
+        ["pgrep", "-o", "-u", "postgres"], capture_output=True, text=True, check=False
+    )
+    postmaster = found.stdout.split()  # the oldest postgres process: the postmaster
+    return cpu_seconds(int(postmaster[0])) if postmaster else 0.0
 
 
 def decode(events: list[dict[str, object]]) -> list[tuple[ParsedEvent, Sender]]:
