@@ -140,6 +140,11 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DIALECTS = ("postgresql", "sqlite")
 
 
+def dialect(session: Session) -> str:
+    """The session's database: ``postgresql`` or ``sqlite``."""
+    return session.get_bind().dialect.name
+
+
 def member_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
     """``column IN (:name)``, the list given when the statement runs.
 

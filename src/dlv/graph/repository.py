@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from dlv.db import UTCDateTime
+from dlv.db import UTCDateTime, dialect
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Annotation, Node, NodeTag
 
@@ -37,10 +37,6 @@ nodes_t = cast(Table, Node.__table__)
 tags_t = cast(Table, NodeTag.__table__)
 annotations_t = cast(Table, Annotation.__table__)
 edges_t = cast(Table, Edge.__table__)
-
-
-def dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def bind_now(value: datetime) -> Any:

@@ -18,6 +18,7 @@ from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox
 from dlv.dashboards import service as dashboards_service
+from dlv.db import dialect
 from dlv.errors import InvalidInput
 from dlv.graph import repository as repo
 from dlv.graph.importer import Importer
@@ -93,7 +94,7 @@ def export_document(session: Session) -> Iterator[bytes]:
     fixed order, so exporting an import of an export gives the same bytes. Connections carry
     their public fields only; secrets and which secrets are set are never written.
     """
-    if repo.dialect(session) == "postgresql":
+    if dialect(session) == "postgresql":
         # One snapshot for nodes and edges: no edge may name a node the export lacks.
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     yield f'{{"format":"{FORMAT}","version":{VERSION},\n"nodes":['.encode()

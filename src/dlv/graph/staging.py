@@ -18,7 +18,8 @@ import numpy.typing as npt
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from dlv.graph.repository import bind_now, dialect, raw_connection
+from dlv.db import dialect
+from dlv.graph.repository import bind_now, raw_connection
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind
 
 STAGED_NODES = "import_nodes"

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from dlv.db import with_list
+from dlv.db import dialect, with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageNode, Run
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node, NodeKind
@@ -52,12 +52,8 @@ def _conn(session: Session) -> Connection:
     return session.connection()
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 def _postgres(session: Session) -> bool:
-    return _dialect(session) == "postgresql"
+    return dialect(session) == "postgresql"
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -137,7 +133,7 @@ def nodes_by_key(session: Session, keys: Sequence[Key]) -> dict[Key, NodeRow]:
     for namespace, names in by_namespace.items():
         for chunk in _chunks(sorted(names)):
             params = {"namespace": namespace, "names": chunk}
-            for row in _conn(session).execute(_NODES_BY_KEY[_dialect(session)], params):
+            for row in _conn(session).execute(_NODES_BY_KEY[dialect(session)], params):
                 found[(row.namespace, row.name)] = NodeRow(*tuple(row))
     return found
 
@@ -166,7 +162,7 @@ def update_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def node_ids(session: Session, pks: Iterable[int]) -> dict[int, uuid.UUID]:
     found: dict[int, uuid.UUID] = {}
     for chunk in _chunks(sorted(pks)):
-        for pk, node_id in _conn(session).execute(_NODE_IDS[_dialect(session)], {"pks": chunk}):
+        for pk, node_id in _conn(session).execute(_NODE_IDS[dialect(session)], {"pks": chunk}):
             found[pk] = node_id
     return found
 
@@ -195,8 +191,8 @@ def _pairs_table(session: Session) -> Any:
 
 
 def _edges_between_stmt(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    stmt = _EDGE_STATEMENTS.get(dialect)
+    database = dialect(session)
+    stmt = _EDGE_STATEMENTS.get(database)
     if stmt is None:
         pairs = _pairs_table(session)
         if _postgres(session):
@@ -204,7 +200,7 @@ def _edges_between_stmt(session: Session) -> Any:
         else:
             source = func.json_extract(pairs.c.value, literal_column("'$[0]'"))
             target = func.json_extract(pairs.c.value, literal_column("'$[1]'"))
-        stmt = _EDGE_STATEMENTS[dialect] = (
+        stmt = _EDGE_STATEMENTS[database] = (
             select(Edge.source_pk, Edge.target_pk, Edge.id, Edge.origin)
             .select_from(pairs)
             .join(Edge, and_(Edge.source_pk == source, Edge.target_pk == target))
@@ -294,7 +290,7 @@ _FACTS = with_list(
 
 
 def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow]:
-    stmt = _FACTS[_dialect(session)]
+    stmt = _FACTS[dialect(session)]
     found: dict[int, FactsRow] = {}
     for chunk in _chunks(sorted(pks)):
         for row in _conn(session).execute(stmt, {"pks": chunk}):
@@ -333,7 +329,7 @@ _RUNS = with_list(
 
 
 def runs_for_update(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    stmt = _RUNS[_dialect(session)]
+    stmt = _RUNS[dialect(session)]
     found: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(sorted(ids)):
         for row in _conn(session).execute(stmt, {"ids": chunk}):
@@ -367,7 +363,7 @@ _DIGESTS = with_list(
 def column_digests_for_update(
     session: Session, edge_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[datetime, str]]:
-    stmt = _DIGESTS[_dialect(session)]
+    stmt = _DIGESTS[dialect(session)]
     found: dict[uuid.UUID, tuple[datetime, str]] = {}
     for chunk in _chunks(sorted(edge_ids)):
         for edge_id, time, digest in _conn(session).execute(stmt, {"ids": chunk}):

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, defer
 
-from dlv.db import member_of, with_list
+from dlv.db import dialect, member_of, with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageEvent, OpenLineageNode, Run
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
@@ -95,7 +95,7 @@ _PAYLOADS = with_list(
 
 
 def _set_processed(session: Session, ids: Sequence[int], at: datetime | None) -> None:
-    stmt = _SET_PROCESSED[session.get_bind().dialect.name]
+    stmt = _SET_PROCESSED[dialect(session)]
     for chunk in _chunks(ids):
         # Core, not ORM: matching the drain's own copies of these rows against the WHERE
         # clause in Python cost more than the UPDATE.
@@ -124,14 +124,14 @@ def pending(
         .order_by(OpenLineageEvent.id)
         .limit(limit)
     )
-    dialect = session.get_bind().dialect.name
+    database = dialect(session)
     params: dict[str, Any] = {}
     if among is not None:
-        stmt = stmt.where(member_of(OpenLineageEvent.id, "among", dialect))
+        stmt = stmt.where(member_of(OpenLineageEvent.id, "among", database))
         params["among"] = list(among)
     if before is not None:
         stmt = stmt.where(OpenLineageEvent.id < before)
-    if dialect == "postgresql":
+    if database == "postgresql":
         stmt = stmt.with_for_update(skip_locked=not wait)
     return session.scalars(stmt, params).all()
 
@@ -139,7 +139,7 @@ def pending(
 def payloads(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """The stored text of these events."""
     found: dict[int, str] = {}
-    stmt = _PAYLOADS[session.get_bind().dialect.name]
+    stmt = _PAYLOADS[dialect(session)]
     for chunk in _chunks(ids):
         rows = session.connection().execute(stmt, {"ids": list(chunk)})
         found.update((event_id, payload) for event_id, payload in rows)
