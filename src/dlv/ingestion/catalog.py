@@ -30,7 +30,7 @@ from dlv.db import new_id, utcnow
 from dlv.ingestion import catalog_repository as repository
 from dlv.ingestion import mapping
 from dlv.ingestion.catalog_repository import FactsRow, NodeRow
-from dlv.ingestion.mapping import Key, Plan, Sender, postgres_address
+from dlv.ingestion.mapping import Key, NodeSpec, Plan, Sender, postgres_address
 from dlv.lineage import changes
 from dlv.lineage.models import EdgeOrigin
 from dlv.nodes import repository as nodes_repository
@@ -109,15 +109,23 @@ class Catalog:
     def save(self) -> None:
         repository.save_facts(self.session, self.facts.values(), self.now)
         repository.update_nodes(
-            self.session, [{"pk": pk, **values} for pk, values in self.statuses.items()]
+            self.session, [{"pk": pk, **self.statuses[pk]} for pk in sorted(self.statuses)]
         )
+
+    def in_order(self, plan: Plan) -> list[tuple[NodeRow, NodeSpec]]:
+        """The plan's nodes found in the catalog, by primary key: the order every write
+        takes row locks in, so that two processes mapping at once never deadlock."""
+        found = [(self.nodes[key], spec) for key, spec in plan.nodes.items() if key in self.nodes]
+        return sorted(found, key=lambda pair: pair[0].pk)
 
 
 def load(session: Session, plan: Plan) -> Catalog:
     """Find or create every node the plan names; lock their facts rows."""
     keys = list(plan.nodes)
     found = repository.nodes_by_key(session, keys)
-    missing = [k for k in keys if k not in found]
+    # Inserted in key order: two processes inserting the same new nodes wait for each
+    # other in one order, never each for the other (a deadlock).
+    missing = sorted(k for k in keys if k not in found)
     if missing:
         now = utcnow()
         rows: list[dict[str, Any]] = [
@@ -182,10 +190,7 @@ def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: An
 
 def apply_metadata(catalog: Catalog, plan: Plan) -> None:
     """Owner, description, columns, query and job type: the newest event's."""
-    for key, spec in plan.nodes.items():
-        node = catalog.nodes.get(key)
-        if node is None:
-            continue
+    for node, spec in catalog.in_order(plan):
         changed: dict[str, Any] = {}
         for name, (time, raw) in spec.fields.items():
             if name != "parent":
@@ -250,10 +255,7 @@ def _wanted_parent(catalog: Catalog, node: NodeRow, stamped: Any) -> int | None:
 def apply_parents(catalog: Catalog, plan: Plan) -> None:
     """Parent facets link a task to its DAG and a Spark job to its application; a
     ``postgres://host:port`` dataset goes under the catalogued server it lives on."""
-    for key, spec in plan.nodes.items():
-        node = catalog.nodes.get(key)
-        if node is None:
-            continue
+    for node, spec in catalog.in_order(plan):
         target = _wanted_parent(catalog, node, spec.fields.get("parent"))
         if target is None or target == node.parent_pk:
             continue
@@ -289,7 +291,7 @@ def apply_edges(catalog: Catalog, plan: Plan) -> dict[tuple[int, int], tuple[uui
         source, target = catalog.nodes.get(source_key), catalog.nodes.get(target_key)
         if source is not None and target is not None and source.pk != target.pk:
             senders.setdefault((source.pk, target.pk), sender)
-    pairs = list(senders)
+    pairs = sorted(senders)  # key order, as nodes (see load)
     edges = repository.edges_between(catalog.session, pairs)
     rows = [
         {
@@ -337,7 +339,7 @@ def apply_columns(
         return
     held = repository.column_digests_for_update(catalog.session, list(wanted))
     new, changed = [], []
-    for edge_id, spec in wanted.items():
+    for edge_id, spec in sorted(wanted.items()):  # key order, as nodes (see load)
         value_digest = digest([spec.fields, spec.dataset])
         row = {"edge_id": edge_id, "event_time": spec.time, "updated_at": catalog.now}
         current = held.get(edge_id)

@@ -300,7 +300,7 @@ def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow
 
 def save_facts(session: Session, rows: Iterable[FactsRow], now: datetime) -> None:
     new, changed = [], []
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r.node_pk):  # key order, as every write here
         if row.new:
             new.append(
                 {"node_pk": row.node_pk, "field_times": {}, **row.changed, "updated_at": now}
