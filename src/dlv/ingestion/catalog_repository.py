@@ -6,7 +6,9 @@ bookkeeping costs more than the database does here.
 
 Inserts that may race with another process (nodes, edges) use ON CONFLICT DO NOTHING; rows a
 batch folds into (runs, facts, column lineage) are locked in key order on PostgreSQL, so two
-writers never lose each other's update and never deadlock on each other. Keys are looked up
+writers never lose each other's update. Every write of a batch goes in key order too (the
+callers sort): two processes inserting the same new nodes or edges in different orders each
+waited for a row the other held, and PostgreSQL killed one as a deadlock. Keys are looked up
 as ``a IN (...) AND b IN (...)`` (then filtered): SQLite scans a whole index for a row-value
 IN list, but searches it for this.
 """
