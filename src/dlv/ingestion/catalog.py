@@ -30,7 +30,7 @@ from dlv.db import new_id, utcnow
 from dlv.ingestion import catalog_repository as repository
 from dlv.ingestion import mapping
 from dlv.ingestion.catalog_repository import FactsRow, NodeRow
-from dlv.ingestion.mapping import Key, NodeSpec, Plan, Sender, postgres_address
+from dlv.ingestion.mapping import Key, Plan, Sender, postgres_address
 from dlv.lineage import changes
 from dlv.lineage.models import EdgeOrigin
 from dlv.nodes import repository as nodes_repository
@@ -109,23 +109,15 @@ class Catalog:
     def save(self) -> None:
         repository.save_facts(self.session, self.facts.values(), self.now)
         repository.update_nodes(
-            self.session, [{"pk": pk, **self.statuses[pk]} for pk in sorted(self.statuses)]
+            self.session, [{"pk": pk, **values} for pk, values in self.statuses.items()]
         )
-
-    def in_order(self, plan: Plan) -> list[tuple[NodeRow, NodeSpec]]:
-        """The plan's nodes found in the catalog, by primary key: the order every write
-        takes row locks in, so that two processes mapping at once never deadlock."""
-        found = [(self.nodes[key], spec) for key, spec in plan.nodes.items() if key in self.nodes]
-        return sorted(found, key=lambda pair: pair[0].pk)
 
 
 def load(session: Session, plan: Plan) -> Catalog:
     """Find or create every node the plan names; lock their facts rows."""
     keys = list(plan.nodes)
     found = repository.nodes_by_key(session, keys)
-    # Inserted in key order: two processes inserting the same new nodes wait for each
-    # other in one order, never each for the other (a deadlock).
-    missing = sorted(k for k in keys if k not in found)
+    missing = [k for k in keys if k not in found]
     if missing:
         now = utcnow()
         rows: list[dict[str, Any]] = [
@@ -158,7 +150,11 @@ def load(session: Session, plan: Plan) -> Catalog:
         # Inserted by another process between our read and our insert.
         found.update(repository.nodes_by_key(session, [k for k in missing if k not in found]))
     facts = repository.facts_for_update(session, [n.pk for n in found.values()])
-    return Catalog(session, found, facts)
+    # By primary key: the node updates below, one statement per node, then take their row
+    # locks in the same order in every process (as the repository's writes do), so two
+    # processes mapping at once never deadlock.
+    nodes = dict(sorted(found.items(), key=lambda item: item[1].pk))
+    return Catalog(session, nodes, facts)
 
 
 def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: Any) -> Any:
@@ -190,7 +186,8 @@ def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: An
 
 def apply_metadata(catalog: Catalog, plan: Plan) -> None:
     """Owner, description, columns, query and job type: the newest event's."""
-    for node, spec in catalog.in_order(plan):
+    for key, node in catalog.nodes.items():
+        spec = plan.nodes[key]
         changed: dict[str, Any] = {}
         for name, (time, raw) in spec.fields.items():
             if name != "parent":
@@ -255,7 +252,8 @@ def _wanted_parent(catalog: Catalog, node: NodeRow, stamped: Any) -> int | None:
 def apply_parents(catalog: Catalog, plan: Plan) -> None:
     """Parent facets link a task to its DAG and a Spark job to its application; a
     ``postgres://host:port`` dataset goes under the catalogued server it lives on."""
-    for node, spec in catalog.in_order(plan):
+    for key, node in catalog.nodes.items():
+        spec = plan.nodes[key]
         target = _wanted_parent(catalog, node, spec.fields.get("parent"))
         if target is None or target == node.parent_pk:
             continue
@@ -291,7 +289,7 @@ def apply_edges(catalog: Catalog, plan: Plan) -> dict[tuple[int, int], tuple[uui
         source, target = catalog.nodes.get(source_key), catalog.nodes.get(target_key)
         if source is not None and target is not None and source.pk != target.pk:
             senders.setdefault((source.pk, target.pk), sender)
-    pairs = sorted(senders)  # key order, as nodes (see load)
+    pairs = list(senders)
     edges = repository.edges_between(catalog.session, pairs)
     rows = [
         {
@@ -339,7 +337,7 @@ def apply_columns(
         return
     held = repository.column_digests_for_update(catalog.session, list(wanted))
     new, changed = [], []
-    for edge_id, spec in sorted(wanted.items()):  # key order, as nodes (see load)
+    for edge_id, spec in wanted.items():
         value_digest = digest([spec.fields, spec.dataset])
         row = {"edge_id": edge_id, "event_time": spec.time, "updated_at": catalog.now}
         current = held.get(edge_id)

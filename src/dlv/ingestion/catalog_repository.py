@@ -6,9 +6,9 @@ bookkeeping costs more than the database does here.
 
 Inserts that may race with another process (nodes, edges) use ON CONFLICT DO NOTHING; rows a
 batch folds into (runs, facts, column lineage) are locked in key order on PostgreSQL, so two
-writers never lose each other's update. Every write of a batch goes in key order too (the
-callers sort): two processes inserting the same new nodes or edges in different orders each
-waited for a row the other held, and PostgreSQL killed one as a deadlock. Keys are looked up
+writers never lose each other's update. Every write here goes in key order too
+(``_in_key_order``): two processes inserting the same new nodes or edges in different orders
+each waited for a row the other held, and PostgreSQL killed one as a deadlock. Keys are looked up
 as ``a IN (...) AND b IN (...)`` (then filtered): SQLite scans a whole index for a row-value
 IN list, but searches it for this.
 """
@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from pydantic_core import to_json
@@ -63,6 +64,11 @@ def _insert(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if _postgres(session) else sqlite.insert(table)
 
 
+def _in_key_order(rows: Iterable[dict[str, Any]], *key: str) -> list[dict[str, Any]]:
+    """The rows sorted by their unique key: the order every write takes its row locks in."""
+    return sorted(rows, key=itemgetter(*key))
+
+
 # Statements are built once: building one costs more than running it (every IN value
 # would be an object of its own; an expanding parameter takes the list at execution).
 _UPDATES: dict[tuple[Any, str, tuple[str, ...]], Any] = {}
@@ -71,7 +77,7 @@ _UPDATES: dict[tuple[Any, str, tuple[str, ...]], Any] = {}
 def _update_many(session: Session, table: Any, key: str, rows: Sequence[dict[str, Any]]) -> None:
     """One executemany UPDATE per set of changed columns (``rows`` carry ``key`` too)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in _in_key_order(rows, key):
         groups.setdefault(tuple(sorted(c for c in row if c != key)), []).append(row)
     for columns, group in groups.items():
         stmt = _UPDATES.get((table, key, columns))
@@ -149,7 +155,8 @@ def insert_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> list[NodeR
         .on_conflict_do_nothing(index_elements=["namespace", "name"])
         .returning(*_NODE_COLUMNS)
     )
-    return [NodeRow(*tuple(row)) for row in _conn(session).execute(stmt, list(rows))]
+    ordered = _in_key_order(rows, "namespace", "name")
+    return [NodeRow(*tuple(row)) for row in _conn(session).execute(stmt, ordered)]
 
 
 def update_node(session: Session, pk: int, values: dict[str, Any]) -> None:
@@ -240,7 +247,8 @@ def insert_edges(
         .on_conflict_do_nothing(index_elements=["source_pk", "target_pk"])
         .returning(Edge.id, Edge.source_pk, Edge.target_pk)
     )
-    return [(edge_id, s, t) for edge_id, s, t in _conn(session).execute(stmt, list(rows))]
+    ordered = _in_key_order(rows, "source_pk", "target_pk")
+    return [(edge_id, s, t) for edge_id, s, t in _conn(session).execute(stmt, ordered)]
 
 
 # -- node facts --------------------------------------------------------------------------
@@ -302,7 +310,7 @@ def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow
 
 def save_facts(session: Session, rows: Iterable[FactsRow], now: datetime) -> None:
     new, changed = [], []
-    for row in sorted(rows, key=lambda r: r.node_pk):  # key order, as every write here
+    for row in rows:
         if row.new:
             new.append(
                 {"node_pk": row.node_pk, "field_times": {}, **row.changed, "updated_at": now}
@@ -316,7 +324,7 @@ def save_facts(session: Session, rows: Iterable[FactsRow], now: datetime) -> Non
             {**{c: r.get(c) for c in columns}, "field_times": r.get("field_times") or {}}
             for r in new
         ]
-        _conn(session).execute(_insert(session, OpenLineageNode), full)
+        _conn(session).execute(_insert(session, OpenLineageNode), _in_key_order(full, "node_pk"))
     _update_many(session, OpenLineageNode, "node_pk", changed)
 
 
@@ -343,7 +351,7 @@ def save_runs(
     session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]
 ) -> None:
     if new:
-        _conn(session).execute(_insert(session, Run), list(new))
+        _conn(session).execute(_insert(session, Run), _in_key_order(new, "id"))
     _update_many(session, Run, "id", changed)
 
 
@@ -377,5 +385,5 @@ def save_column_lineages(
     session: Session, new: Sequence[dict[str, Any]], changed: Sequence[dict[str, Any]]
 ) -> None:
     if new:
-        _conn(session).execute(_insert(session, ColumnLineage), list(new))
+        _conn(session).execute(_insert(session, ColumnLineage), _in_key_order(new, "edge_id"))
     _update_many(session, ColumnLineage, "edge_id", changed)
