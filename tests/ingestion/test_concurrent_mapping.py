@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from dlv.db import make_engine, make_sessionmaker
 from dlv.ingestion import catalog
@@ -59,23 +59,25 @@ def waiting_on_locks(engine: Engine) -> int:
         )
 
 
-Work = Callable[[Session], None]
+Write = Callable[[Session, Plan], None]
 
 
-def race(factory: sessionmaker[Session], engine: Engine, hold: Work, work: Work) -> list[object]:
-    """``hold`` rows, start ``work`` twice, roll back the hold: what the two ran into."""
-    errors: list[object] = []
+def race(engine: Engine, write: Write, hold: Plan, plans: tuple[Plan, Plan]) -> list[str]:
+    """``write`` ``hold`` and keep it, ``write`` each of ``plans`` in a thread of its own
+    (they queue behind it), roll ``hold`` back: the errors the two ran into."""
+    factory = make_sessionmaker(engine)
+    errors: list[str] = []
 
-    def run() -> None:
+    def run(plan: Plan) -> None:
         try:
             with factory.begin() as session:
-                work(session)
+                write(session, plan)
         except Exception as exc:
             errors.append(type(exc.__cause__ or exc).__name__)
 
     with factory() as blocker, blocker.begin():
-        hold(blocker)
-        threads = [threading.Thread(target=run) for _ in range(2)]
+        write(blocker, hold)
+        threads = [threading.Thread(target=run, args=(plan,)) for plan in plans]
         for t in threads:
             t.start()
         deadline = time.monotonic() + 10
@@ -88,50 +90,36 @@ def race(factory: sessionmaker[Session], engine: Engine, hold: Work, work: Work)
     return errors
 
 
+def count(engine: Engine, table: type[Node] | type[Edge]) -> int | None:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(table))
+
+
 def test_two_mappers_creating_the_same_nodes_in_opposite_orders_both_succeed(
     engine: Engine,
 ) -> None:
-    factory = make_sessionmaker(engine)
-    orders = iter([KEYS, KEYS[::-1]])
-    lock = threading.Lock()
+    def create(session: Session, plan: Plan) -> None:
+        catalog.load(session, plan)
 
-    def load(session: Session) -> None:
-        with lock:
-            keys = next(orders)
-        catalog.load(session, plan_of(keys))
-
-    def hold(session: Session) -> None:
-        catalog.load(session, plan_of([KEYS[len(KEYS) // 2]]))
-
-    errors = race(factory, engine, hold, load)
+    middle = plan_of([KEYS[len(KEYS) // 2]])
+    errors = race(engine, create, middle, (plan_of(KEYS), plan_of(KEYS[::-1])))
 
     assert errors == []
-    with factory() as session:
-        assert session.scalar(select(func.count()).select_from(Node)) == len(KEYS)
+    assert count(engine, Node) == len(KEYS)
 
 
 def test_two_mappers_drawing_the_same_edges_in_opposite_orders_both_succeed(
     engine: Engine,
 ) -> None:
-    factory = make_sessionmaker(engine)
-    with factory.begin() as session:
+    with make_sessionmaker(engine).begin() as session:
         catalog.load(session, plan_of(KEYS))  # the nodes exist; the edges are new
-    pairs = [(KEYS[i], KEYS[i + 1]) for i in range(0, len(KEYS), 2)]
-    orders = iter([pairs, pairs[::-1]])
-    lock = threading.Lock()
+    pairs = tuple((KEYS[i], KEYS[i + 1]) for i in range(0, len(KEYS), 2))
 
-    def draw(session: Session) -> None:
-        with lock:
-            edges = next(orders)
-        plan = plan_of(KEYS, tuple(edges))
+    def draw(session: Session, plan: Plan) -> None:
         catalog.apply_edges(catalog.load(session, plan), plan)
 
-    def hold(session: Session) -> None:
-        plan = plan_of(KEYS, (pairs[len(pairs) // 2],))
-        catalog.apply_edges(catalog.load(session, plan), plan)
-
-    errors = race(factory, engine, hold, draw)
+    middle = plan_of(KEYS, (pairs[len(pairs) // 2],))
+    errors = race(engine, draw, middle, (plan_of(KEYS, pairs), plan_of(KEYS, pairs[::-1])))
 
     assert errors == []
-    with factory() as session:
-        assert session.scalar(select(func.count()).select_from(Edge)) == len(pairs)
+    assert count(engine, Edge) == len(pairs)
