@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -51,10 +52,19 @@ def handed_off(*stored: tuple[int, ParsedEvent]) -> Handoff:
     return handoff
 
 
-def drain(db: Session, handoff: Handoff | None = None, limit: int = 500) -> int:
-    """Map what is stored; without a handoff every event is read back, as from another process."""
+def drain(
+    db: Session,
+    handoff: Handoff | None = None,
+    limit: int = 500,
+    *,
+    later: bool = False,
+    wait: bool = False,
+) -> int:
+    """Map what is stored; without a handoff every event is read back, as from another process.
+    ``later``: once events not handed off here have waited long enough to be taken."""
+    now = utcnow() + (service.OTHERS_GRACE if later else timedelta(0))
     with db.begin():
-        return service.drain(db, limit, utcnow(), handoff=handoff or Handoff())
+        return service.drain(db, limit, now, handoff=handoff or Handoff(), wait=wait)
 
 
 def run_state(db: Session, run: str) -> str | None:
@@ -154,7 +164,7 @@ def test_events_missing_from_the_handoff_are_parsed_from_their_stored_text(db: S
     other_event, handed_event = parsed(other, "FAIL"), parsed(handed)
     _, handed_id = store(db, other_event, handed_event)
     handoff = handed_off((handed_id, handed_event))  # the other one: stored by another process
-    assert drain(db, handoff) == 2  # the older one tops the batch up
+    assert drain(db, handoff, later=True) == 2  # the older one tops the batch up
     assert (run_state(db, handed), run_state(db, other)) == ("COMPLETE", "FAIL")
 
 
@@ -167,7 +177,7 @@ def test_the_drain_maps_its_own_events_before_older_ones_of_another_process(
     handoff = handed_off((own_id, own_event))
     assert drain(db, handoff, limit=1) == 1
     assert (run_state(db, own), run_state(db, older)) == ("COMPLETE", None)
-    assert drain(db, handoff, limit=1) == 1  # the handoff is empty: the oldest waiting
+    assert drain(db, handoff, limit=1, later=True) == 1  # the handoff is empty: the oldest
     assert run_state(db, older) == "COMPLETE"
 
 
@@ -180,8 +190,30 @@ def test_newer_events_of_another_process_are_left_to_it_while_this_one_has_its_o
     handoff = handed_off((own_id, own_event))
     assert drain(db, handoff) == 1
     assert (run_state(db, own), run_state(db, newer)) == ("COMPLETE", None)
-    assert drain(db, handoff) == 1
+    assert drain(db, handoff, later=True) == 1
     assert run_state(db, newer) == "COMPLETE"
+
+
+def test_another_process_events_are_left_to_it_until_they_have_waited(db: Session) -> None:
+    # Its drain has them parsed; taken here they would be read back and parsed again.
+    other, own = run_id(), run_id()
+    other_event, own_event = parsed(other), parsed(own)
+    _, own_id = store(db, other_event, own_event)
+    handoff = handed_off((own_id, own_event))
+    assert drain(db, handoff) == 1  # no top-up with the fresh older one
+    assert drain(db) == 0  # nor taken alone
+    assert (run_state(db, own), run_state(db, other)) == ("COMPLETE", None)
+    assert drain(db, later=True) == 1  # waited: its process died, or dropped it
+    assert run_state(db, other) == "COMPLETE"
+
+
+def test_waiting_for_every_stored_event_takes_fresh_ones_of_another_process(db: Session) -> None:
+    older, own, newer = run_id(), run_id(), run_id()
+    older_event, own_event, newer_event = parsed(older), parsed(own), parsed(newer)
+    _, own_id, _ = store(db, older_event, own_event, newer_event)
+    assert drain(db, handed_off((own_id, own_event)), wait=True) == 2  # own + older top-up
+    assert drain(db, wait=True) == 1
+    assert {run_state(db, r) for r in (older, own, newer)} == {"COMPLETE"}
 
 
 def test_own_events_another_drain_mapped_meanwhile_are_passed_over(db: Session) -> None:
@@ -200,7 +232,7 @@ def test_own_events_another_drain_mapped_meanwhile_are_passed_over(db: Session) 
 def test_a_stored_event_that_no_longer_parses_is_set_aside_with_an_error(db: Session) -> None:
     [event_id] = store(db, parsed(run_id()))
     change_stored(db, event_id, payload="[]")
-    assert drain(db) == 1
+    assert drain(db, later=True) == 1
     db.expire_all()
     stored = db.get(OpenLineageEvent, event_id)
     assert stored is not None

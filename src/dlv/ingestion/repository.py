@@ -136,6 +136,19 @@ def pending(
     return session.scalars(stmt, params).all()
 
 
+def last_received_before(session: Session, cutoff: datetime) -> int | None:
+    """The id of the last event received before ``cutoff`` (one probe of the received_at
+    index; ids follow receipt times, give or take two writers' batches committed in the
+    other order). A writer batch shares one receipt time: the last id of the batch."""
+    stmt = (
+        select(OpenLineageEvent.id)
+        .where(OpenLineageEvent.received_at < cutoff)
+        .order_by(OpenLineageEvent.received_at.desc(), OpenLineageEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
 def payloads(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """The stored text of these events."""
     found: dict[int, str] = {}
