@@ -27,11 +27,11 @@ log = logging.getLogger("dlv.ingestion")
 
 # Events mapped per transaction. A batch reads each node, edge and run it touches once, so
 # the more often the same jobs recur in it the less each event costs: measured on PostgreSQL
-# with 200 jobs, 0.114 ms/event at 500, 0.083 at 1,000, 0.078 at 2,000.
+# with 200 jobs, 0.114 ms/event at 500, 0.083 at 1,000, 0.078 at 2,000. The same on SQLite,
+# although a drain holds its one write lock meanwhile: with 200 (to keep the writer's waits
+# short) batched events went 2,700-3,200/s, with 1,000 4,150-4,350/s, and single events' p99
+# was no worse (22 ms against 40; bench/README).
 DRAIN_BATCH = 1_000
-# SQLite has one write lock, and a drain holds it while it maps: smaller batches there keep
-# the writer's wait (the answer's latency) short; measured p99 112 -> 25 ms at 1,200 events/s.
-SQLITE_DRAIN_BATCH = 200
 # Background mapping gives way to a burst of incoming events: it waits until the writer has
 # been idle this long, but never longer than DRAIN_MAX_DEFER_SECONDS. Once it finds a full
 # batch waiting it maps without giving way until the backlog is gone: under sustained load
@@ -99,8 +99,6 @@ class IngestRuntime:
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self.handoff = Handoff()
-        sqlite = factory.kw["bind"].dialect.name == "sqlite"
-        self.drain_batch = SQLITE_DRAIN_BATCH if sqlite else DRAIN_BATCH
         self.writer = EventWriter(
             factory, inline=self.mode == "inline", on_pending=self.poke, handoff=self.handoff
         )
@@ -134,15 +132,13 @@ class IngestRuntime:
         while True:
             taken = self.drain_once(wait=wait)
             total += taken
-            if taken < self.drain_batch:
+            if taken < DRAIN_BATCH:
                 return total
 
     def drain_once(self, *, wait: bool = False) -> int:
         """Map one batch of waiting events in its own transaction; how many were taken."""
         with self.factory() as session, session.begin():
-            return service.drain(
-                session, self.drain_batch, utcnow(), wait=wait, handoff=self.handoff
-            )
+            return service.drain(session, DRAIN_BATCH, utcnow(), wait=wait, handoff=self.handoff)
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS
@@ -152,14 +148,14 @@ class IngestRuntime:
     async def _drain_loop(self) -> None:
         taken = 0
         while True:
-            behind, taken = taken == self.drain_batch, 0
+            behind, taken = taken == DRAIN_BATCH, 0
             try:
                 if self.mode == "background" and not behind:
                     await self._give_way()
                 taken = await asyncio.to_thread(self.drain_once)
             except Exception:  # keep draining later; the events are safe in the table
                 log.exception("draining stored events failed")
-            if taken == self.drain_batch:
+            if taken == DRAIN_BATCH:
                 continue  # more are waiting
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), DRAIN_POLL_SECONDS)
