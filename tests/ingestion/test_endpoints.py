@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dlv.auth.models import TokenScope
@@ -46,7 +46,7 @@ def test_an_event_is_stored_and_answered_201(poster: Poster, db: Session) -> Non
 
 def test_on_postgresql_event_text_is_stored_lz4_compressed(poster: Poster, db: Session) -> None:
     if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("SQLite does not compress stored text")
+        pytest.skip("SQLite: compressed by the app, tested below")
     body = event()
     body["job"]["facets"]["documentation"]["description"] = "Daily order totals. " * 200
     [event_id] = poster.post(body)
@@ -56,6 +56,36 @@ def test_on_postgresql_event_text_is_stored_lz4_compressed(poster: Poster, db: S
         )
     )
     assert method == "lz4"
+
+
+def test_on_sqlite_event_text_is_stored_compressed_and_read_back_as_sent(
+    poster: Poster, db: Session
+) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL compresses stored text itself")
+    body = event()
+    body["job"]["facets"]["documentation"]["description"] = "Daily order totals. " * 200
+    [event_id] = poster.post(body)
+    raw = "SELECT typeof(payload), length(payload) FROM openlineage_events WHERE id = :id"
+    kind, size = db.execute(text(raw), {"id": event_id}).one()
+    assert kind == "blob"
+    assert size < len(json.dumps(body)) / 4
+    row = db.get(OpenLineageEvent, event_id)
+    assert row is not None
+    assert json.loads(row.payload) == body
+
+
+def test_event_text_stored_uncompressed_reads_back(poster: Poster, db: Session) -> None:
+    # Rows stored before SQLite compressed them, and every row on PostgreSQL.
+    body = event()
+    [event_id] = poster.post(body)
+    plain = "UPDATE openlineage_events SET payload = :text WHERE id = :id"
+    db.execute(text(plain), {"text": json.dumps(body), "id": event_id})
+    db.commit()
+    db.expire_all()
+    row = db.get(OpenLineageEvent, event_id)
+    assert row is not None
+    assert json.loads(row.payload) == body
 
 
 @pytest.mark.parametrize(

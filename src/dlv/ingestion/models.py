@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from dlv.db import Base, UTCDateTime, utcnow
 
@@ -40,6 +43,33 @@ class RunState(StrEnum):
 
 TERMINAL_STATES = frozenset({RunState.COMPLETE, RunState.ABORT, RunState.FAIL})
 FAILED_STATES = frozenset({RunState.ABORT, RunState.FAIL})
+
+
+def compress(text: str) -> bytes:
+    """An event's text as SQLite stores it (see ``EventText``)."""
+    return zlib.compress(text.encode(), 1)
+
+
+class EventText(TypeDecorator[str]):
+    """An event's JSON text, stored zlib-compressed on SQLite (PostgreSQL compresses it
+    itself with lz4, migration 0007). A 7 KB event takes ~0.9 KB: no overflow pages, an
+    eighth of the write-ahead log, and marking it mapped rewrites a small row (SQLite
+    rewrites a whole row, overflow pages included, when its size changes). With two server
+    processes batched events went 4,150-4,350/s -> 4,540-5,116/s (bench/README).
+    ``repository.insert_events`` compresses before it takes the write lock and binds bytes;
+    text bound here (any other write) is compressed here. Rows stored as text before read
+    back as they are."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | bytes | None, dialect: Dialect) -> str | bytes | None:
+        if isinstance(value, str) and dialect.name == "sqlite":
+            return compress(value)
+        return value
+
+    def process_result_value(self, value: str | bytes | None, dialect: Dialect) -> str | None:
+        return zlib.decompress(value).decode() if isinstance(value, bytes) else value
 
 
 class OpenLineageEvent(Base):
@@ -69,7 +99,7 @@ class OpenLineageEvent(Base):
     run_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     namespace: Mapped[str] = mapped_column(String(500))
     name: Mapped[str] = mapped_column(String(1000))
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(EventText)
     sender_kind: Mapped[str] = mapped_column(String(16))
     sender_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     sender: Mapped[str] = mapped_column(String(120))
