@@ -90,7 +90,7 @@ def main() -> None:
             for batch in batches:
                 with factory.begin() as session:
                     ids, _ = service.ingest(session, batch, inline=False, now=utcnow())
-                handoff.put(zip(ids, (event for event, _ in batch), strict=True))
+                handoff.put(zip(ids, batch, strict=True))
 
         def drain() -> None:
             while True:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dlv.db import make_engine, make_sessionmaker, utcnow
-from dlv.ingestion import events, service
+from dlv.ingestion import events, mapping, service
 from dlv.ingestion.events import ParsedEvent
-from dlv.ingestion.handoff import Handoff
+from dlv.ingestion.handoff import Handed, Handoff
 from dlv.ingestion.mapping import Sender
 from dlv.ingestion.models import OpenLineageEvent, Run
 from dlv.ingestion.writer import EventWriter
@@ -48,8 +51,12 @@ def change_stored(db: Session, event_id: int, **values: object) -> None:
 def handed_off(*stored: tuple[int, ParsedEvent]) -> Handoff:
     """A handoff holding these (id, event) pairs, as the writer leaves them."""
     handoff = Handoff()
-    handoff.put(stored)
+    handoff.put((event_id, (event, SENDER)) for event_id, event in stored)
     return handoff
+
+
+def item() -> Handed:
+    return parsed(run_id()), SENDER
 
 
 def drain(
@@ -74,7 +81,7 @@ def run_state(db: Session, run: str) -> str | None:
 
 def test_take_hands_the_oldest_events_over_once() -> None:
     handoff = Handoff()
-    first, second, third = (parsed(run_id()) for _ in range(3))
+    first, second, third = (item() for _ in range(3))
     handoff.put([(7, first), (8, second)])
     handoff.put([(9, third)])
     assert handoff.take(2) == {7: first, 8: second}
@@ -84,7 +91,7 @@ def test_take_hands_the_oldest_events_over_once() -> None:
 
 def test_a_full_handoff_drops_the_oldest_events() -> None:
     handoff = Handoff(size=2)
-    first, second, third = (parsed(run_id()) for _ in range(3))
+    first, second, third = (item() for _ in range(3))
     handoff.put([(1, first), (2, second)])
     handoff.put([(3, third)])
     assert len(handoff) == 2
@@ -93,7 +100,7 @@ def test_a_full_handoff_drops_the_oldest_events() -> None:
 
 def test_the_writer_waits_for_room_until_the_drain_takes_events() -> None:
     handoff = Handoff(size=3)
-    handoff.put([(1, parsed(run_id())), (2, parsed(run_id()))])
+    handoff.put([(1, item()), (2, item())])
     assert handoff.wait_for_room(1, timeout=0)
     assert not handoff.wait_for_room(2, timeout=0.05)  # full: it waited, in vain
     taker = threading.Timer(0.05, handoff.take, args=(2,))
@@ -108,7 +115,7 @@ def test_a_writer_stores_no_more_events_while_the_drain_is_a_full_backlog_behind
     database_url: str, db: Session
 ) -> None:
     handoff = Handoff(size=2)
-    handoff.put([(-1, parsed(run_id())), (-2, parsed(run_id()))])  # the drain is behind
+    handoff.put([(-1, item()), (-2, item())])  # the drain is behind
     engine = make_engine(database_url)
     writer = EventWriter(
         make_sessionmaker(engine),
@@ -237,3 +244,33 @@ def test_a_stored_event_that_no_longer_parses_is_set_aside_with_an_error(db: Ses
     stored = db.get(OpenLineageEvent, event_id)
     assert stored is not None
     assert stored.error == "not a valid OpenLineage event"
+
+
+def test_the_drain_folds_its_own_events_before_it_takes_sqlites_write_lock(
+    db: Session, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lock is what limits SQLite: pure Python work in it holds every writer back.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    run = run_id()
+    event = parsed(run)
+    [event_id] = store(db, event)
+    lock_free: list[bool] = []
+    fold = mapping.plan
+
+    def probing(events: Iterable[tuple[ParsedEvent, Sender]]) -> mapping.Plan:
+        probe = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            lock_free.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            lock_free.append(False)
+        finally:
+            probe.close()
+        return fold(events)
+
+    monkeypatch.setattr(mapping, "plan", probing)
+    assert drain(db, handed_off((event_id, event))) == 1
+    assert lock_free == [True]  # folded once, outside the lock
+    assert run_state(db, run) == "COMPLETE"

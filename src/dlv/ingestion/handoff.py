@@ -16,6 +16,9 @@ import threading
 from collections.abc import Iterable
 
 from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.mapping import Sender
+
+Handed = tuple[ParsedEvent, Sender]
 
 # A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its text
 # included (measured with tracemalloc): this bounds the memory at ~70 MB per process while
@@ -24,21 +27,22 @@ HANDOFF_SIZE = 2_000
 
 
 class Handoff:
-    """Stored event id -> the parsed event; written by the writer, emptied by the drain."""
+    """Stored event id -> the parsed event and its sender; written by the writer, emptied by
+    the drain."""
 
     def __init__(self, size: int = HANDOFF_SIZE) -> None:
         self._size = size
-        self._events: dict[int, ParsedEvent] = {}
+        self._events: dict[int, Handed] = {}
         self._lock = threading.Lock()  # the writer and the drain run in different threads
         self._taken = threading.Condition(self._lock)
 
-    def put(self, stored: Iterable[tuple[int, ParsedEvent]]) -> None:
+    def put(self, stored: Iterable[tuple[int, Handed]]) -> None:
         with self._lock:
             self._events.update(stored)
             while len(self._events) > self._size:  # the oldest go: dicts keep insertion order
                 del self._events[next(iter(self._events))]
 
-    def take(self, limit: int) -> dict[int, ParsedEvent]:
+    def take(self, limit: int) -> dict[int, Handed]:
         """Remove and return up to ``limit`` events, the oldest first."""
         with self._lock:
             ids = list(itertools.islice(self._events, limit))

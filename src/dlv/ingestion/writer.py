@@ -149,7 +149,7 @@ class EventWriter:
             return
         self._last_commit = time.monotonic()
         if pending:
-            self._handoff.put(zip(ids, (event for event, _ in batch), strict=True))
+            self._handoff.put(zip(ids, batch, strict=True))
         start = 0
         for r in requests:
             end = start + len(r.batch)
