@@ -214,10 +214,6 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
 
 
-def _sender(row: OpenLineageEvent) -> Sender:
-    return Sender(row.sender_kind, row.sender_id, row.sender)
-
-
 def _parse_stored(payload: str | None) -> ParsedEvent | None:
     if payload is None:
         return None
@@ -250,9 +246,9 @@ def _claim(
     handoff: Handoff,
     now: datetime,
     own: dict[int, Handed],
-) -> tuple[Sequence[OpenLineageEvent], dict[int, Handed]]:
-    """The events to map, locked, and those of them this process parsed (``own``, taken from
-    the handoff, or more if another drain mapped all of those).
+) -> tuple[list[int], dict[int, Handed]]:
+    """The ids of the events to map, locked, and those of them this process parsed (``own``,
+    taken from the handoff, or more if another drain mapped all of those).
 
     This process's own events come first, from its handoff. Other events (another process's,
     one's that died, or events the handoff dropped) are read back and parsed again, so they
@@ -290,33 +286,36 @@ def drain(
     # events is pure Python, ~13% of a drain's time in the lock (profiled), and the lock is
     # what limits SQLite. Used if the batch turns out to be these events.
     planned, early = list(own), mapping.plan(own.values())
-    rows, own = _claim(session, limit, wait, handoff, now, own)
-    if not rows:
+    ids, own = _claim(session, limit, wait, handoff, now, own)
+    if not ids:
         return 0
-    payloads = repository.payloads(session, [row.id for row in rows if row.id not in own])
+    stored = repository.stored(session, [i for i in ids if i not in own])
     batch: list[tuple[ParsedEvent, Sender]] = []
-    taken: list[OpenLineageEvent] = []
-    for row in rows:
-        item = own.get(row.id)
+    taken: list[int] = []
+    for event_id in ids:
+        item = own.get(event_id)
         if item is None:
-            parsed_event = _parse_stored(payloads.get(row.id))
+            text, kind, sender_id, name = stored[event_id]
+            parsed_event = _parse_stored(text)
             if parsed_event is None:  # stored by a version that read events differently
+                row = repository.event(session, event_id)
                 row.processed_at, row.error = now, "not a valid OpenLineage event"
                 continue
-            item = (parsed_event, _sender(row))
+            item = (parsed_event, Sender(kind, sender_id, name))
         batch.append(item)
-        taken.append(row)
+        taken.append(event_id)
     try:
         with session.begin_nested():
-            apply(session, batch, early if [r.id for r in taken] == planned else None)
-        repository.mark_processed(session, [r.id for r in taken], now)
-        return len(rows)
+            apply(session, batch, early if taken == planned else None)
+        repository.mark_processed(session, taken, now)
+        return len(ids)
     except Exception as exc:  # one bad event must not hold back the others: go one by one
         log.warning(
             "mapping %d stored events failed (%s); retrying one by one", len(batch), _describe(exc)
         )
         log.debug("mapping failed", exc_info=exc)
-    for row, item in zip(taken, batch, strict=True):
+    for event_id, item in zip(taken, batch, strict=True):
+        row = repository.event(session, event_id)
         try:
             with session.begin_nested():
                 apply(session, [item])
@@ -327,7 +326,7 @@ def drain(
             if row.attempts >= MAX_ATTEMPTS:
                 row.processed_at = now
     session.flush()
-    return len(rows)
+    return len(ids)
 
 
 # -- reading -----------------------------------------------------------------------------
