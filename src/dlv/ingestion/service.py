@@ -251,19 +251,19 @@ def _claim(
     taken from the handoff, or more if another drain mapped all of those).
 
     This process's own events come first, from its handoff. Other events (another process's,
-    one's that died, or events the handoff dropped) are read back and parsed again, so they
+    one that died, or events the handoff dropped) are read back and parsed again, so they
     are taken only once they have waited ``OTHERS_GRACE``, oldest first, topping a batch of
     own events up or alone; with ``wait``, all of them, so that every event stored before
     the call is mapped after it. Handed-off events another drain mapped meanwhile are passed
     over at once: the writer may be waiting for the room they take."""
     while own:
-        rows = list(repository.pending(session, limit, wait=wait, among=list(own)))
-        if len(rows) < limit:
+        ids = repository.pending(session, limit, wait=wait, among=list(own))
+        if len(ids) < limit:
             below = min(own) if wait else min(*own, _others_below(session, now))
             if below:
-                rows[:0] = repository.pending(session, limit - len(rows), wait=wait, before=below)
-        if rows:
-            return rows, own
+                ids[:0] = repository.pending(session, limit - len(ids), wait=wait, before=below)
+        if ids:
+            return ids, own
         own = handoff.take(limit)
     if wait:
         return repository.pending(session, limit, wait=wait), {}
