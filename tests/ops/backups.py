@@ -25,6 +25,7 @@ from dlv.models import metadata
 from dlv.ops import backup as ops_backup
 from dlv.ops import restore as ops_restore
 from tests.conftest import SECRET_KEY, Caller, make_token, make_user
+from tests.ingestion.factories import orders_task, run_id
 from tests.nodes.factories import (
     airflow_node,
     create,
@@ -84,6 +85,10 @@ def populate(url: str, home: Path) -> Instance:
         assert r.status_code == 201, r.text
         edge = {"source_id": secret_node, "target_id": child}
         assert client.post("/api/v1/edges", json=edge, headers=admin.headers).status_code == 201
+        # An OpenLineage event: its text is stored compressed on SQLite, as text on PostgreSQL.
+        bearer = {"Authorization": f"Bearer {api_token}"}
+        event = orders_task("COMPLETE", run=run_id(), dag_run=run_id())
+        assert client.post("/api/v1/lineage", json=event, headers=bearer).status_code == 201
         wrong = {"username": "root", "password": "not-the-password"}
         assert client.post("/api/v1/auth/token", data=wrong).status_code == 401
     return Instance(admin, api_token, secret_node)
