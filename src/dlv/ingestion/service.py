@@ -271,6 +271,29 @@ def _claim(
     return (repository.pending(session, limit, wait=wait, before=below) if below else []), {}
 
 
+def _gather(
+    session: Session, ids: list[int], own: dict[int, Handed], now: datetime
+) -> tuple[list[tuple[ParsedEvent, Sender]], list[int]]:
+    """The claimed events, handed off or read back and parsed, and their ids. One whose
+    stored text no longer parses is set aside with an error."""
+    stored = repository.stored(session, [i for i in ids if i not in own])
+    batch: list[tuple[ParsedEvent, Sender]] = []
+    taken: list[int] = []
+    for event_id in ids:
+        item = own.get(event_id)
+        if item is None:
+            text, kind, sender_id, name = stored[event_id]
+            parsed_event = _parse_stored(text)
+            if parsed_event is None:  # stored by a version that read events differently
+                row = repository.event(session, event_id)
+                row.processed_at, row.error = now, "not a valid OpenLineage event"
+                continue
+            item = (parsed_event, Sender(kind, sender_id, name))
+        batch.append(item)
+        taken.append(event_id)
+    return batch, taken
+
+
 def drain(
     session: Session, limit: int, now: datetime, *, handoff: Handoff, wait: bool = False
 ) -> int:
@@ -289,21 +312,7 @@ def drain(
     ids, own = _claim(session, limit, wait, handoff, now, own)
     if not ids:
         return 0
-    stored = repository.stored(session, [i for i in ids if i not in own])
-    batch: list[tuple[ParsedEvent, Sender]] = []
-    taken: list[int] = []
-    for event_id in ids:
-        item = own.get(event_id)
-        if item is None:
-            text, kind, sender_id, name = stored[event_id]
-            parsed_event = _parse_stored(text)
-            if parsed_event is None:  # stored by a version that read events differently
-                row = repository.event(session, event_id)
-                row.processed_at, row.error = now, "not a valid OpenLineage event"
-                continue
-            item = (parsed_event, Sender(kind, sender_id, name))
-        batch.append(item)
-        taken.append(event_id)
+    batch, taken = _gather(session, ids, own, now)
     try:
         with session.begin_nested():
             apply(session, batch, early if taken == planned else None)
