@@ -214,9 +214,7 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
 
 
-def _parse_stored(payload: str | None) -> ParsedEvent | None:
-    if payload is None:
-        return None
+def _parse_stored(payload: str) -> ParsedEvent | None:
     try:
         parsed = decoding.parse_event(payload)
     except InvalidEvent:
