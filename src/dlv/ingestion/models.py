@@ -51,20 +51,22 @@ def compress(text: str) -> bytes:
 
 
 class EventText(TypeDecorator[str]):
-    """An event's JSON text, stored zlib-compressed on SQLite (PostgreSQL compresses it
-    itself with lz4, migration 0007). A 7 KB event takes ~0.9 KB: no overflow pages, an
-    eighth of the write-ahead log, and marking it mapped rewrites a small row (SQLite
-    rewrites a whole row, overflow pages included, when its size changes). With two server
-    processes batched events went 4,150-4,350/s -> 4,540-5,116/s (bench/README).
-    ``repository.insert_events`` compresses before it takes the write lock and binds bytes;
-    text bound here (any other write) is compressed here. Rows stored as text before read
-    back as they are."""
+    """An event's JSON text, stored zlib-compressed on SQLite; PostgreSQL compresses it
+    itself (lz4, migration 0007). A 7 KB event takes ~0.9 KB: no overflow pages, and marking
+    it mapped rewrites a small row (SQLite rewrites a whole row, overflow pages included,
+    when its size changes; ADR 7, third amendment). ``repository.insert_events`` compresses
+    before the statement that takes SQLite's write lock and binds the bytes; text bound here
+    (any other write) is compressed here. Rows stored as text before read back as they are."""
 
     impl = Text
     cache_ok = True
 
+    @staticmethod
+    def compresses(dialect_name: str) -> bool:
+        return dialect_name == "sqlite"
+
     def process_bind_param(self, value: str | bytes | None, dialect: Dialect) -> str | bytes | None:
-        if isinstance(value, str) and dialect.name == "sqlite":
+        if isinstance(value, str) and self.compresses(dialect.name):
             return compress(value)
         return value
 

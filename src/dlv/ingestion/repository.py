@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from dlv.db import dialect, member_of, with_list
 from dlv.ingestion.models import (
     ColumnLineage,
+    EventText,
     OpenLineageEvent,
     OpenLineageNode,
     Run,
@@ -72,7 +73,7 @@ _INSERT_EVENTS_ARRAYS = (
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert raw events; their ids, in the order of ``rows``. The rows are one writer
     batch: the same ``received_at`` and ``processed_at``."""
-    if dialect(session) == "sqlite":
+    if EventText.compresses(dialect(session)):
         # Before the first statement, which takes the write lock: the lock is what limits
         # SQLite, compressing is not (zlib lets other threads run meanwhile).
         rows = [{**r, "payload": compress(r["payload"])} for r in rows]
