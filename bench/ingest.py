@@ -18,6 +18,8 @@ catalog first, so the numbers are for a steady state where events update, not cr
 
 Prints a Markdown row: events/s, request latency p50/p95/p99/max, and how long the catalog
 took to catch up after the last acknowledgement (0 when events are mapped before the 201).
+Then a line with the events each server worker took (how the connections fell between them)
+and the host's speed on a fixed loop, to compare runs made at different hours.
 """
 
 from __future__ import annotations
@@ -191,7 +193,10 @@ def start_server(
         "DLV_HOME": str(home),
         "DLV_INGEST_MAPPING": mapping,
         # Request logs at INFO are part of a real deployment's cost: keep the default.
+        # Each worker answers /metrics from its own counters: ``worker_split`` reads them.
+        "DLV_METRICS": "open",
     }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = (home / f"server-{port}.log").open("ab")
     proc = subprocess.Popen(
         [
@@ -227,6 +232,36 @@ def start_server(
         time.sleep(0.1)
     proc.kill()
     raise SystemExit(f"server did not start; see {log.name}")
+
+
+_METRIC = re.compile(r"^(process_start_time_seconds|dlv_ingest_events_total) (\S+)$", re.M)
+
+
+def worker_split(base: str, workers: int) -> list[int]:
+    """Events each server worker accepted, most first. The kernel hands a new connection to
+    whichever worker accepts first, and a worker takes every connection waiting when it
+    does: the few long-lived connections of a run often land 3 to 1 or 4 to 0, and the split
+    moves the figures more than most changes do. Each /metrics answer comes from one worker
+    (told apart by its start time); a fresh connection each time reaches them in turn."""
+    seen: dict[str, int] = {}
+    for _ in range(50 * workers):
+        found = dict(_METRIC.findall(httpx.get(f"{base}/metrics", timeout=5).text))
+        seen[found["process_start_time_seconds"]] = int(float(found["dlv_ingest_events_total"]))
+        if len(seen) == workers:
+            break
+    return sorted(seen.values(), reverse=True)
+
+
+def host_speed() -> float:
+    """Milliseconds this host takes for a fixed piece of pure Python, best of three: the
+    shared host's speed varies by half between hours, and this puts a run's figures in
+    context."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(range(3_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 _DB_URL: dict[str, str] = {}
@@ -354,6 +389,7 @@ def main() -> None:
     parser.add_argument("--kill", action="store_true", help="kill -9 the server mid-run")
     args = parser.parse_args()
 
+    speed = host_speed()
     workdir = Path(tempfile.mkdtemp(prefix="dlv-bench-ingest-"))
     try:
         with database(args.db, workdir) as url:
@@ -383,6 +419,7 @@ def main() -> None:
                     )
                     return
                 lag = wait_mapped()
+                split = worker_split(base, args.server_workers)
                 cpu_ms = (cpu_seconds(proc.pid) - cpu_before) * 1000 / max(len(acked), 1)
                 client_ms = sent.client_cpu * 1000 / max(len(acked), 1)
                 rate = len(acked) / seconds if seconds else 0.0
@@ -393,6 +430,12 @@ def main() -> None:
                     f"| {_pct(lat, 0.5):.1f} | {_pct(lat, 0.95):.1f} | {_pct(lat, 0.99):.1f} "
                     f"| {max(lat) * 1000 if lat else 0:.0f} | {lag:.1f} | {cpu_ms:.2f} "
                     f"| {client_ms:.2f} | {sent.failures} |"
+                )
+                total = sum(split) or 1
+                print(
+                    f"events per server worker: {' / '.join(f'{n:,}' for n in split)} "
+                    f"({' / '.join(f'{100 * n / total:.0f}%' for n in split)}, warm-up included); "
+                    f"host speed: {speed:.1f} ms for a fixed loop before the run"
                 )
             finally:
                 if proc.poll() is None:
