@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import uvloop
+from prometheus_client.mmap_dict import MmapedDict
 from sqlalchemy import create_engine, select, text
 
 from bench.ingest_events import runs
@@ -193,10 +194,9 @@ def start_server(
         "DLV_HOME": str(home),
         "DLV_INGEST_MAPPING": mapping,
         # Request logs at INFO are part of a real deployment's cost: keep the default.
-        # Each worker answers /metrics from its own counters: ``worker_split`` reads them.
-        "DLV_METRICS": "open",
+        "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics"),  # read by ``worker_split``
     }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    (home / "metrics").mkdir(exist_ok=True)
     log = (home / f"server-{port}.log").open("ab")
     proc = subprocess.Popen(
         [
@@ -234,22 +234,20 @@ def start_server(
     raise SystemExit(f"server did not start; see {log.name}")
 
 
-_METRIC = re.compile(r"^(process_start_time_seconds|dlv_ingest_events_total) (\S+)$", re.M)
-
-
-def worker_split(base: str, workers: int) -> list[int]:
+def worker_split(home: Path) -> list[int]:
     """Events each server worker accepted, most first. The kernel hands a new connection to
     whichever worker accepts first, and a worker takes every connection waiting when it
     does: the few long-lived connections of a run often land 3 to 1 or 4 to 0, and the split
-    moves the figures more than most changes do. Each /metrics answer comes from one worker
-    (told apart by its start time); a fresh connection each time reaches them in turn."""
-    seen: dict[str, int] = {}
-    for _ in range(50 * workers):
-        found = dict(_METRIC.findall(httpx.get(f"{base}/metrics", timeout=5).text))
-        seen[found["process_start_time_seconds"]] = int(float(found["dlv_ingest_events_total"]))
-        if len(seen) == workers:
-            break
-    return sorted(seen.values(), reverse=True)
+    moves the figures more than most changes do. Read from the per-process counter files of
+    Prometheus's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, as a deployment with
+    several workers sets it)."""
+    counts = []
+    for path in (home / "metrics").glob("counter_*.db"):
+        values = MmapedDict.read_all_values_from_file(str(path))  # type: ignore[no-untyped-call]
+        counts.append(
+            sum(int(v) for key, v, *_ in values if json.loads(key)[1] == "dlv_ingest_events_total")
+        )
+    return sorted(counts, reverse=True)
 
 
 def host_speed() -> float:
@@ -419,7 +417,7 @@ def main() -> None:
                     )
                     return
                 lag = wait_mapped()
-                split = worker_split(base, args.server_workers)
+                split = worker_split(workdir)
                 cpu_ms = (cpu_seconds(proc.pid) - cpu_before) * 1000 / max(len(acked), 1)
                 client_ms = sent.client_cpu * 1000 / max(len(acked), 1)
                 rate = len(acked) / seconds if seconds else 0.0
