@@ -171,11 +171,11 @@ def _key(kind: int, ordinal: int, layer: int, graph: Graph, i: int) -> tuple[str
     if kind == SPARK:
         return "spark", f"spark-{ordinal}"
     if kind == DATASET:
-        system = int(graph.ordinal[graph.parent[i]])
+        database = int(graph.ordinal[graph.parent[i]])
         schema = LAYERS[layer]
         return (
-            f"postgres://pg-{system}.internal:5432",
-            f"warehouse_{system}.{schema}.t{ordinal:07d}",
+            f"postgres://pg-{database}.internal:5432",
+            f"warehouse_{database}.{schema}.t{ordinal:07d}",
         )
     owner = int(graph.parent[i])
     system = KIND_NAMES[int(graph.kind[owner])] + "-" + str(int(graph.ordinal[owner]))

@@ -32,6 +32,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +202,14 @@ def bench_backend(backend: str, document: Path, args: argparse.Namespace) -> dic
                 lat, sizes = [], []
                 for _, node_id in picked:
                     d, graph = timed(
-                        lambda nid=node_id, dr=direction: impact.lineage(
-                            session, live, nid, LineageDirection(dr), None, LIMIT
+                        partial(
+                            impact.lineage,
+                            session,
+                            live,
+                            node_id,
+                            LineageDirection(direction),
+                            None,
+                            LIMIT,
                         )
                     )
                     lat.append(d)
@@ -228,15 +235,17 @@ def bench_backend(backend: str, document: Path, args: argparse.Namespace) -> dic
             for pk, _ in picked:
                 ours.append(
                     timed(
-                        lambda p=pk: index.traverse(
-                            [p], Direction.downstream, follow_containment=True
-                        )
+                        partial(index.traverse, [pk], Direction.downstream, follow_containment=True)
                     )[0]
                 )
                 theirs.append(
                     timed(
-                        lambda p=pk: breadth_first_order(
-                            matrix, p, directed=True, return_predecessors=False
+                        partial(
+                            breadth_first_order,
+                            matrix,
+                            pk,
+                            directed=True,
+                            return_predecessors=False,
                         )
                     )[0]
                 )
@@ -266,8 +275,12 @@ def bench_backend(backend: str, document: Path, args: argparse.Namespace) -> dic
             res["index_limited"] = median(
                 [
                     timed(
-                        lambda p=pk: index.traverse(
-                            [p], Direction.downstream, limit=LIMIT, follow_containment=True
+                        partial(
+                            index.traverse,
+                            [pk],
+                            Direction.downstream,
+                            limit=LIMIT,
+                            follow_containment=True,
                         )
                     )[0]
                     for pk in (in_nx or [pk for pk, _ in picked])
@@ -324,9 +337,7 @@ def http(url: str, picked: list[tuple[int, uuid.UUID]]) -> dict[str, float]:
         with httpx.Client(headers=headers, timeout=60) as client:
             for _, node_id in picked:
                 d, r = timed(
-                    lambda nid=node_id: client.get(
-                        f"{base}/api/v1/nodes/{nid}/lineage?limit={LIMIT}"
-                    )
+                    partial(client.get, f"{base}/api/v1/nodes/{node_id}/lineage?limit={LIMIT}")
                 )
                 r.raise_for_status()
                 lat.append(d)

@@ -113,8 +113,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         home=tmp_path / "home",
         database_url=database_url,
-        secret_key=SECRET_KEY,  # type: ignore[arg-type]
-        _env_file=None,  # type: ignore[call-arg]
+        secret_key=SECRET_KEY,
+        _env_file=None,
     )
 
 

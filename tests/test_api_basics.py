@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
@@ -48,7 +49,7 @@ def test_body_over_the_limit_is_413(client: TestClient, admin: Caller) -> None:
 
 
 def test_chunked_body_over_the_limit_is_413(client: TestClient, admin: Caller) -> None:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         yield b'{"name": "'
         for _ in range(11):
             yield b"x" * (1024 * 1024)

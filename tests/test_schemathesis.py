@@ -49,7 +49,7 @@ def _bearer(user_id: uuid.UUID) -> dict[str, str]:
 
 
 def _schema(headers: dict[str, str]) -> Any:
-    spec = create_app(Settings(secret_key=SECRET_KEY, _env_file=None)).openapi()  # type: ignore[arg-type,call-arg]
+    spec = create_app(Settings(secret_key=SECRET_KEY, _env_file=None)).openapi()
     # These make DLV connect to whatever host the request names: a fuzzer would send it to
     # invented addresses off this machine, and wait out fuzzed timeouts.
     schema = schemathesis.openapi.from_dict(spec).exclude(

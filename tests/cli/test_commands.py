@@ -37,7 +37,7 @@ def run(database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 def login(database_url: str, home: Path, username: str, password: str) -> int:
-    settings = Settings(home=home, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(home=home, database_url=database_url, _env_file=None)
     with TestClient(create_app(settings)) as client:
         r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
         return r.status_code
@@ -67,7 +67,7 @@ def test_tokens_create_prints_a_working_token_once(run: Run, database_url: str, 
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[0]
     assert token.startswith("dlv_")
-    settings = Settings(home=home, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(home=home, database_url=database_url, _env_file=None)
     with TestClient(create_app(settings)) as client:
         me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["role"] == "read"
@@ -97,7 +97,7 @@ def test_bootstrap_admin_password_creates_admin_at_start(database_url: str, tmp_
         home=tmp_path,
         database_url=database_url,
         bootstrap_admin_password="bootstrap-pass-123",
-        _env_file=None,  # type: ignore[arg-type,call-arg]
+        _env_file=None,
     )
     with TestClient(create_app(settings)) as client:
         r = client.post(

@@ -66,8 +66,8 @@ def other(other_url: str, tmp_path: Path) -> Iterator[Instance]:
     settings = Settings(
         home=tmp_path / "other-home",
         database_url=other_url,
-        secret_key=SECRET_KEY,  # type: ignore[arg-type]
-        _env_file=None,  # type: ignore[call-arg]
+        secret_key=SECRET_KEY,
+        _env_file=None,
     )
     engine = make_engine(other_url)
     with make_sessionmaker(engine)() as session:

@@ -31,7 +31,8 @@ def edge(source: str, target: str, **extra: Any) -> dict[str, Any]:
     return {"source": ref(source), "target": ref(target), **extra}
 
 
-def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
+def document(nodes: list[Any], edges: list[Any]) -> dict[str, Any]:
+    """A graph document; items may be anything, to build invalid ones."""
     return {"format": "dlv-graph", "version": 1, "nodes": nodes, "edges": edges}
 
 

@@ -35,7 +35,7 @@ def test_bad_edge_at_the_end_imports_nothing(
     edges.append(edge("n00000", "nowhere"))
     before = table_counts(db)
     errors = problem(post(client, admin, document(nodes, edges)), 422)
-    assert errors == [("edges[5999].target", pytest.approx(errors[0][1]))]
+    assert [field for field, _ in errors] == ["edges[5999].target"]
     assert "no node" in errors[0][1]
     assert table_counts(db) == before
 

@@ -234,7 +234,8 @@ def test_changed_facts_show_in_the_next_answer_whoever_wrote_them(p: Platform, d
 def test_parent_ids_follow_reparenting(p: Platform) -> None:
     def parent_of_raw() -> str | None:
         nodes = p.get(f"/api/v1/nodes/{p.raw}/lineage")["nodes"]
-        return next(n["parent_id"] for n in nodes if n["name"] == "raw.orders")
+        parent: str | None = next(n["parent_id"] for n in nodes if n["name"] == "raw.orders")
+        return parent
 
     assert parent_of_raw() == p.shop
     p.client.patch(f"/api/v1/nodes/{p.raw}", json={"parent_id": None}, headers=p.admin.headers)

@@ -20,8 +20,8 @@ def ingest_settings(database_url: str, home: Path, **overrides: Any) -> Settings
     return Settings(
         home=home,
         database_url=database_url,
-        secret_key=SECRET_KEY,  # type: ignore[arg-type]
-        _env_file=None,  # type: ignore[call-arg]
+        secret_key=SECRET_KEY,
+        _env_file=None,
         **overrides,
     )
 

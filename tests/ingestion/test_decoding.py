@@ -161,7 +161,8 @@ def mutated(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(event)[1:]
         keyed = [p for p in paths if p[-1] in KEYS or (len(p) > 1 and p[-2] == "facets")]
-        path = draw(st.sampled_from(keyed if keyed and draw(st.booleans()) else paths))
+        use_keyed = bool(keyed) and draw(st.booleans())
+        path = draw(st.sampled_from(keyed if use_keyed else paths))
         parent = event
         for step in path[:-1]:
             parent = parent[step]

@@ -27,7 +27,7 @@ import yaml
 from jsonschema.protocols import Validator
 from sqlalchemy.engine import make_url
 
-from tests.ops.conftest import Settings
+from dlv.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"

@@ -16,10 +16,11 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
+from dlv.config import Settings
 from dlv.ops import metrics, multiproc
 from tests.conftest import Caller
 from tests.nodes.factories import create, dataset
-from tests.ops.conftest import Settings, ops_app, ops_settings
+from tests.ops.conftest import ops_app, ops_settings
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
 
