@@ -193,8 +193,9 @@ def start_server(
         "DLV_SECRET_KEY": SECRET_KEY,
         "DLV_HOME": str(home),
         "DLV_INGEST_MAPPING": mapping,
+        # As the runbook has it for several workers; ``worker_split`` reads the files.
+        "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics"),
         # Request logs at INFO are part of a real deployment's cost: keep the default.
-        "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics"),  # read by ``worker_split``
     }
     (home / "metrics").mkdir(exist_ok=True)
     log = (home / f"server-{port}.log").open("ab")
