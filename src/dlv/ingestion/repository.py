@@ -73,12 +73,13 @@ _INSERT_EVENTS_ARRAYS = (
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert raw events; their ids, in the order of ``rows``. The rows are one writer
     batch: the same ``received_at`` and ``processed_at``."""
-    if EventText.compresses(dialect(session)):
+    database = dialect(session)
+    if EventText.compresses(database):
         # Before the first statement, which takes the write lock: the lock is what limits
         # SQLite, compressing is not (zlib lets other threads run meanwhile).
         rows = [{**r, "payload": compress(r["payload"])} for r in rows]
     conn = session.connection()  # plain Core, without the ORM's bulk-insert bookkeeping
-    if conn.dialect.name == "postgresql":
+    if database == "postgresql":
         params = {c: [r[c] for r in rows] for c in _ARRAYS}
         params["received_at"] = rows[0]["received_at"]
         params["processed_at"] = rows[0]["processed_at"]
