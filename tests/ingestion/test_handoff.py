@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from dlv.db import make_engine, make_sessionmaker, utcnow
 from dlv.ingestion import events, mapping, service
 from dlv.ingestion.events import ParsedEvent
-from dlv.ingestion.handoff import Handed, Handoff
-from dlv.ingestion.mapping import Sender
+from dlv.ingestion.handoff import Handoff
+from dlv.ingestion.mapping import Sender, Sent
 from dlv.ingestion.models import OpenLineageEvent, Run
 from dlv.ingestion.writer import EventWriter
 from tests.ingestion.factories import orders_task, run_id
@@ -55,7 +55,7 @@ def handed_off(*stored: tuple[int, ParsedEvent]) -> Handoff:
     return handoff
 
 
-def item() -> Handed:
+def item() -> Sent:
     return parsed(run_id()), SENDER
 
 
@@ -258,7 +258,7 @@ def test_the_drain_folds_its_own_events_before_it_takes_sqlites_write_lock(
     lock_free: list[bool] = []
     fold = mapping.plan
 
-    def probing(events: Iterable[tuple[ParsedEvent, Sender]]) -> mapping.Plan:
+    def probing(events: Iterable[Sent]) -> mapping.Plan:
         probe = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
         try:
             probe.execute("BEGIN IMMEDIATE")

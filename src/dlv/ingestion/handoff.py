@@ -15,10 +15,7 @@ import itertools
 import threading
 from collections.abc import Iterable
 
-from dlv.ingestion.events import ParsedEvent
-from dlv.ingestion.mapping import Sender
-
-Handed = tuple[ParsedEvent, Sender]
+from dlv.ingestion.mapping import Sent
 
 # A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its text
 # included (measured with tracemalloc): this bounds the memory at ~70 MB per process while
@@ -32,17 +29,17 @@ class Handoff:
 
     def __init__(self, size: int = HANDOFF_SIZE) -> None:
         self._size = size
-        self._events: dict[int, Handed] = {}
+        self._events: dict[int, Sent] = {}
         self._lock = threading.Lock()  # the writer and the drain run in different threads
         self._taken = threading.Condition(self._lock)
 
-    def put(self, stored: Iterable[tuple[int, Handed]]) -> None:
+    def put(self, stored: Iterable[tuple[int, Sent]]) -> None:
         with self._lock:
             self._events.update(stored)
             while len(self._events) > self._size:  # the oldest go: dicts keep insertion order
                 del self._events[next(iter(self._events))]
 
-    def take(self, limit: int) -> dict[int, Handed]:
+    def take(self, limit: int) -> dict[int, Sent]:
         """Remove and return up to ``limit`` events, the oldest first."""
         with self._lock:
             ids = list(itertools.islice(self._events, limit))

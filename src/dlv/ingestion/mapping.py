@@ -64,6 +64,10 @@ class Sender:
     name: str
 
 
+# An event and who sent it: what is stored, handed off and mapped together.
+Sent = tuple[ParsedEvent, Sender]
+
+
 @dataclass
 class NodeSpec:
     """Everything a batch says about one node."""
@@ -92,7 +96,7 @@ class Plan:
     nodes: dict[Key, NodeSpec] = field(default_factory=dict)
     edges: dict[Pair, Sender] = field(default_factory=dict)
     columns: dict[Pair, ColumnSpec] = field(default_factory=dict)
-    runs: dict[uuid.UUID, list[tuple[ParsedEvent, Sender]]] = field(default_factory=dict)
+    runs: dict[uuid.UUID, list[Sent]] = field(default_factory=dict)
 
     def node(self, key: Key, kind: NodeKind, sender: Sender) -> NodeSpec:
         spec = self.nodes.get(key)
@@ -185,7 +189,7 @@ def _flow(plan: Plan, event: EventIn, job: Key, time: datetime, sender: Sender) 
                 plan.columns[(job, output)] = ColumnSpec(time, fields, lineage.get("dataset", []))
 
 
-def plan(events: Iterable[tuple[ParsedEvent, Sender]]) -> Plan:
+def plan(events: Iterable[Sent]) -> Plan:
     """Fold a batch of events into one Plan."""
     result = Plan()
     for parsed, sender in events:

@@ -19,8 +19,8 @@ from dlv.auth.principal import Permission, Principal
 from dlv.db import SessionDep
 from dlv.errors import DlvError, Forbidden, NotAuthenticated
 from dlv.ingestion import decoding, events, service
-from dlv.ingestion.events import InvalidEvent, ParsedEvent
-from dlv.ingestion.mapping import Sender
+from dlv.ingestion.events import InvalidEvent
+from dlv.ingestion.mapping import Sender, Sent
 from dlv.ingestion.models import OpenLineageEvent, OpenLineageNode, Run, RunState
 from dlv.ingestion.runtime import IngestRuntime
 from dlv.ingestion.schemas import (
@@ -112,7 +112,7 @@ async def _body(request: Request) -> str:
     return events.body_text(await request.body(), request.headers.get("content-encoding"), limit)
 
 
-async def _write(request: Request, batch: list[tuple[ParsedEvent, Sender]]) -> list[int]:
+async def _write(request: Request, batch: list[Sent]) -> list[int]:
     try:
         return await _runtime(request).writer.write(batch)
     except StoreFailed:
@@ -167,7 +167,7 @@ async def post_event(request: Request, sender: Ingest) -> Response:
 async def post_batch(request: Request, sender: Ingest) -> BatchResult:
     """Accept an array of events; each gets its own result, so bad ones spare the good ones."""
     results: list[BatchItem] = []
-    valid: list[tuple[ParsedEvent, Sender]] = []
+    valid: list[Sent] = []
     for index, parsed in enumerate(decoding.parse_batch(await _body(request), MAX_BATCH_EVENTS)):
         if isinstance(parsed, list):
             errors = [EventError(field=e["field"], message=e["message"]) for e in parsed]

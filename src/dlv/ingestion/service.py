@@ -22,8 +22,8 @@ from dlv.ingestion import catalog_repository, decoding, mapping, repository
 from dlv.ingestion.catalog import Catalog
 from dlv.ingestion.catalog_repository import FactsRow
 from dlv.ingestion.events import InvalidEvent, ParsedEvent
-from dlv.ingestion.handoff import Handed, Handoff
-from dlv.ingestion.mapping import Health, Plan, RunFold, Sender
+from dlv.ingestion.handoff import Handoff
+from dlv.ingestion.mapping import Health, Plan, RunFold, Sender, Sent
 from dlv.ingestion.models import (
     FAILED_STATES,
     TERMINAL_STATES,
@@ -44,7 +44,7 @@ MAX_ATTEMPTS = 3
 # (measured). So a drain takes them only once they have waited this long (their process
 # died, or the bounded handoff dropped them); a live drain keeps its backlog well under it.
 OTHERS_GRACE = timedelta(seconds=2)
-Batch = Sequence[tuple[ParsedEvent, Sender]]
+Batch = Sequence[Sent]
 
 
 class RunNotFound(NotFound):
@@ -243,8 +243,8 @@ def _claim(
     wait: bool,
     handoff: Handoff,
     now: datetime,
-    own: dict[int, Handed],
-) -> tuple[list[int], dict[int, Handed]]:
+    own: dict[int, Sent],
+) -> tuple[list[int], dict[int, Sent]]:
     """The ids of the events to map, locked, and those of them this process parsed (``own``,
     taken from the handoff, or more if another drain mapped all of those).
 
@@ -270,12 +270,12 @@ def _claim(
 
 
 def _gather(
-    session: Session, ids: list[int], own: dict[int, Handed], now: datetime
-) -> tuple[list[tuple[ParsedEvent, Sender]], list[int]]:
+    session: Session, ids: list[int], own: dict[int, Sent], now: datetime
+) -> tuple[list[Sent], list[int]]:
     """The claimed events, handed off or read back and parsed, and their ids. One whose
     stored text no longer parses is set aside with an error."""
     stored = repository.stored(session, [i for i in ids if i not in own])
-    batch: list[tuple[ParsedEvent, Sender]] = []
+    batch: list[Sent] = []
     taken: list[int] = []
     for event_id in ids:
         item = own.get(event_id)

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.db import utcnow
 from dlv.ingestion import service
-from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.handoff import Handoff
-from dlv.ingestion.mapping import Sender
+from dlv.ingestion.mapping import Sent
 
 log = logging.getLogger("dlv.ingestion")
 
@@ -38,7 +37,7 @@ LINGER_BELOW = 32
 
 @dataclass
 class _Request:
-    batch: list[tuple[ParsedEvent, Sender]]
+    batch: list[Sent]
     future: asyncio.Future[list[int]]
     loop: asyncio.AbstractEventLoop
 
@@ -95,7 +94,7 @@ class EventWriter:
         self._queue.put(None)
         self._thread.join()
 
-    async def write(self, events: Sequence[tuple[ParsedEvent, Sender]]) -> list[int]:
+    async def write(self, events: Sequence[Sent]) -> list[int]:
         """Store (and map) the events; their ids once committed. Raises StoreFailed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[int]] = loop.create_future()
