@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import shutil
 import subprocess
 import tempfile
 import time
@@ -58,15 +57,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--drain-batch", type=int, default=1000)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="dlv-bench-phases-"))
-    try:
-        _measure(args, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)  # the SQLite file: ~20 MB a run
-
-
-def _measure(args: argparse.Namespace, workdir: Path) -> None:
-    with database(args.db, workdir) as url:
+    # A temporary directory removed afterwards: the SQLite file is ~20 MB a run.
+    with (
+        tempfile.TemporaryDirectory(prefix="dlv-bench-phases-") as workdir,
+        database(args.db, Path(workdir)) as url,
+    ):
         migrate.upgrade(url)
         engine = make_engine(url)
         factory = make_sessionmaker(engine)
