@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dlv.ingestion.mapping import Sent
 
 # A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its text
-# included (measured with tracemalloc): this bounds the memory at ~70 MB per process while
-# covering two drain batches of backlog.
+# included (measured with tracemalloc): ~70 MB per process here, as much again in the batch
+# the drain is mapping. One drain batch: the drain takes it whole, and the writer fills the
+# handoff again while the drain maps.
 HANDOFF_SIZE = 2_000
 
 

@@ -27,11 +27,12 @@ log = logging.getLogger("dlv.ingestion")
 
 # Events mapped per transaction. A batch reads each node, edge and run it touches once, so
 # the more often the same jobs recur in it the less each event costs: measured on PostgreSQL
-# with 200 jobs, 0.114 ms/event at 500, 0.083 at 1,000, 0.078 at 2,000. The same on SQLite,
-# although a drain holds its one write lock meanwhile: with 200 (to keep the writer's waits
-# short) batched events went 2,700-3,200/s, with 1,000 4,150-4,350/s, and single events' p99
-# was no worse (22 ms against 40; bench/README).
-DRAIN_BATCH = 1_000
+# with 200 jobs, 0.114 ms/event at 500, 0.083 at 1,000, 0.078 at 2,000. On SQLite, whose one
+# write lock a drain holds meanwhile, 200 -> 1,000 took batched events from 2,700-3,200/s to
+# 4,150-4,350 (single events' p99 22 ms against 40), and 1,000 -> 2,000 mapping CPU from
+# 0.17-0.20 to 0.13-0.15 ms/event in-process (4,000: no less) and batched events 8-15% up,
+# single events' p99 no worse (bench/README, ADR 7).
+DRAIN_BATCH = 2_000
 # Background mapping gives way to a burst of incoming events: it waits until the writer has
 # been idle this long, but never longer than DRAIN_MAX_DEFER_SECONDS. Once it finds a full
 # batch waiting it maps without giving way until the backlog is gone: under sustained load
