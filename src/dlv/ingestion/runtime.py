@@ -30,7 +30,7 @@ log = logging.getLogger("dlv.ingestion")
 # with 200 jobs, 0.114 ms/event at 500, 0.083 at 1,000, 0.078 at 2,000. On SQLite, whose one
 # write lock a drain holds meanwhile, 200 -> 1,000 took batched events from 2,700-3,200/s to
 # 4,150-4,350 (single events' p99 22 ms against 40), and 1,000 -> 2,000 mapping CPU from
-# 0.17-0.20 to 0.13-0.15 ms/event in-process (4,000: no less), batched events 6-16% up at an
+# 0.17-0.20 to 0.13-0.15 ms/event in-process (4,000: no less), batched events 4-16% up at an
 # even worker split, single events' p99 no worse (bench/README, ADR 7).
 DRAIN_BATCH = 2_000
 # Background mapping gives way to a burst of incoming events: it waits until the writer has
