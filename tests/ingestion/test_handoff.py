@@ -50,7 +50,7 @@ def change_stored(db: Session, event_id: int, **values: object) -> None:
 
 def handed_off(*stored: tuple[int, ParsedEvent]) -> Handoff:
     """A handoff holding these (id, event) pairs, as the writer leaves them."""
-    handoff = Handoff()
+    handoff = Handoff(size=1_000)
     handoff.put((event_id, (event, SENDER)) for event_id, event in stored)
     return handoff
 
@@ -71,7 +71,7 @@ def drain(
     ``later``: once events not handed off here have waited long enough to be taken."""
     now = utcnow() + (service.OTHERS_GRACE if later else timedelta(0))
     with db.begin():
-        return service.drain(db, limit, now, handoff=handoff or Handoff(), wait=wait)
+        return service.drain(db, limit, now, handoff=handoff or Handoff(size=1_000), wait=wait)
 
 
 def run_state(db: Session, run: str) -> str | None:
@@ -80,7 +80,7 @@ def run_state(db: Session, run: str) -> str | None:
 
 
 def test_take_hands_the_oldest_events_over_once() -> None:
-    handoff = Handoff()
+    handoff = Handoff(size=1_000)
     first, second, third = (item() for _ in range(3))
     handoff.put([(7, first), (8, second)])
     handoff.put([(9, third)])

@@ -17,18 +17,12 @@ from collections.abc import Iterable
 
 from dlv.ingestion.mapping import Sent
 
-# A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its text
-# included (measured with tracemalloc): ~70 MB per process here, as much again in the batch
-# the drain is mapping. One drain batch: the drain takes it whole, and the writer fills the
-# handoff again while the drain maps.
-HANDOFF_SIZE = 2_000
-
 
 class Handoff:
     """Stored event id -> the parsed event and its sender; written by the writer, emptied by
     the drain."""
 
-    def __init__(self, size: int = HANDOFF_SIZE) -> None:
+    def __init__(self, size: int) -> None:
         self._size = size
         self._events: dict[int, Sent] = {}
         self._lock = threading.Lock()  # the writer and the drain run in different threads

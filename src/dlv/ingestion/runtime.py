@@ -99,7 +99,10 @@ class IngestRuntime:
         self.principals = PrincipalCache()
         self._wake = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        self.handoff = Handoff()
+        # One drain batch: the drain takes it whole and the writer fills it again meanwhile.
+        # A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its
+        # text included (tracemalloc): ~70 MB here, as much again in the batch being mapped.
+        self.handoff = Handoff(size=DRAIN_BATCH)
         self.writer = EventWriter(
             factory, inline=self.mode == "inline", on_pending=self.poke, handoff=self.handoff
         )
