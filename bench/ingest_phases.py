@@ -31,7 +31,8 @@ from dlv.db import make_engine, make_sessionmaker, utcnow
 from dlv.ingestion import decoding, service
 from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.handoff import Handoff
-from dlv.ingestion.mapping import Sender
+from dlv.ingestion.mapping import Sender, Sent
+from dlv.ingestion.runtime import DRAIN_BATCH
 
 SENDER = Sender("token", None, "bench")
 
@@ -45,7 +46,7 @@ def postgres_cpu() -> float:
     return cpu_seconds(int(postmaster[0])) if postmaster else 0.0
 
 
-def decode(events: list[dict[str, object]]) -> list[tuple[ParsedEvent, Sender]]:
+def decode(events: list[dict[str, object]]) -> list[Sent]:
     parsed = decoding.parse_batch(orjson.dumps(events).decode(), len(events))
     return [(p, SENDER) for p in parsed if isinstance(p, ParsedEvent)]
 
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--runs", type=int, default=5000, help="runs (START + COMPLETE)")
     parser.add_argument("--jobs", type=int, default=200)
-    parser.add_argument("--drain-batch", type=int, default=1000)
+    parser.add_argument("--drain-batch", type=int, default=DRAIN_BATCH)
     args = parser.parse_args()
     # A temporary directory removed afterwards: the SQLite file is ~20 MB a run.
     with (
@@ -84,7 +85,7 @@ def main() -> None:
                 + (f", postgres {db_ms:.3f} ms/event" if args.db == "postgresql" else "")
             )
 
-        batches: list[list[tuple[ParsedEvent, Sender]]] = []
+        batches: list[list[Sent]] = []
         handoff = Handoff(size=count)
 
         def parse() -> None:
