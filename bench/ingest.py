@@ -56,6 +56,7 @@ from dlv.auth.models import TokenScope
 from dlv.auth.principal import SYSTEM
 from dlv.auth.schemas import TokenCreate
 from dlv.db import make_engine, make_sessionmaker, read_only
+from dlv.ingestion.inbox import inbox_url
 from dlv.ingestion.models import OpenLineageEvent
 
 PG_ADMIN_URL = os.environ.get(
@@ -266,20 +267,31 @@ def host_speed() -> float:
 _DB_URL: dict[str, str] = {}
 
 
-def _count(sql: str) -> int:
+def _count(sql: str, url: str | None = None) -> int:
     # A reader: on SQLite a plain engine would BEGIN IMMEDIATE and take the server's lock.
-    engine = read_only(make_engine(_DB_URL["url"]))
+    engine = read_only(make_engine(url or _DB_URL["url"]))
     with engine.connect() as conn:
         n = conn.execute(text(sql)).scalar_one()
     engine.dispose()
     return int(n)
 
 
+def _in_inbox() -> int:
+    """Events acknowledged and waiting in the SQLite inbox (dlv.ingestion.inbox)."""
+    url = inbox_url(_DB_URL["url"])
+    return _count("SELECT count(*) FROM inbox_events", url) if url else 0
+
+
+def _stored() -> int:
+    return _count("SELECT count(*) FROM openlineage_events") + _in_inbox()
+
+
 def wait_mapped(timeout: float = 600) -> float:
     """Seconds until the catalog has caught up with every stored event."""
     began = time.monotonic()
     while time.monotonic() - began < timeout:
-        if _count("SELECT count(*) FROM openlineage_events WHERE processed_at IS NULL") == 0:
+        unmapped = _count("SELECT count(*) FROM openlineage_events WHERE processed_at IS NULL")
+        if unmapped + _in_inbox() == 0:
             break
         time.sleep(0.05)
     return time.monotonic() - began
@@ -367,7 +379,7 @@ def load(
 def _kill_when(base: str, count: int, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if _count("SELECT count(*) FROM openlineage_events") >= count:
+        if _stored() >= count:
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the supervisor and its workers, as a crash would
@@ -402,13 +414,14 @@ def main() -> None:
                 wait_mapped()
                 measured = runs(args.events // 2, args.jobs, seed=1, start=args.jobs)
                 work = _plan(args.mode, measured, args.batch_size)
-                stored_before = _count("SELECT count(*) FROM openlineage_events")
+                stored_before = _stored()
                 kill_after = stored_before + args.events // 3 if args.kill else None
                 cpu_before = cpu_seconds(proc.pid)
                 sent = load(base, token, work, args.processes, args.threads, kill_after, proc)
                 seconds, lat, acked = sent.seconds, sent.latencies, sent.acked
                 if args.kill:
                     proc = start_server(url, workdir, args.mapping, args.server_workers)[1]
+                    wait_mapped()  # acknowledged events left in the SQLite inbox move now
                     present = acked_present(url, sorted(set(acked)))
                     runs_acked = len(set(acked))
                     print(

@@ -325,7 +325,7 @@ def get_edge_columns(session: SessionDep, _: Reader, edge_id: uuid.UUID) -> Colu
     operation_id="getIngestionStatus",
     tags=["openlineage"],
 )
-def get_status(session: SessionDep, _: Reader) -> IngestionStatus:
+def get_status(request: Request, session: SessionDep, _: Reader) -> IngestionStatus:
     """Events waiting to be mapped into the catalog, and events that could not be."""
-    pending, failed, oldest = service.backlog(session)
+    pending, failed, oldest = service.backlog(session, _runtime(request).inbox)
     return IngestionStatus(pending=pending, failed=failed, oldest_pending_received_at=oldest)

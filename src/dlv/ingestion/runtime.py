@@ -21,6 +21,7 @@ from dlv.config import Settings
 from dlv.db import utcnow
 from dlv.ingestion import retention, service
 from dlv.ingestion.handoff import Handoff
+from dlv.ingestion.inbox import Inbox, Row, inbox_url
 from dlv.ingestion.writer import EventWriter
 
 log = logging.getLogger("dlv.ingestion")
@@ -103,8 +104,15 @@ class IngestRuntime:
         # A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its
         # text included (tracemalloc): ~70 MB here, as much again in the batch being mapped.
         self.handoff = Handoff(size=DRAIN_BATCH)
+        # Opened in either mode: the drain maps what a background-mode run left in it.
+        url = settings.resolved_database_url
+        self.inbox = Inbox(url) if inbox_url(url) else None
         self.writer = EventWriter(
-            factory, inline=self.mode == "inline", on_pending=self.poke, handoff=self.handoff
+            factory,
+            inline=self.mode == "inline",
+            on_pending=self.poke,
+            handoff=self.handoff,
+            inbox=self.inbox,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -115,6 +123,9 @@ class IngestRuntime:
 
     def start(self) -> None:
         tune_gc()
+        if self.inbox is not None:
+            with self.factory() as session:
+                self.inbox.continue_ids(session)
         self.writer.start()
         self._tasks = [
             asyncio.create_task(self._drain_loop(), name="dlv-ingest-drain"),
@@ -128,6 +139,8 @@ class IngestRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await asyncio.to_thread(self.writer.stop)
+        if self.inbox is not None:
+            self.inbox.dispose()
 
     def drain_all(self, *, wait: bool = False) -> int:
         """Map every waiting event (in the caller's thread); how many were taken. With
@@ -141,8 +154,18 @@ class IngestRuntime:
 
     def drain_once(self, *, wait: bool = False) -> int:
         """Map one batch of waiting events in its own transaction; how many were taken."""
+        now = utcnow()
+        staged: list[Row] = []
+        if self.inbox is not None:  # this process's events, then any that waited too long
+            stale = None if wait else now - service.OTHERS_GRACE
+            staged = self.inbox.ready(self.handoff.peek(DRAIN_BATCH), stale, DRAIN_BATCH)
         with self.factory() as session, session.begin():
-            return service.drain(session, DRAIN_BATCH, utcnow(), wait=wait, handoff=self.handoff)
+            taken = service.drain(
+                session, DRAIN_BATCH, now, wait=wait, handoff=self.handoff, staged=staged
+            )
+        if self.inbox is not None:  # moved: the events table holds them now
+            self.inbox.delete([row[0] for row in staged])
+        return taken
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dlv.errors import NotFound
 from dlv.ingestion import catalog as catalog_ops
-from dlv.ingestion import catalog_repository, decoding, mapping, repository
+from dlv.ingestion import catalog_repository, decoding, inbox, mapping, repository
 from dlv.ingestion.catalog import Catalog
 from dlv.ingestion.catalog_repository import FactsRow
 from dlv.ingestion.events import InvalidEvent, ParsedEvent
@@ -59,7 +59,8 @@ class EdgeNotFound(NotFound):
     pass
 
 
-def _raw_rows(batch: Batch, now: datetime, mapped: bool) -> list[dict[str, object]]:
+def _received_rows(batch: Batch, now: datetime) -> list[dict[str, object]]:
+    """What a request sets of each event's row (``inbox.COLUMNS`` but ``id``)."""
     return [
         {
             "received_at": now,
@@ -73,12 +74,22 @@ def _raw_rows(batch: Batch, now: datetime, mapped: bool) -> list[dict[str, objec
             "sender_kind": s.kind,
             "sender_id": s.id,
             "sender": s.name,
-            "processed_at": now if mapped else None,
-            "attempts": 0,
-            "error": None,
         }
         for e, s in batch
     ]
+
+
+def _raw_rows(batch: Batch, now: datetime, mapped: bool) -> list[dict[str, object]]:
+    done = now if mapped else None
+    return [
+        {**row, "processed_at": done, "attempts": 0, "error": None}
+        for row in _received_rows(batch, now)
+    ]
+
+
+def stage(box: inbox.Inbox, batch: Batch, now: datetime) -> list[int]:
+    """Store events in the SQLite inbox, committed there, for a drain to map; their ids."""
+    return box.store(_received_rows(batch, now))
 
 
 def ingest(
@@ -293,20 +304,28 @@ def _gather(
 
 
 def drain(
-    session: Session, limit: int, now: datetime, *, handoff: Handoff, wait: bool = False
+    session: Session,
+    limit: int,
+    now: datetime,
+    *,
+    handoff: Handoff,
+    wait: bool = False,
+    staged: Sequence[inbox.Row] = (),
 ) -> int:
     """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
 
     Events another process is mapping are skipped, unless ``wait``: then this returns only
     after they are mapped, so that every event stored before the call is mapped after it.
     The ``handoff`` holds events as this process parsed them when storing them, so that only
-    the others are read back and parsed again.
+    the others are read back and parsed again. ``staged``: rows of the SQLite inbox to move
+    into the events table first (in this transaction).
     """
     own = handoff.take(limit)
     # Planned before the first statement, which on SQLite takes the write lock: folding the
     # events is pure Python, ~13% of a drain's time in the lock (profiled), and the lock is
     # what limits SQLite. Used if the batch turns out to be these events.
     planned, early = list(own), mapping.plan(own.values())
+    inbox.move(session, staged)
     ids, own = _claim(session, limit, wait, handoff, now, own)
     if not ids:
         return 0
@@ -402,6 +421,12 @@ def column_lineage_for_pairs(
     return repository.column_lineage_by_pairs(session, pairs)
 
 
-def backlog(session: Session) -> tuple[int, int, datetime | None]:
-    """(unmapped events, events that failed to map, oldest unmapped receipt time)."""
-    return repository.count_events(session)
+def backlog(session: Session, box: inbox.Inbox | None) -> tuple[int, int, datetime | None]:
+    """(unmapped events, events that failed to map, oldest unmapped receipt time), those
+    waiting in the SQLite inbox included."""
+    pending, failed, oldest = repository.count_events(session)
+    if box is not None:
+        waiting, first = box.count()
+        pending += waiting
+        oldest = min(t for t in (oldest, first) if t is not None) if oldest or first else None
+    return pending, failed, oldest

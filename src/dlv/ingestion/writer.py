@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dlv.db import utcnow
 from dlv.ingestion import service
 from dlv.ingestion.handoff import Handoff
+from dlv.ingestion.inbox import Inbox
 from dlv.ingestion.mapping import Sent
 
 log = logging.getLogger("dlv.ingestion")
@@ -66,9 +67,11 @@ class EventWriter:
         inline: bool,
         on_pending: Callable[[], None],
         handoff: Handoff,
+        inbox: Inbox | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._factory = factory
+        self._inbox = None if inline else inbox
         self._handoff = handoff
         self._inline = inline
         self._on_pending = on_pending
@@ -138,8 +141,11 @@ class EventWriter:
     def _commit(self, requests: list[_Request]) -> None:
         batch = [item for r in requests for item in r.batch]
         try:
-            with self._factory() as session, session.begin():
-                ids, pending = service.ingest(session, batch, inline=self._inline, now=utcnow())
+            if self._inbox is not None:  # SQLite: committed to the inbox, mapped from there
+                ids, pending = service.stage(self._inbox, batch, utcnow()), True
+            else:
+                with self._factory() as session, session.begin():
+                    ids, pending = service.ingest(session, batch, inline=self._inline, now=utcnow())
         except Exception as exc:  # the database refused: tell every waiting request
             log.exception("storing %d events failed", len(batch))
             error = StoreFailed(type(exc).__name__)

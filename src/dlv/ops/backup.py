@@ -49,6 +49,7 @@ from sqlalchemy import (
 
 from dlv import migrate
 from dlv.db import make_engine, read_only
+from dlv.ingestion import inbox
 from dlv.models import metadata
 
 FORMAT = "dlv-backup"
@@ -133,6 +134,8 @@ def _line(out: _Sink, obj: Any) -> None:
 
 def backup(url: str, dest: IO[bytes], secret_key: str) -> Summary:
     """Write a consistent snapshot of the database at ``url`` to ``dest``."""
+    # Acknowledged events still in SQLite's inbox belong in the snapshot: moved in first.
+    inbox.flush(url)
     engine = make_engine(url)
     try:
         with _snapshot(engine) as conn:

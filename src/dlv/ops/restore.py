@@ -37,6 +37,7 @@ from sqlalchemy.sql.type_api import TypeDecorator, TypeEngine
 
 from dlv import migrate
 from dlv.db import make_engine
+from dlv.ingestion import inbox
 from dlv.models import metadata
 from dlv.ops.backup import (
     BATCH,
@@ -164,6 +165,8 @@ def restore(
         with engine.begin() as conn:
             present = [t for t in metadata.sorted_tables if inspect(conn).has_table(t.name)]
             filled = [t.name for t in present if _has_rows(conn, t)]
+            if inbox.waiting(url):  # events acknowledged, not yet moved in: not empty either
+                filled.append(inbox.INBOX.name)
             if filled and not force:
                 raise BackupError(
                     f"The database is not empty ({', '.join(filled)}): restore into an empty "
@@ -178,6 +181,8 @@ def restore(
         raise BackupError(f"The restore failed and was rolled back: {_describe(exc)}") from None
     finally:
         engine.dispose()
+    if force:  # the events in it belonged to the database just replaced
+        inbox.clear(url)
     upgraded = revisions != code_heads(url)
     if upgraded:
         migrate.upgrade(url)

@@ -1,0 +1,238 @@
+"""SQLite with background mapping: acknowledged events wait for mapping in a file of their own.
+
+SQLite has one write lock per database file. With the raw events in the catalog's file, a
+request's events could be stored (and answered) only between two mapping transactions: while
+a drain held the lock for a batch of 2,000 events, every request waited, and the clients with
+them. Here the writer commits events to ``<database>-inbox`` (its own lock, shared only with
+the other processes' writers) and answers; the drain moves them into the events table of the
+catalog's file in the transaction that maps them, then deletes them from the inbox.
+
+Nothing is lost or mapped twice at any crash point: an event is in the inbox from its 201 until
+after the transaction that moved it committed; moving it again is a no-op (same id, ``INSERT
+OR IGNORE``), so one left behind by a crash between that commit and the delete is just
+deleted. Rows no drain took from its handoff (another process's, one that died, or dropped
+from a full handoff) are moved by any drain once they have waited ``OTHERS_GRACE``.
+The inbox's ids continue the events table's (``_continue_ids``), so a moved event keeps the id
+its 201 gave. ADR 7, fifth amendment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session
+
+from dlv.db import UTCDateTime, make_engine
+from dlv.ingestion.models import EventText, compress
+
+CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
+FLUSH_BATCH = 10_000
+SUFFIX = "-inbox"
+
+_metadata = MetaData()
+# The events table's columns that a request sets (the rest are the drain's); the same types,
+# so a row's stored values copy into the events table as they are.
+INBOX = Table(
+    "inbox_events",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("event_time", UTCDateTime, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("event_type", String(16)),
+    Column("run_id", Uuid),
+    Column("namespace", String(500), nullable=False),
+    Column("name", String(1000), nullable=False),
+    Column("payload", EventText, nullable=False),
+    Column("sender_kind", String(16), nullable=False),
+    Column("sender_id", Uuid),
+    Column("sender", String(120), nullable=False),
+    Index("ix_inbox_events_received_at", "received_at"),
+    sqlite_autoincrement=True,  # never reuse an id: a moved event keeps it
+)
+COLUMNS = tuple(c.name for c in INBOX.columns)
+_COLUMN_LIST = ", ".join(COLUMNS)
+# Plain DB-API statements: rows go from one file to the other as stored (compressed text,
+# formatted times), without binding and converting every value twice.
+_SELECT_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events WHERE id IN ({{}})"  # noqa: S608
+_STALE_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events WHERE received_at < ? ORDER BY id LIMIT ?"  # noqa: S608
+_ALL_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events ORDER BY id LIMIT ?"  # noqa: S608
+_MOVE_SQL = (
+    f"INSERT OR IGNORE INTO openlineage_events ({_COLUMN_LIST}, processed_at, attempts) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in COLUMNS)}, NULL, 0)"
+)
+_INSERT = insert(INBOX)
+_DELETE = delete(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
+_LAST_ROWID = text("SELECT last_insert_rowid()")
+
+Row = tuple[Any, ...]  # a row as stored, in COLUMNS order
+
+
+def inbox_url(database_url: str) -> str | None:
+    """The inbox of a SQLite database file (None for PostgreSQL or an in-memory database)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.set(database=f"{url.database}{SUFFIX}").render_as_string(hide_password=False)
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def _stored_time(at: datetime) -> str:
+    # As SQLAlchemy stores a UTCDateTime on SQLite, so that text comparison orders times.
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _cursor(conn: Connection) -> Any:
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+class Inbox:
+    """The inbox file of one SQLite database: its own engine, so its own write lock."""
+
+    def __init__(self, database_url: str) -> None:
+        url = inbox_url(database_url)
+        if url is None:
+            msg = f"no inbox for {make_url(database_url).get_backend_name()} databases"
+            raise ValueError(msg)
+        self.engine = make_engine(url)
+        _metadata.create_all(self.engine)
+
+    def continue_ids(self, session: Session) -> None:
+        """Start the inbox's ids above every id of the events table (events stored there by
+        the writer itself, with inline mapping), so that moving one never meets an id taken."""
+        top = session.scalar(text("SELECT max(id) FROM openlineage_events")) or 0
+        with self.engine.begin() as conn:
+            seq = conn.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'inbox_events'"))
+            if seq is None:
+                conn.execute(
+                    text("INSERT INTO sqlite_sequence (name, seq) VALUES ('inbox_events', :s)"),
+                    {"s": top},
+                )
+            elif seq < top:
+                conn.execute(
+                    text("UPDATE sqlite_sequence SET seq = :s WHERE name = 'inbox_events'"),
+                    {"s": top},
+                )
+
+    def store(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Commit the events (``COLUMNS`` but ``id``); their ids, in the order of ``rows``."""
+        # Compressed before the first statement, which takes the inbox's write lock.
+        rows = [{**r, "payload": compress(r["payload"])} for r in rows]
+        with self.engine.begin() as conn:
+            conn.execute(_INSERT, rows)
+            # Under BEGIN IMMEDIATE the rows took consecutive ids ending at the last one.
+            last = int(conn.execute(_LAST_ROWID).scalar_one())
+        return list(range(last - len(rows) + 1, last + 1))
+
+    def ready(self, ids: Sequence[int], stale_before: datetime | None, limit: int) -> list[Row]:
+        """The rows to move: those of ``ids`` still here, then up to ``limit`` others
+        received before ``stale_before`` (with None: any), oldest first."""
+        found: dict[int, Row] = {}
+        with self.engine.connect() as conn:
+            cursor = _cursor(conn)
+            for chunk in _chunks(ids):
+                sql = _SELECT_SQL.format(", ".join("?" for _ in chunk))
+                found.update((row[0], row) for row in cursor.execute(sql, tuple(chunk)))
+            if stale_before is None:
+                others = cursor.execute(_ALL_SQL, (limit,)).fetchall()
+            else:
+                others = cursor.execute(_STALE_SQL, (_stored_time(stale_before), limit)).fetchall()
+            conn.rollback()
+        found.update((row[0], row) for row in others)
+        return [found[i] for i in sorted(found)]
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Forget moved events (their move committed)."""
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            for chunk in _chunks(ids):
+                conn.execute(_DELETE, {"ids": list(chunk)})
+
+    def count(self) -> tuple[int, datetime | None]:
+        """(events waiting here, the oldest one's receipt time)."""
+        with self.engine.connect() as conn:
+            waiting, oldest = conn.execute(
+                select(func.count(), func.min(INBOX.c.received_at))
+            ).one()
+            conn.rollback()
+        return int(waiting), oldest
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def move(session: Session, rows: Sequence[Row]) -> None:
+    """Copy inbox rows into the events table, unmapped, in the session's transaction (on
+    SQLite its first write takes the catalog's lock). A row already there is left as it is."""
+    if rows:
+        _cursor(session.connection()).executemany(_MOVE_SQL, rows)
+
+
+def _existing(database_url: str) -> Inbox | None:
+    url = inbox_url(database_url)
+    database = make_url(url).database if url else None
+    return Inbox(database_url) if database and Path(database).exists() else None
+
+
+def flush(database_url: str) -> int:
+    """Move every event waiting in the inbox of ``database_url`` into its events table,
+    unmapped (a server's drain maps them as another process's); how many. For a backup."""
+    box = _existing(database_url)
+    if box is None:
+        return 0
+    engine = make_engine(database_url)
+    moved = 0
+    try:
+        while rows := box.ready([], None, FLUSH_BATCH):
+            with Session(engine) as session, session.begin():
+                move(session, rows)
+            box.delete([row[0] for row in rows])
+            moved += len(rows)
+    finally:
+        box.dispose()
+        engine.dispose()
+    return moved
+
+
+def waiting(database_url: str) -> int:
+    """Events waiting in the inbox of ``database_url`` (0 if it has none)."""
+    box = _existing(database_url)
+    if box is None:
+        return 0
+    try:
+        return box.count()[0]
+    finally:
+        box.dispose()
+
+
+def clear(database_url: str) -> None:
+    """Forget every event in the inbox of ``database_url``: its database was replaced."""
+    box = _existing(database_url)
+    if box is not None:
+        with box.engine.begin() as conn:
+            conn.execute(delete(INBOX))
+        box.dispose()
