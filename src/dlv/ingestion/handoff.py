@@ -34,11 +34,6 @@ class Handoff:
             while len(self._events) > self._size:  # the oldest go: dicts keep insertion order
                 del self._events[next(iter(self._events))]
 
-    def peek(self, limit: int) -> list[int]:
-        """The ids ``take(limit)`` would return now, left here."""
-        with self._lock:
-            return list(itertools.islice(self._events, limit))
-
     def take(self, limit: int) -> dict[int, Sent]:
         """Remove and return up to ``limit`` events, the oldest first."""
         with self._lock:

@@ -185,6 +185,24 @@ class Inbox:
         self.engine.dispose()
 
 
+class Staging:
+    """One drain's moves out of the inbox: made in its transaction, deleted after it."""
+
+    def __init__(self, box: Inbox, stale_before: datetime | None, limit: int) -> None:
+        self._box, self._stale_before, self._limit = box, stale_before, limit
+        self.moved: list[int] = []
+
+    def stage(self, session: Session, own: Sequence[int]) -> None:
+        """Move the drain's own events (``own``, its handoff's) and others that waited."""
+        rows = self._box.ready(own, self._stale_before, self._limit)  # before the lock
+        move(session, rows)
+        self.moved.extend(row[0] for row in rows)
+
+    def committed(self) -> None:
+        """The drain's transaction committed: the moved events are in the events table."""
+        self._box.delete(self.moved)
+
+
 def move(session: Session, rows: Sequence[Row]) -> None:
     """Copy inbox rows into the events table, unmapped, in the session's transaction (on
     SQLite its first write takes the catalog's lock). A row already there is left as it is."""

@@ -21,7 +21,7 @@ from dlv.config import Settings
 from dlv.db import utcnow
 from dlv.ingestion import retention, service
 from dlv.ingestion.handoff import Handoff
-from dlv.ingestion.inbox import Inbox, Row, inbox_url
+from dlv.ingestion.inbox import Inbox, Staging, inbox_url
 from dlv.ingestion.writer import EventWriter
 
 log = logging.getLogger("dlv.ingestion")
@@ -155,16 +155,16 @@ class IngestRuntime:
     def drain_once(self, *, wait: bool = False) -> int:
         """Map one batch of waiting events in its own transaction; how many were taken."""
         now = utcnow()
-        staged: list[Row] = []
-        if self.inbox is not None:  # this process's events, then any that waited too long
+        staging = None
+        if self.inbox is not None:  # others' events once they waited; with ``wait``, all
             stale = None if wait else now - service.OTHERS_GRACE
-            staged = self.inbox.ready(self.handoff.peek(DRAIN_BATCH), stale, DRAIN_BATCH)
+            staging = Staging(self.inbox, stale, DRAIN_BATCH)
         with self.factory() as session, session.begin():
             taken = service.drain(
-                session, DRAIN_BATCH, now, wait=wait, handoff=self.handoff, staged=staged
+                session, DRAIN_BATCH, now, wait=wait, handoff=self.handoff, staging=staging
             )
-        if self.inbox is not None:  # moved: the events table holds them now
-            self.inbox.delete([row[0] for row in staged])
+        if staging is not None:
+            staging.committed()
         return taken
 
     async def _give_way(self) -> None:

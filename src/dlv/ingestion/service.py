@@ -310,22 +310,23 @@ def drain(
     *,
     handoff: Handoff,
     wait: bool = False,
-    staged: Sequence[inbox.Row] = (),
+    staging: inbox.Staging | None = None,
 ) -> int:
     """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
 
     Events another process is mapping are skipped, unless ``wait``: then this returns only
     after they are mapped, so that every event stored before the call is mapped after it.
     The ``handoff`` holds events as this process parsed them when storing them, so that only
-    the others are read back and parsed again. ``staged``: rows of the SQLite inbox to move
-    into the events table first (in this transaction).
+    the others are read back and parsed again. ``staging``: SQLite's inbox, whose events
+    this moves into the events table first, in this transaction.
     """
     own = handoff.take(limit)
     # Planned before the first statement, which on SQLite takes the write lock: folding the
     # events is pure Python, ~13% of a drain's time in the lock (profiled), and the lock is
     # what limits SQLite. Used if the batch turns out to be these events.
     planned, early = list(own), mapping.plan(own.values())
-    inbox.move(session, staged)
+    if staging is not None:
+        staging.stage(session, list(own))
     ids, own = _claim(session, limit, wait, handoff, now, own)
     if not ids:
         return 0
