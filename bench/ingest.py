@@ -95,6 +95,10 @@ async def _send_all(
                 headers = await reader.readuntil(b"\r\n\r\n")
                 length = re.search(rb"(?i)content-length: *(\d+)", headers)
                 await reader.readexactly(int(length.group(1)) if length else 0)
+                if re.search(rb"(?i)connection: *close", headers):
+                    # As HTTP clients do (requests, httpx): the next request on a new one.
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
                 latencies.append(time.monotonic() - began)
                 if status_line.split()[1] in (b"200", b"201"):
                     acked.extend(run_ids)

@@ -22,6 +22,7 @@ from dlv.graph.router import router as graph_router
 from dlv.health.router import router as health_router
 from dlv.impact.router import router as impact_router
 from dlv.ingestion.router import router as ingestion_router
+from dlv.keepalive import KeepAliveRecycleMiddleware
 from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         path_limits={IMPORT_PATH: settings.import_max_bytes},
     )
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(KeepAliveRecycleMiddleware, requests=settings.keepalive_requests)
     # Added last, so outermost: they see every answer, 413s and 500s included.
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestLogMiddleware)

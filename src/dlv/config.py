@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     bootstrap_admin_password: SecretStr | None = None
     access_token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    keepalive_requests: int = Field(default=25, ge=0)
     import_max_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
-from dlv.db import UTCDateTime, make_engine
+from dlv.db import UTCDateTime, make_engine, read_only
 from dlv.ingestion.models import EventText, compress
 
 CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
@@ -151,7 +151,7 @@ class Inbox:
         """The rows to move: those of ``ids`` still here, then up to ``limit`` others
         received before ``stale_before`` (with None: any), oldest first."""
         found: dict[int, Row] = {}
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # plain autocommit reads: no transaction, no lock
             cursor = _cursor(conn)
             for chunk in _chunks(ids):
                 sql = _SELECT_SQL.format(", ".join("?" for _ in chunk))
@@ -160,7 +160,6 @@ class Inbox:
                 others = cursor.execute(_ALL_SQL, (limit,)).fetchall()
             else:
                 others = cursor.execute(_STALE_SQL, (_stored_time(stale_before), limit)).fetchall()
-            conn.rollback()
         found.update((row[0], row) for row in others)
         return [found[i] for i in sorted(found)]
 
@@ -174,11 +173,10 @@ class Inbox:
 
     def count(self) -> tuple[int, datetime | None]:
         """(events waiting here, the oldest one's receipt time)."""
-        with self.engine.connect() as conn:
+        with read_only(self.engine).connect() as conn:  # not the writers' lock
             waiting, oldest = conn.execute(
                 select(func.count(), func.min(INBOX.c.received_at))
             ).one()
-            conn.rollback()
         return int(waiting), oldest
 
     def dispose(self) -> None:
