@@ -204,3 +204,21 @@ def test_restore_counts_the_inbox_as_data_and_force_empties_it(
     assert inbox.waiting(target) == 1
     ops_restore.restore(target, io.BytesIO(data.getvalue()), SECRET_KEY, force=True)
     assert inbox.waiting(target) == 0
+
+
+def test_an_event_meeting_a_taken_id_is_kept_under_a_new_one(
+    database_url: str, db: Session
+) -> None:
+    # The inbox's ids not continued after the events table's (what continue_ids prevents):
+    # the moved event must not be dropped as if it had been moved before.
+    factory = make_sessionmaker(make_engine(database_url))
+    with factory() as session, session.begin():
+        [taken], _ = service.ingest(session, completes(1), inline=True, now=utcnow())
+    box = Inbox(database_url)
+    [clashing] = service.stage(box, completes(1), utcnow())
+    rows = box.ready([clashing], None, 10)
+    box.dispose()
+    assert clashing == taken  # the same id, another event
+    with factory() as session, session.begin():
+        inbox.move(session, rows)
+    assert db.scalar(select(func.count()).select_from(OpenLineageEvent)) == 2

@@ -18,6 +18,7 @@ its 201 gave. ADR 7, fifth amendment.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,8 @@ from sqlalchemy.orm import Session
 
 from dlv.db import UTCDateTime, make_engine, read_only
 from dlv.ingestion.models import EventText, compress
+
+log = logging.getLogger("dlv.ingestion")
 
 CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
 FLUSH_BATCH = 10_000
@@ -79,6 +82,11 @@ _ALL_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events ORDER BY id LIMIT ?"  # noq
 _MOVE_SQL = (
     f"INSERT OR IGNORE INTO openlineage_events ({_COLUMN_LIST}, processed_at, attempts) "  # noqa: S608
     f"VALUES ({', '.join('?' for _ in COLUMNS)}, NULL, 0)"
+)
+_HELD_SQL = "SELECT id, payload FROM openlineage_events WHERE id IN ({})"
+_MOVE_NEW_ID_SQL = (
+    f"INSERT INTO openlineage_events ({', '.join(COLUMNS[1:])}, processed_at, attempts) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in COLUMNS[1:])}, NULL, 0)"
 )
 _INSERT = insert(INBOX)
 _DELETE = delete(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
@@ -203,9 +211,30 @@ class Staging:
 
 def move(session: Session, rows: Sequence[Row]) -> None:
     """Copy inbox rows into the events table, unmapped, in the session's transaction (on
-    SQLite its first write takes the catalog's lock). A row already there is left as it is."""
-    if rows:
-        _cursor(session.connection()).executemany(_MOVE_SQL, rows)
+    SQLite its first write takes the catalog's lock). One moved before is left as it is."""
+    if not rows:
+        return
+    cursor = _cursor(session.connection())
+    cursor.executemany(_MOVE_SQL, rows)
+    if cursor.rowcount < len(rows):
+        _keep_clashes(cursor, rows)
+
+
+def _keep_clashes(cursor: Any, rows: Sequence[Row]) -> None:
+    """Rows whose id the events table already held: the same event moved before (a crash
+    after the move's commit) is done; another event there under that id (ids not continued,
+    ``continue_ids``: should not happen) gets a new id rather than being lost."""
+    payload = COLUMNS.index("payload")
+    held: dict[int, bytes] = {}
+    for chunk in _chunks([row[0] for row in rows]):
+        sql = _HELD_SQL.format(", ".join("?" for _ in chunk))
+        held.update(cursor.execute(sql, tuple(chunk)).fetchall())
+    others = [row[1:] for row in rows if held.get(row[0]) != row[payload]]
+    if others:
+        log.error(
+            "%d inbox events met ids taken by other events; stored under new ids", len(others)
+        )
+        cursor.executemany(_MOVE_NEW_ID_SQL, others)
 
 
 def _existing(database_url: str) -> Inbox | None:
