@@ -4,9 +4,9 @@ statements per dialect."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import (
@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,6 +159,15 @@ def member_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
     else:
         among = column.in_(bindparam(name, expanding=True))
     return among
+
+
+IN_LIST_CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
+
+
+def chunks(items: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``: one IN list each."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def with_list(

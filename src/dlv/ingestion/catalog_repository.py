@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic_core import to_json
 from sqlalchemy import (
@@ -36,19 +36,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from dlv.db import dialect, with_list
+from dlv.db import chunks, dialect, with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageNode, Run
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node, NodeKind
 
-CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
 Key = tuple[str, str]
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
 
 
 def _conn(session: Session) -> Connection:
@@ -139,7 +132,7 @@ def nodes_by_key(session: Session, keys: Sequence[Key]) -> dict[Key, NodeRow]:
         by_namespace.setdefault(namespace, set()).add(name)
     found: dict[Key, NodeRow] = {}
     for namespace, names in by_namespace.items():
-        for chunk in _chunks(sorted(names)):
+        for chunk in chunks(sorted(names)):
             params = {"namespace": namespace, "names": chunk}
             for row in _conn(session).execute(_NODES_BY_KEY[dialect(session)], params):
                 found[(row.namespace, row.name)] = NodeRow(*tuple(row))
@@ -170,7 +163,7 @@ def update_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def node_ids(session: Session, pks: Iterable[int]) -> dict[int, uuid.UUID]:
     found: dict[int, uuid.UUID] = {}
-    for chunk in _chunks(sorted(pks)):
+    for chunk in chunks(sorted(pks)):
         for pk, node_id in _conn(session).execute(_NODE_IDS[dialect(session)], {"pks": chunk}):
             found[pk] = node_id
     return found
@@ -302,7 +295,7 @@ _FACTS = with_list(
 def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow]:
     stmt = _FACTS[dialect(session)]
     found: dict[int, FactsRow] = {}
-    for chunk in _chunks(sorted(pks)):
+    for chunk in chunks(sorted(pks)):
         for row in _conn(session).execute(stmt, {"pks": chunk}):
             found[row.node_pk] = FactsRow(**row._mapping)
     return found
@@ -341,7 +334,7 @@ _RUNS = with_list(
 def runs_for_update(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     stmt = _RUNS[dialect(session)]
     found: dict[uuid.UUID, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         for row in _conn(session).execute(stmt, {"ids": chunk}):
             found[row.id] = row._asdict()
     return found
@@ -375,7 +368,7 @@ def column_digests_for_update(
 ) -> dict[uuid.UUID, tuple[datetime, str]]:
     stmt = _DIGESTS[dialect(session)]
     found: dict[uuid.UUID, tuple[datetime, str]] = {}
-    for chunk in _chunks(sorted(edge_ids)):
+    for chunk in chunks(sorted(edge_ids)):
         for edge_id, time, digest in _conn(session).execute(stmt, {"ids": chunk}):
             found[edge_id] = (time, digest)
     return found

@@ -19,7 +19,7 @@ its 201 gave. ADR 7, fifth amendment.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,12 +42,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
-from dlv.db import UTCDateTime, make_engine, read_only
+from dlv.db import UTCDateTime, chunks, make_engine, read_only
 from dlv.ingestion.models import EventText, compress
 
 log = logging.getLogger("dlv.ingestion")
 
-CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
 FLUSH_BATCH = 10_000
 SUFFIX = "-inbox"
 
@@ -103,11 +102,6 @@ def inbox_url(database_url: str) -> str | None:
     return url.set(database=f"{url.database}{SUFFIX}").render_as_string(hide_password=False)
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
-
-
 def _stored_time(at: datetime) -> str:
     # As SQLAlchemy stores a UTCDateTime on SQLite, so that text comparison orders times.
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -161,7 +155,7 @@ class Inbox:
         found: dict[int, Row] = {}
         with self.engine.connect() as conn:  # plain autocommit reads: no transaction, no lock
             cursor = _cursor(conn)
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 sql = _SELECT_SQL.format(", ".join("?" for _ in chunk))
                 found.update((row[0], row) for row in cursor.execute(sql, tuple(chunk)))
             if stale_before is None:
@@ -176,7 +170,7 @@ class Inbox:
         if not ids:
             return
         with self.engine.begin() as conn:
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 conn.execute(_DELETE, {"ids": list(chunk)})
 
     def count(self) -> tuple[int, datetime | None]:
@@ -226,7 +220,7 @@ def _keep_clashes(cursor: Any, rows: Sequence[Row]) -> None:
     ``continue_ids``: should not happen) gets a new id rather than being lost."""
     payload = COLUMNS.index("payload")
     held: dict[int, bytes] = {}
-    for chunk in _chunks([row[0] for row in rows]):
+    for chunk in chunks([row[0] for row in rows]):
         sql = _HELD_SQL.format(", ".join("?" for _ in chunk))
         held.update(cursor.execute(sql, tuple(chunk)).fetchall())
     others = [row[1:] for row in rows if held.get(row[0]) != row[payload]]

@@ -6,14 +6,14 @@ The SQL of mapping a batch into the catalog is in ``catalog_repository``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from dlv.db import dialect, member_of, with_list
+from dlv.db import chunks, dialect, member_of, with_list
 from dlv.ingestion.models import (
     ColumnLineage,
     EventText,
@@ -25,15 +25,6 @@ from dlv.ingestion.models import (
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
 from dlv.pagination import keyset
-
-CHUNK = 400  # values per IN list: well under SQLite's bound-parameter limit
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
-
 
 # -- raw events --------------------------------------------------------------------------
 
@@ -114,7 +105,7 @@ _STORED = with_list(
 
 def _set_processed(session: Session, ids: Sequence[int], at: datetime | None) -> None:
     stmt = _SET_PROCESSED[dialect(session)]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         # Core, not ORM: matching the drain's own copies of these rows against the WHERE
         # clause in Python cost more than the UPDATE.
         session.connection().execute(stmt, {"ids": list(chunk), "at": at})
@@ -174,7 +165,7 @@ def stored(session: Session, ids: Sequence[int]) -> dict[int, StoredEvent]:
     """The stored text and sender (kind, id, name) of these events."""
     found: dict[int, StoredEvent] = {}
     stmt = _STORED[dialect(session)]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for event_id, payload, kind, sender_id, name in session.connection().execute(
             stmt, {"ids": list(chunk)}
         ):
@@ -226,7 +217,7 @@ def column_lineage_by_pairs(
     """Column lineage of the edges between these (source, target) pairs."""
     wanted = set(pairs)
     found: dict[tuple[int, int], ColumnLineage] = {}
-    for chunk in _chunks(sorted({s for s, _ in wanted})):
+    for chunk in chunks(sorted({s for s, _ in wanted})):
         stmt = (
             select(Edge.source_pk, Edge.target_pk, ColumnLineage)
             .join(ColumnLineage, ColumnLineage.edge_id == Edge.id)
