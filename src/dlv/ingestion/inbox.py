@@ -43,7 +43,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
 from dlv.db import UTCDateTime, chunks, make_engine, read_only
-from dlv.ingestion.models import EventText, compress
+from dlv.ingestion import repository
+from dlv.ingestion.models import EventText
 
 log = logging.getLogger("dlv.ingestion")
 
@@ -89,7 +90,6 @@ _MOVE_NEW_ID_SQL = (
 )
 _INSERT = insert(INBOX)
 _DELETE = delete(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
-_LAST_ROWID = text("SELECT last_insert_rowid()")
 
 Row = tuple[Any, ...]  # a row as stored, in COLUMNS order
 
@@ -141,13 +141,9 @@ class Inbox:
 
     def store(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Commit the events (``COLUMNS`` but ``id``); their ids, in the order of ``rows``."""
-        # Compressed before the first statement, which takes the inbox's write lock.
-        rows = [{**r, "payload": compress(r["payload"])} for r in rows]
+        rows = repository.compressed(rows)
         with self.engine.begin() as conn:
-            conn.execute(_INSERT, rows)
-            # Under BEGIN IMMEDIATE the rows took consecutive ids ending at the last one.
-            last = int(conn.execute(_LAST_ROWID).scalar_one())
-        return list(range(last - len(rows) + 1, last + 1))
+            return repository.insert_numbered(conn, _INSERT, rows)
 
     def ready(self, ids: Sequence[int], stale_before: datetime | None, limit: int) -> list[Row]:
         """The rows to move: those of ``ids`` still here, then up to ``limit`` others

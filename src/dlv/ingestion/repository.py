@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from dlv.db import chunks, dialect, member_of, with_list
@@ -61,14 +71,30 @@ _INSERT_EVENTS_ARRAYS = (
 )
 
 
+def compressed(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with their event text as SQLite stores it (``EventText``). Called before the
+    first statement, which takes the write lock: the lock is what limits SQLite, compressing
+    is not (zlib lets other threads run meanwhile)."""
+    return [{**r, "payload": compress(r["payload"])} for r in rows]
+
+
+def insert_numbered(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """SQLite: the rows in one executemany; their ids, in the order of ``rows``.
+
+    SQLite would send one INSERT per row to keep RETURNING in order. The writer holds the
+    database's lock (BEGIN IMMEDIATE), so the rows take consecutive rowids ending at
+    last_insert_rowid()."""
+    conn.execute(stmt, list(rows))
+    last = int(conn.execute(_LAST_ROWID).scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))
+
+
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert raw events; their ids, in the order of ``rows``. The rows are one writer
     batch: the same ``received_at`` and ``processed_at``."""
     database = dialect(session)
     if EventText.compresses(database):
-        # Before the first statement, which takes the write lock: the lock is what limits
-        # SQLite, compressing is not (zlib lets other threads run meanwhile).
-        rows = [{**r, "payload": compress(r["payload"])} for r in rows]
+        rows = compressed(rows)
     conn = session.connection()  # plain Core, without the ORM's bulk-insert bookkeeping
     if database == "postgresql":
         params = {c: [r[c] for r in rows] for c in _ARRAYS}
@@ -77,12 +103,7 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
         with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute(_INSERT_EVENTS_ARRAYS, params)
             return sorted(row[0] for row in cursor.fetchall())
-    # SQLite would send one INSERT per row to keep RETURNING in order. One executemany
-    # instead: the writer holds the database lock (BEGIN IMMEDIATE), so the rows take
-    # consecutive rowids ending at last_insert_rowid().
-    conn.execute(_INSERT_EVENTS, list(rows))
-    last = int(conn.execute(_LAST_ROWID).scalar_one())
-    return list(range(last - len(rows) + 1, last + 1))
+    return insert_numbered(conn, _INSERT_EVENTS, rows)
 
 
 _SET_PROCESSED = with_list(
