@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,20 +74,30 @@ INBOX = Table(
 )
 COLUMNS = tuple(c.name for c in INBOX.columns)
 _COLUMN_LIST = ", ".join(COLUMNS)
-# Plain DB-API statements: rows go from one file to the other as stored (compressed text,
-# formatted times), without binding and converting every value twice.
-_SELECT_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events WHERE id IN ({{}})"  # noqa: S608
-_STALE_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events WHERE received_at < ? ORDER BY id LIMIT ?"  # noqa: S608
-_ALL_SQL = f"SELECT {_COLUMN_LIST} FROM inbox_events ORDER BY id LIMIT ?"  # noqa: S608
-_MOVE_SQL = (
-    f"INSERT OR IGNORE INTO openlineage_events ({_COLUMN_LIST}, processed_at, attempts) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in COLUMNS)}, NULL, 0)"
+# Untyped text: rows come back as stored (compressed text, formatted times), ready to copy.
+_OWN = text(f"SELECT {_COLUMN_LIST} FROM inbox_events WHERE id IN :ids").bindparams(  # noqa: S608
+    bindparam("ids", expanding=True)
 )
-_HELD_SQL = "SELECT id, payload FROM openlineage_events WHERE id IN ({})"
-_MOVE_NEW_ID_SQL = (
-    f"INSERT INTO openlineage_events ({', '.join(COLUMNS[1:])}, processed_at, attempts) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in COLUMNS[1:])}, NULL, 0)"
+_STALE = text(
+    f"SELECT {_COLUMN_LIST} FROM inbox_events WHERE received_at < :before "  # noqa: S608
+    "ORDER BY id LIMIT :limit"
+).bindparams(bindparam("before", type_=UTCDateTime()))
+_ALL = text(f"SELECT {_COLUMN_LIST} FROM inbox_events ORDER BY id LIMIT :limit")  # noqa: S608
+_HELD = text("SELECT id, payload FROM openlineage_events WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
 )
+
+
+def _copy_sql(verb: str, columns: Sequence[str]) -> str:
+    # Plain DB-API executemany: the stored values are copied without binding each again.
+    return (
+        f"{verb} INTO openlineage_events ({', '.join(columns)}, processed_at, attempts) "
+        f"VALUES ({', '.join('?' for _ in columns)}, NULL, 0)"
+    )
+
+
+_MOVE_SQL = _copy_sql("INSERT OR IGNORE", COLUMNS)
+_MOVE_NEW_ID_SQL = _copy_sql("INSERT", COLUMNS[1:])  # the id left to the events table
 _INSERT = insert(INBOX)
 _DELETE = delete(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
 
@@ -100,11 +110,6 @@ def inbox_url(database_url: str) -> str | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return url.set(database=f"{url.database}{SUFFIX}").render_as_string(hide_password=False)
-
-
-def _stored_time(at: datetime) -> str:
-    # As SQLAlchemy stores a UTCDateTime on SQLite, so that text comparison orders times.
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _cursor(conn: Connection) -> Any:
@@ -128,14 +133,10 @@ class Inbox:
         top = session.scalar(text("SELECT max(id) FROM openlineage_events")) or 0
         with self.engine.begin() as conn:
             seq = conn.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'inbox_events'"))
-            if seq is None:
+            if seq is None or seq < top:
+                conn.execute(text("DELETE FROM sqlite_sequence WHERE name = 'inbox_events'"))
                 conn.execute(
                     text("INSERT INTO sqlite_sequence (name, seq) VALUES ('inbox_events', :s)"),
-                    {"s": top},
-                )
-            elif seq < top:
-                conn.execute(
-                    text("UPDATE sqlite_sequence SET seq = :s WHERE name = 'inbox_events'"),
                     {"s": top},
                 )
 
@@ -149,16 +150,15 @@ class Inbox:
         """The rows to move: those of ``ids`` still here, then up to ``limit`` others
         received before ``stale_before`` (with None: any), oldest first."""
         found: dict[int, Row] = {}
-        with self.engine.connect() as conn:  # plain autocommit reads: no transaction, no lock
-            cursor = _cursor(conn)
+        with read_only(self.engine).connect() as conn:  # a reader: not the writers' lock
             for chunk in chunks(ids):
-                sql = _SELECT_SQL.format(", ".join("?" for _ in chunk))
-                found.update((row[0], row) for row in cursor.execute(sql, tuple(chunk)))
-            if stale_before is None:
-                others = cursor.execute(_ALL_SQL, (limit,)).fetchall()
-            else:
-                others = cursor.execute(_STALE_SQL, (_stored_time(stale_before), limit)).fetchall()
-        found.update((row[0], row) for row in others)
+                found.update((row[0], tuple(row)) for row in conn.execute(_OWN, {"ids": chunk}))
+            others = (
+                conn.execute(_ALL, {"limit": limit})
+                if stale_before is None
+                else conn.execute(_STALE, {"before": stale_before, "limit": limit})
+            )
+            found.update((row[0], tuple(row)) for row in others)
         return [found[i] for i in sorted(found)]
 
     def delete(self, ids: Sequence[int]) -> None:
@@ -207,30 +207,30 @@ def move(session: Session, rows: Sequence[Row]) -> None:
     cursor = _cursor(session.connection())
     cursor.executemany(_MOVE_SQL, rows)
     if cursor.rowcount < len(rows):
-        _keep_clashes(cursor, rows)
+        _keep_clashes(session, rows)
 
 
-def _keep_clashes(cursor: Any, rows: Sequence[Row]) -> None:
+def _keep_clashes(session: Session, rows: Sequence[Row]) -> None:
     """Rows whose id the events table already held: the same event moved before (a crash
     after the move's commit) is done; another event there under that id (ids not continued,
     ``continue_ids``: should not happen) gets a new id rather than being lost."""
     payload = COLUMNS.index("payload")
     held: dict[int, bytes] = {}
     for chunk in chunks([row[0] for row in rows]):
-        sql = _HELD_SQL.format(", ".join("?" for _ in chunk))
-        held.update(cursor.execute(sql, tuple(chunk)).fetchall())
+        held.update(tuple(row) for row in session.connection().execute(_HELD, {"ids": chunk}))
     others = [row[1:] for row in rows if held.get(row[0]) != row[payload]]
     if others:
         log.error(
             "%d inbox events met ids taken by other events; stored under new ids", len(others)
         )
-        cursor.executemany(_MOVE_NEW_ID_SQL, others)
+        _cursor(session.connection()).executemany(_MOVE_NEW_ID_SQL, others)
 
 
 def _existing(database_url: str) -> Inbox | None:
+    """The inbox of ``database_url``, if that database has one (opening it creates the file)."""
     url = inbox_url(database_url)
-    database = make_url(url).database if url else None
-    return Inbox(database_url) if database and Path(database).exists() else None
+    path = make_url(url).database if url else None
+    return Inbox(database_url) if path and Path(path).exists() else None
 
 
 def flush(database_url: str) -> int:
