@@ -5,9 +5,9 @@
 
 The events of ``bench/ingest.py`` (one warm-up run per job first, so the catalog exists),
 sent through the server's own functions without HTTP: decoding batches of 100
-(``decoding.parse_batch``), storing them as the writer does in background mode (one
-transaction per batch: ``service.stage`` into SQLite's inbox, ``service.ingest`` on
-PostgreSQL), and mapping them as the drain does, from the handoff (``service.drain``, on
+(``decoding.parse_batch``), storing them as the writer does in background mode
+(``writer.store``, one transaction per batch: into SQLite's inbox, PostgreSQL's events
+table), and mapping them as the drain does, from the handoff (``runtime.drain_batch``, on
 SQLite moving them out of the inbox). Prints this process's CPU time per event for each, and, on
 PostgreSQL, the database server's (the postmaster and its backends, from ``/proc``; run it on an
 otherwise quiet machine). ``bench/ingest.py`` measures the whole server over HTTP.
@@ -29,13 +29,12 @@ from bench.ingest import cpu_seconds, database
 from bench.ingest_events import runs
 from dlv import migrate
 from dlv.db import make_engine, make_sessionmaker, utcnow
-from dlv.ingestion import decoding, service
+from dlv.ingestion import decoding, service, writer
 from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.handoff import Handoff
-from dlv.ingestion.inbox import Inbox, Staging, inbox_url
+from dlv.ingestion.inbox import Inbox, inbox_url
 from dlv.ingestion.mapping import Sender, Sent
-from dlv.ingestion.runtime import DRAIN_BATCH
-from dlv.ingestion.service import OTHERS_GRACE
+from dlv.ingestion.runtime import DRAIN_BATCH, drain_batch
 
 SENDER = Sender("token", None, "bench")
 
@@ -94,33 +93,20 @@ def main() -> None:
         def parse() -> None:
             batches.extend(decode(events[i : i + 100]) for i in range(0, count, 100))
 
-        # SQLite: through the inbox, as the server's writer and drain (runtime.drain_once).
+        # SQLite: through the inbox, its ids after the warm-up's, as the server starts it.
         box = Inbox(url) if inbox_url(url) else None
-        if box is not None:  # its ids after the warm-up's, as the server starts it
+        if box is not None:
             with factory() as session:
                 box.continue_ids(session)
 
         def store() -> None:
             for batch in batches:
-                if box is not None:
-                    ids = service.stage(box, batch, utcnow())
-                else:
-                    with factory.begin() as session:
-                        ids, _ = service.ingest(session, batch, inline=False, now=utcnow())
+                ids, _ = writer.store(factory, box, batch, inline=False)
                 handoff.put(zip(ids, batch, strict=True))
 
         def drain() -> None:
-            while True:
-                now = utcnow()
-                staging = Staging(box, now - OTHERS_GRACE, args.drain_batch) if box else None
-                with factory.begin() as session:
-                    taken = service.drain(
-                        session, args.drain_batch, now, handoff=handoff, staging=staging
-                    )
-                if staging is not None:
-                    staging.committed()
-                if taken < args.drain_batch:
-                    return
+            while drain_batch(factory, handoff, box, args.drain_batch) == args.drain_batch:
+                pass
 
         phase("decode", parse)
         phase("store", store)

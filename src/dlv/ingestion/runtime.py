@@ -66,6 +66,28 @@ def tune_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, 50, 100)
 
 
+def drain_batch(
+    factory: sessionmaker[Session],
+    handoff: Handoff,
+    inbox: Inbox | None,
+    limit: int,
+    *,
+    wait: bool = False,
+) -> int:
+    """One drain transaction of up to ``limit`` events, moving them out of SQLite's inbox
+    first (and deleting them there once it committed); how many were taken."""
+    now = utcnow()
+    staging = None
+    if inbox is not None:  # others' events once they waited; with ``wait``, all
+        stale = None if wait else now - service.OTHERS_GRACE
+        staging = Staging(inbox, stale, limit)
+    with factory() as session, session.begin():
+        taken = service.drain(session, limit, now, wait=wait, handoff=handoff, staging=staging)
+    if staging is not None:
+        staging.committed()
+    return taken
+
+
 class PrincipalCache:
     """Bearer -> principal for one second: an event stream costs one token lookup a second,
     and a revoked token or changed password stops working within that second."""
@@ -154,18 +176,7 @@ class IngestRuntime:
 
     def drain_once(self, *, wait: bool = False) -> int:
         """Map one batch of waiting events in its own transaction; how many were taken."""
-        now = utcnow()
-        staging = None
-        if self.inbox is not None:  # others' events once they waited; with ``wait``, all
-            stale = None if wait else now - service.OTHERS_GRACE
-            staging = Staging(self.inbox, stale, DRAIN_BATCH)
-        with self.factory() as session, session.begin():
-            taken = service.drain(
-                session, DRAIN_BATCH, now, wait=wait, handoff=self.handoff, staging=staging
-            )
-        if staging is not None:
-            staging.committed()
-        return taken
+        return drain_batch(self.factory, self.handoff, self.inbox, DRAIN_BATCH, wait=wait)
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS

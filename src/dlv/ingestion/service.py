@@ -429,5 +429,5 @@ def backlog(session: Session, box: inbox.Inbox | None) -> tuple[int, int, dateti
     if box is not None:
         waiting, first = box.count()
         pending += waiting
-        oldest = min(t for t in (oldest, first) if t is not None) if oldest or first else None
+        oldest = min((t for t in (oldest, first) if t is not None), default=None)
     return pending, failed, oldest

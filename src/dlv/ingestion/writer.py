@@ -53,6 +53,17 @@ def _reject(future: asyncio.Future[list[int]], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
+def store(
+    factory: sessionmaker[Session], inbox: Inbox | None, batch: list[Sent], *, inline: bool
+) -> tuple[list[int], bool]:
+    """Commit one writer batch: to SQLite's inbox when there is one (then always left for the
+    drain), else to the events table, mapped too when ``inline``. (ids, any left unmapped)"""
+    if inbox is not None and not inline:
+        return service.stage(inbox, batch, utcnow()), True
+    with factory() as session, session.begin():
+        return service.ingest(session, batch, inline=inline, now=utcnow())
+
+
 class StoreFailed(Exception):
     """The events could not be committed; nothing was acknowledged."""
 
@@ -71,7 +82,7 @@ class EventWriter:
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._factory = factory
-        self._inbox = None if inline else inbox
+        self._inbox = inbox
         self._handoff = handoff
         self._inline = inline
         self._on_pending = on_pending
@@ -141,11 +152,7 @@ class EventWriter:
     def _commit(self, requests: list[_Request]) -> None:
         batch = [item for r in requests for item in r.batch]
         try:
-            if self._inbox is not None:  # SQLite: committed to the inbox, mapped from there
-                ids, pending = service.stage(self._inbox, batch, utcnow()), True
-            else:
-                with self._factory() as session, session.begin():
-                    ids, pending = service.ingest(session, batch, inline=self._inline, now=utcnow())
+            ids, pending = store(self._factory, self._inbox, batch, inline=self._inline)
         except Exception as exc:  # the database refused: tell every waiting request
             log.exception("storing %d events failed", len(batch))
             error = StoreFailed(type(exc).__name__)
