@@ -1,18 +1,23 @@
-"""Ingestion fixtures: settings, ingest-scoped tokens, and a poster that checks every answer."""
+"""Ingestion fixtures: settings, ingest-scoped tokens, a poster that checks every answer, a
+background-mapping client and its runtime, and a job whose runs cannot be mapped."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from dlv.app import create_app
 from dlv.auth.models import TokenScope
 from dlv.config import Settings
+from dlv.db import make_engine
+from dlv.ingestion.runtime import IngestRuntime
 from tests.conftest import SECRET_KEY, Caller, make_token
 
 
@@ -69,3 +74,43 @@ class Poster:
 @pytest.fixture
 def poster(client: TestClient, ingest_headers: dict[str, str], admin: Caller) -> Poster:
     return Poster(client, ingest_headers, admin)
+
+
+# Mapping failures are real: a database trigger refuses one job's runs.
+SQLITE_TRIGGER = """
+CREATE TRIGGER poison BEFORE INSERT ON runs WHEN NEW.job_name = 'etl_orders.poison'
+BEGIN SELECT RAISE(ABORT, 'poisoned run'); END
+"""
+PG_TRIGGER = [
+    """CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN
+       IF NEW.job_name = 'etl_orders.poison' THEN RAISE EXCEPTION 'poisoned run'; END IF;
+       RETURN NEW; END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER poison BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION poison()",
+]
+
+
+@pytest.fixture
+def poisoned(database_url: str) -> Iterator[None]:
+    engine: Engine = make_engine(database_url)
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        for statement in PG_TRIGGER if postgres else [SQLITE_TRIGGER]:
+            conn.execute(text(statement))
+    yield
+    with engine.begin() as conn:  # the PostgreSQL database is shared by the whole run
+        conn.execute(text("DROP TRIGGER poison ON runs" if postgres else "DROP TRIGGER poison"))
+        if postgres:
+            conn.execute(text("DROP FUNCTION poison()"))
+    engine.dispose()
+
+
+def runtime(client: TestClient) -> IngestRuntime:
+    value: IngestRuntime = client.app.state.ingestion  # type: ignore[attr-defined]
+    return value
+
+
+@pytest.fixture
+def background_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = ingest_settings(database_url, tmp_path / "home", ingest_mapping="background")
+    with TestClient(create_app(settings)) as client:
+        yield client

@@ -4,53 +4,15 @@ trigger refuses one job's runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dlv.app import create_app
-from dlv.db import make_engine
 from dlv.ingestion.models import OpenLineageEvent
-from dlv.ingestion.runtime import IngestRuntime
 from dlv.ingestion.service import MAX_ATTEMPTS
 from tests.conftest import Caller
-from tests.ingestion.conftest import Poster, ingest_settings
+from tests.ingestion.conftest import Poster, runtime
 from tests.ingestion.factories import PG_NS, airflow_task, orders_task, run_id
-
-SQLITE_TRIGGER = """
-CREATE TRIGGER poison BEFORE INSERT ON runs WHEN NEW.job_name = 'etl_orders.poison'
-BEGIN SELECT RAISE(ABORT, 'poisoned run'); END
-"""
-PG_TRIGGER = [
-    """CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN
-       IF NEW.job_name = 'etl_orders.poison' THEN RAISE EXCEPTION 'poisoned run'; END IF;
-       RETURN NEW; END $$ LANGUAGE plpgsql""",
-    "CREATE TRIGGER poison BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION poison()",
-]
-
-
-@pytest.fixture
-def poisoned(database_url: str) -> Iterator[None]:
-    engine: Engine = make_engine(database_url)
-    postgres = engine.dialect.name == "postgresql"
-    with engine.begin() as conn:
-        for statement in PG_TRIGGER if postgres else [SQLITE_TRIGGER]:
-            conn.execute(text(statement))
-    yield
-    with engine.begin() as conn:  # the PostgreSQL database is shared by the whole run
-        conn.execute(text("DROP TRIGGER poison ON runs" if postgres else "DROP TRIGGER poison"))
-        if postgres:
-            conn.execute(text("DROP FUNCTION poison()"))
-    engine.dispose()
-
-
-def runtime(client: TestClient) -> IngestRuntime:
-    value: IngestRuntime = client.app.state.ingestion  # type: ignore[attr-defined]
-    return value
 
 
 def test_a_batch_with_an_unmappable_event_still_maps_the_others(
@@ -74,13 +36,6 @@ def test_a_batch_with_an_unmappable_event_still_maps_the_others(
     failed = db.scalars(select(OpenLineageEvent).where(OpenLineageEvent.error.is_not(None))).one()
     assert "poisoned run" in (failed.error or "")
     assert failed.attempts == MAX_ATTEMPTS
-
-
-@pytest.fixture
-def background_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = ingest_settings(database_url, tmp_path / "home", ingest_mapping="background")
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def test_in_background_mode_events_are_mapped_by_the_drain(

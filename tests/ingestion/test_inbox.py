@@ -1,4 +1,4 @@
-"""SQLite, background mapping: acknowledged events wait in the inbox file, and every drain
+"""SQLite, background_client mapping: acknowledged events wait in the inbox file, and every drain
 moves them into the events table exactly once, whoever stored them and wherever a crash
 stopped the move."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,22 +15,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dlv.app import create_app
 from dlv.db import make_engine, make_sessionmaker, utcnow
 from dlv.ingestion import decoding, inbox, service
 from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.inbox import Inbox
 from dlv.ingestion.mapping import Sender, Sent
 from dlv.ingestion.models import OpenLineageEvent, Run
-from dlv.ingestion.runtime import IngestRuntime
 from dlv.ingestion.service import MAX_ATTEMPTS
 from dlv.ops import backup as ops_backup
 from dlv.ops import restore as ops_restore
 from dlv.ops.backup import BackupError
 from tests.conftest import BACKEND, SECRET_KEY, Caller
-from tests.ingestion.conftest import Poster, ingest_settings
+from tests.ingestion.conftest import Poster, runtime
 from tests.ingestion.factories import airflow_task, orders_task, run_id
-from tests.ingestion.test_drain import poisoned  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "sqlite", reason="PostgreSQL locks rows, not the database: no inbox"
@@ -46,18 +42,6 @@ def parsed(*events: dict[str, object]) -> list[Sent]:
 
 def completes(count: int) -> list[Sent]:
     return parsed(*(orders_task("COMPLETE", run=run_id(), dag_run=run_id()) for _ in range(count)))
-
-
-@pytest.fixture
-def background(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = ingest_settings(database_url, tmp_path / "home", ingest_mapping="background")
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
-def runtime(client: TestClient) -> IngestRuntime:
-    value: IngestRuntime = client.app.state.ingestion  # type: ignore[attr-defined]
-    return value
 
 
 def box(client: TestClient) -> Inbox:
@@ -77,41 +61,41 @@ def test_the_inbox_is_a_file_beside_the_database(database_url: str) -> None:
 
 
 def test_a_201_is_an_inbox_commit_and_the_drain_moves_it_keeping_its_id(
-    background: TestClient, ingest_headers: dict[str, str], admin: Caller, db: Session
+    background_client: TestClient, ingest_headers: dict[str, str], admin: Caller, db: Session
 ) -> None:
-    poster = Poster(background, ingest_headers, admin)
+    poster = Poster(background_client, ingest_headers, admin)
     run = run_id()
     [event_id] = poster.post(orders_task("COMPLETE", run=run, dag_run=run_id()))
-    with box(background).engine.connect() as conn:  # the inbox gave the id
+    with box(background_client).engine.connect() as conn:  # the inbox gave the id
         seq = conn.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'inbox_events'"))
     assert seq is not None
     assert seq >= event_id
-    runtime(background).drain_all(wait=True)
+    runtime(background_client).drain_all(wait=True)
     stored = db.get(OpenLineageEvent, event_id)
     assert stored is not None
     assert (str(stored.run_id), stored.processed_at is not None) == (run, True)
-    assert waiting(background) == 0
+    assert waiting(background_client) == 0
     assert poster.get(f"/api/v1/runs/{run}")["state"] == "COMPLETE"
 
 
 def test_events_another_process_left_are_moved_once_they_waited(
-    background: TestClient, ingest_headers: dict[str, str], admin: Caller, db: Session
+    background_client: TestClient, ingest_headers: dict[str, str], admin: Caller, db: Session
 ) -> None:
     # Stored by a process that died before its drain took them: no handoff holds them.
     # Received "in five minutes", so that no drain takes them as waited too long meanwhile.
     runs = [run_id(), run_id()]
     events = parsed(*(orders_task("COMPLETE", run=r, dag_run=run_id()) for r in runs))
     received = utcnow() + timedelta(minutes=5)
-    ids = service.stage(box(background), events, received)
-    status = Poster(background, ingest_headers, admin).get("/api/v1/ingestion/status")
+    ids = service.stage(box(background_client), events, received)
+    status = Poster(background_client, ingest_headers, admin).get("/api/v1/ingestion/status")
     assert status["pending"] == len(ids)  # counted while in the inbox
-    assert runtime(background).drain_all() == 0  # not before OTHERS_GRACE: the owner may
-    assert waiting(background) == len(ids)
-    assert box(background).ready([], received, 100) == []
+    assert runtime(background_client).drain_all() == 0  # not before OTHERS_GRACE: the owner may
+    assert waiting(background_client) == len(ids)
+    assert box(background_client).ready([], received, 100) == []
     later = received + service.OTHERS_GRACE
-    assert [row[0] for row in box(background).ready([], later, 100)] == ids
-    runtime(background).drain_all(wait=True)  # waits for every event: moves them all
-    assert waiting(background) == 0
+    assert [row[0] for row in box(background_client).ready([], later, 100)] == ids
+    runtime(background_client).drain_all(wait=True)  # waits for every event: moves them all
+    assert waiting(background_client) == 0
     assert (
         db.scalar(
             select(func.count()).select_from(Run).where(Run.id.in_([uuid.UUID(r) for r in runs]))
@@ -122,38 +106,38 @@ def test_events_another_process_left_are_moved_once_they_waited(
 
 @pytest.mark.usefixtures("poisoned")
 def test_an_unmappable_event_from_the_inbox_is_kept_with_its_error(
-    background: TestClient, ingest_headers: dict[str, str], admin: Caller, db: Session
+    background_client: TestClient, ingest_headers: dict[str, str], admin: Caller, db: Session
 ) -> None:
-    poster = Poster(background, ingest_headers, admin)
+    poster = Poster(background_client, ingest_headers, admin)
     good, bad = run_id(), run_id()
     poster.post(
         orders_task("COMPLETE", run=good, dag_run=run_id()),
         airflow_task("COMPLETE", task="poison", run=bad, dag_run=run_id()),
     )
     for _ in range(MAX_ATTEMPTS + 1):
-        runtime(background).drain_all(wait=True)
-    assert waiting(background) == 0
+        runtime(background_client).drain_all(wait=True)
+    assert waiting(background_client) == 0
     assert poster.get(f"/api/v1/runs/{good}")["state"] == "COMPLETE"
     failed = db.scalars(select(OpenLineageEvent).where(OpenLineageEvent.error.is_not(None))).one()
     assert (str(failed.run_id), "poisoned run" in (failed.error or "")) == (bad, True)
 
 
 def test_a_move_repeated_after_a_crash_changes_nothing(
-    background: TestClient, db: Session, database_url: str
+    background_client: TestClient, db: Session, database_url: str
 ) -> None:
     run = run_id()
     events = parsed(
         orders_task("START", run=run, dag_run=run_id()),
         orders_task("COMPLETE", run=run, dag_run=run_id()),
     )
-    ids = service.stage(box(background), events, utcnow())
-    rows = box(background).ready(ids, None, 100)
+    ids = service.stage(box(background_client), events, utcnow())
+    rows = box(background_client).ready(ids, None, 100)
     # The move committed, then the process died before deleting the inbox rows.
     factory = make_sessionmaker(make_engine(database_url))
     with factory() as session, session.begin():
         inbox.move(session, rows)
-    runtime(background).drain_all(wait=True)
-    assert waiting(background) == 0
+    runtime(background_client).drain_all(wait=True)
+    assert waiting(background_client) == 0
     count = select(func.count()).select_from(OpenLineageEvent)
     assert db.scalar(count.where(OpenLineageEvent.id.in_(ids))) == 2
     mapped = db.get(Run, uuid.UUID(run))
