@@ -186,17 +186,17 @@ class Staging:
 
     def __init__(self, box: Inbox, stale_before: datetime | None, limit: int) -> None:
         self._box, self._stale_before, self._limit = box, stale_before, limit
-        self.moved: list[int] = []
+        self._moved: list[int] = []
 
     def stage(self, session: Session, own: Sequence[int]) -> None:
         """Move the drain's own events (``own``, its handoff's) and others that waited."""
         rows = self._box.ready(own, self._stale_before, self._limit)  # before the lock
         move(session, rows)
-        self.moved.extend(row[0] for row in rows)
+        self._moved.extend(row[0] for row in rows)
 
     def committed(self) -> None:
         """The drain's transaction committed: the moved events are in the events table."""
-        self._box.delete(self.moved)
+        self._box.delete(self._moved)
 
 
 def move(session: Session, rows: Sequence[Row]) -> None:
