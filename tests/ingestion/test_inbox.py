@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dlv.db import make_engine, make_sessionmaker, utcnow
+from dlv.db import utcnow
 from dlv.ingestion import decoding, inbox, service
 from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.inbox import Inbox
@@ -123,7 +123,7 @@ def test_an_unmappable_event_from_the_inbox_is_kept_with_its_error(
 
 
 def test_a_move_repeated_after_a_crash_changes_nothing(
-    background_client: TestClient, db: Session, database_url: str
+    background_client: TestClient, db: Session
 ) -> None:
     run = run_id()
     events = parsed(
@@ -133,9 +133,8 @@ def test_a_move_repeated_after_a_crash_changes_nothing(
     ids = service.stage(box(background_client), events, utcnow())
     rows = box(background_client).ready(ids, None, 100)
     # The move committed, then the process died before deleting the inbox rows.
-    factory = make_sessionmaker(make_engine(database_url))
-    with factory() as session, session.begin():
-        inbox.move(session, rows)
+    with db.begin():
+        inbox.move(db, rows)
     runtime(background_client).drain_all(wait=True)
     assert waiting(background_client) == 0
     count = select(func.count()).select_from(OpenLineageEvent)
@@ -147,13 +146,12 @@ def test_a_move_repeated_after_a_crash_changes_nothing(
 
 def test_inbox_ids_continue_after_the_events_table(database_url: str, db: Session) -> None:
     # Events stored with inline mapping went to the events table, ids 1..n.
-    factory = make_sessionmaker(make_engine(database_url))
     events = completes(3)
-    with factory() as session, session.begin():
-        inline_ids, _ = service.ingest(session, events, inline=True, now=utcnow())
+    with db.begin():
+        inline_ids, _ = service.ingest(db, events, inline=True, now=utcnow())
     fresh = Inbox(database_url)
-    with factory() as session:
-        fresh.continue_ids(session)
+    with db.begin():
+        fresh.continue_ids(db)
     staged = service.stage(fresh, events[:1], utcnow())
     fresh.dispose()
     assert staged[0] > max(inline_ids)
@@ -195,14 +193,13 @@ def test_an_event_meeting_a_taken_id_is_kept_under_a_new_one(
 ) -> None:
     # The inbox's ids not continued after the events table's (what continue_ids prevents):
     # the moved event must not be dropped as if it had been moved before.
-    factory = make_sessionmaker(make_engine(database_url))
-    with factory() as session, session.begin():
-        [taken], _ = service.ingest(session, completes(1), inline=True, now=utcnow())
+    with db.begin():
+        [taken], _ = service.ingest(db, completes(1), inline=True, now=utcnow())
     box = Inbox(database_url)
     [clashing] = service.stage(box, completes(1), utcnow())
     rows = box.ready([clashing], None, 10)
     box.dispose()
     assert clashing == taken  # the same id, another event
-    with factory() as session, session.begin():
-        inbox.move(session, rows)
+    with db.begin():
+        inbox.move(db, rows)
     assert db.scalar(select(func.count()).select_from(OpenLineageEvent)) == 2
