@@ -12,7 +12,7 @@ after the transaction that moved it committed; moving it again is a no-op (same 
 OR IGNORE``), so one left behind by a crash between that commit and the delete is just
 deleted. Rows no drain took from its handoff (another process's, one that died, or dropped
 from a full handoff) are moved by any drain once they have waited ``OTHERS_GRACE``.
-The inbox's ids continue the events table's (``_continue_ids``), so a moved event keeps the id
+The inbox's ids continue the events table's (``Inbox.continue_ids``), so a moved event keeps the id
 its 201 gave. ADR 7, fifth amendment.
 """
 
