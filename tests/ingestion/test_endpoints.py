@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from typing import Any
 
+import lz4.frame
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -66,10 +68,11 @@ def test_on_sqlite_event_text_is_stored_compressed_and_read_back_as_sent(
     body = event()
     body["job"]["facets"]["documentation"]["description"] = "Daily order totals. " * 200
     [event_id] = poster.post(body)
-    raw = "SELECT typeof(payload), length(payload) FROM openlineage_events WHERE id = :id"
-    kind, size = db.execute(text(raw), {"id": event_id}).one()
+    raw = "SELECT typeof(payload), length(payload), payload FROM openlineage_events WHERE id = :id"
+    kind, size, stored = db.execute(text(raw), {"id": event_id}).one()
     assert kind == "blob"
     assert size < len(json.dumps(body)) / 4
+    assert json.loads(lz4.frame.decompress(stored)) == body
     row = db.get(OpenLineageEvent, event_id)
     assert row is not None
     assert json.loads(row.payload) == body
@@ -81,6 +84,24 @@ def test_event_text_stored_uncompressed_reads_back(poster: Poster, db: Session) 
     [event_id] = poster.post(body)
     plain = "UPDATE openlineage_events SET payload = :text WHERE id = :id"
     db.execute(text(plain), {"text": json.dumps(body), "id": event_id})
+    db.commit()
+    db.expire_all()
+    row = db.get(OpenLineageEvent, event_id)
+    assert row is not None
+    assert json.loads(row.payload) == body
+
+
+def test_on_sqlite_event_text_stored_zlib_compressed_reads_back(
+    poster: Poster, db: Session
+) -> None:
+    # Rows SQLite stored before events were compressed with LZ4.
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL compresses stored text itself")
+    body = event()
+    [event_id] = poster.post(body)
+    stored = zlib.compress(json.dumps(body).encode(), 1)
+    plain = "UPDATE openlineage_events SET payload = :stored WHERE id = :id"
+    db.execute(text(plain), {"stored": stored, "id": event_id})
     db.commit()
     db.expire_all()
     row = db.get(OpenLineageEvent, event_id)

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import lz4.frame
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -45,14 +46,25 @@ TERMINAL_STATES = frozenset({RunState.COMPLETE, RunState.ABORT, RunState.FAIL})
 FAILED_STATES = frozenset({RunState.ABORT, RunState.FAIL})
 
 
+# An LZ4 frame starts with this magic number; rows stored before LZ4 are zlib streams.
+_LZ4_MAGIC = b"\x04\x22\x4d\x18"
+
+
 def compress(text: str) -> bytes:
-    """An event's text as SQLite stores it (see ``EventText``)."""
-    return zlib.compress(text.encode(), 1)
+    """An event's text as SQLite stores it (see ``EventText``): an LZ4 frame."""
+    return bytes(lz4.frame.compress(text.encode()))
+
+
+def decompress(stored: bytes) -> str:
+    """The text of a stored event: an LZ4 frame, or zlib as stored before (ADR 7)."""
+    if stored[:4] == _LZ4_MAGIC:
+        return bytes(lz4.frame.decompress(stored)).decode()
+    return zlib.decompress(stored).decode()
 
 
 class EventText(TypeDecorator[str]):
-    """An event's JSON text, stored zlib-compressed on SQLite; PostgreSQL compresses it
-    itself (lz4, migration 0007). A 7 KB event takes ~0.9 KB: no overflow pages, and marking
+    """An event's JSON text, stored LZ4-compressed on SQLite; PostgreSQL compresses it
+    itself (lz4, migration 0007). A 7.5 KB event takes ~1.2 KB: no overflow pages, and marking
     it mapped rewrites a small row (SQLite rewrites a whole row, overflow pages included,
     when its size changes; ADR 7, third amendment). ``repository.insert_events`` compresses
     before the statement that takes SQLite's write lock and binds the bytes; text bound here
@@ -71,7 +83,7 @@ class EventText(TypeDecorator[str]):
         return value
 
     def process_result_value(self, value: str | bytes | None, dialect: Dialect) -> str | None:
-        return zlib.decompress(value).decode() if isinstance(value, bytes) else value
+        return decompress(value) if isinstance(value, bytes) else value
 
 
 class OpenLineageEvent(Base):

@@ -73,8 +73,7 @@ _INSERT_EVENTS_ARRAYS = (
 
 def compressed(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with their event text as SQLite stores it (``EventText``). Called before the
-    first statement, which takes the write lock: the lock is what limits SQLite, compressing
-    is not (zlib lets other threads run meanwhile)."""
+    first statement, which takes the write lock."""
     return [{**r, "payload": compress(r["payload"])} for r in rows]
 
 
