@@ -94,7 +94,7 @@ def main() -> None:
             batches.extend(decode(events[i : i + 100]) for i in range(0, count, 100))
 
         # SQLite: through the inbox, its ids after the warm-up's, as the server starts it.
-        box = Inbox(url) if inbox_url(url) else None
+        box = Inbox(url, keep=count) if inbox_url(url) else None
         if box is not None:
             with factory() as session:
                 box.continue_ids(session)

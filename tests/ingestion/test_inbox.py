@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from dlv.db import utcnow
 from dlv.ingestion import decoding, inbox, service
 from dlv.ingestion.events import ParsedEvent
+from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.inbox import Inbox
 from dlv.ingestion.mapping import Sender, Sent
 from dlv.ingestion.models import OpenLineageEvent, Run
+from dlv.ingestion.runtime import drain_batch
 from dlv.ingestion.service import MAX_ATTEMPTS
 from dlv.ops import backup as ops_backup
 from dlv.ops import restore as ops_restore
@@ -203,3 +205,46 @@ def test_an_event_meeting_a_taken_id_is_kept_under_a_new_one(
     with db.begin():
         inbox.move(db, rows)
     assert db.scalar(select(func.count()).select_from(OpenLineageEvent)) == 2
+
+
+def test_rows_kept_for_the_drain_are_the_rows_stored(database_url: str) -> None:
+    keeping, reading = Inbox(database_url, keep=10), Inbox(database_url)
+    ids = service.stage(keeping, completes(3), utcnow())
+    from_file = reading.ready(ids, utcnow(), 10)
+    assert [row[0] for row in from_file] == ids
+    assert keeping.ready(ids, utcnow(), 10) == from_file  # bound and compressed alike
+    keeping.dispose()
+    reading.dispose()
+
+
+def test_a_kept_event_another_drain_moved_and_mapped_is_not_mapped_again(
+    background_client: TestClient, db: Session
+) -> None:
+    # This process stored the events and kept their rows; another process's drain moved and
+    # mapped them (they had waited), then this drain takes them from its handoff.
+    run = run_id()
+    events = parsed(
+        orders_task("START", run=run, dag_run=run_id()),
+        orders_task("COMPLETE", run=run, dag_run=run_id()),
+    )
+    ids = service.stage(box(background_client), events, utcnow())
+    other = Inbox(str(runtime(background_client).settings.resolved_database_url))
+    drain_batch(runtime(background_client).factory, Handoff(10), other, 100, wait=True)
+    other.dispose()
+    assert waiting(background_client) == 0
+    runtime(background_client).handoff.put(zip(ids, events, strict=True))
+    runtime(background_client).drain_all(wait=True)  # moves the kept rows again: a no-op
+    count = select(func.count()).select_from(OpenLineageEvent)
+    assert db.scalar(count.where(OpenLineageEvent.id.in_(ids))) == 2
+    mapped = db.get(Run, uuid.UUID(run))
+    assert mapped is not None
+    assert (mapped.state, mapped.event_count) == ("COMPLETE", 2)
+
+
+def test_an_inbox_keeps_at_most_its_number_of_rows_the_newest(database_url: str) -> None:
+    keeping = Inbox(database_url, keep=2)
+    ids = service.stage(keeping, completes(3), utcnow())
+    with keeping.engine.begin() as conn:  # gone from the file: only the kept rows are left
+        conn.execute(text("DELETE FROM inbox_events"))
+    assert [row[0] for row in keeping.ready(ids, None, 10)] == ids[1:]
+    keeping.dispose()

@@ -19,6 +19,7 @@ its 201 gave. ADR 7, fifth amendment.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +36,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     text,
 )
@@ -43,7 +43,6 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
 from dlv.db import UTCDateTime, chunks, make_engine, read_only
-from dlv.ingestion import repository
 from dlv.ingestion.models import EventText
 
 log = logging.getLogger("dlv.ingestion")
@@ -98,7 +97,10 @@ def _copy_sql(verb: str, columns: Sequence[str]) -> str:
 
 _MOVE_SQL = _copy_sql("INSERT OR IGNORE", COLUMNS)
 _MOVE_NEW_ID_SQL = _copy_sql("INSERT", COLUMNS[1:])  # the id left to the events table
-_INSERT = insert(INBOX)
+_STORE_SQL = (
+    f"INSERT INTO inbox_events ({', '.join(COLUMNS[1:])}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in COLUMNS[1:])})"
+)
 _DELETE = delete(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 Row = tuple[Any, ...]  # a row as stored, in COLUMNS order
@@ -119,13 +121,24 @@ def _cursor(conn: Connection) -> Any:
 class Inbox:
     """The inbox file of one SQLite database: its own engine, so its own write lock."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, keep: int = 0) -> None:
+        """``keep``: how many rows this process stored to keep in memory for its own drain,
+        which then copies them without reading them back (0: read every row back)."""
         url = inbox_url(database_url)
         if url is None:
             msg = f"no inbox for {make_url(database_url).get_backend_name()} databases"
             raise ValueError(msg)
         self.engine = make_engine(url)
         _metadata.create_all(self.engine)
+        dialect = self.engine.dialect
+        # Each column's conversion to what SQLite stores (times as text, UUIDs as hex, the
+        # event text compressed), as SQLAlchemy would bind it.
+        self._binds = [
+            (c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in INBOX.c
+        ][1:]
+        self._keep = keep
+        self._kept: dict[int, Row] = {}  # oldest first
+        self._lock = threading.Lock()  # the writer keeps, the drain takes
 
     def continue_ids(self, session: Session) -> None:
         """Start the inbox's ids above every id of the events table (events stored there by
@@ -142,16 +155,34 @@ class Inbox:
 
     def store(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Commit the events (``COLUMNS`` but ``id``); their ids, in the order of ``rows``."""
-        rows = repository.compressed(rows)
+        # Bound (and compressed) before the first statement, which takes the write lock; the
+        # driver's executemany without SQLAlchemy's per-row bookkeeping.
+        stored = [
+            tuple(row[c] if bind is None else bind(row[c]) for c, bind in self._binds)
+            for row in rows
+        ]
         with self.engine.begin() as conn:
-            return repository.insert_numbered(conn, _INSERT, rows)
+            cursor = _cursor(conn)
+            cursor.executemany(_STORE_SQL, stored)
+            # The lock is held (BEGIN IMMEDIATE): the rows took consecutive ids.
+            last = int(cursor.execute("SELECT last_insert_rowid()").fetchone()[0])
+        ids = list(range(last - len(stored) + 1, last + 1))
+        if self._keep:
+            with self._lock:
+                self._kept.update((i, (i, *values)) for i, values in zip(ids, stored, strict=True))
+                while len(self._kept) > self._keep:  # never taken (dropped from a full handoff)
+                    del self._kept[next(iter(self._kept))]
+        return ids
 
     def ready(self, ids: Sequence[int], stale_before: datetime | None, limit: int) -> list[Row]:
-        """The rows to move: those of ``ids`` still here, then up to ``limit`` others
-        received before ``stale_before`` (with None: any), oldest first."""
-        found: dict[int, Row] = {}
+        """The rows to move: those of ``ids`` still here (or kept in memory: moving one
+        moved before is a no-op), then up to ``limit`` others received before
+        ``stale_before`` (with None: any), oldest first."""
+        with self._lock:
+            found = {i: row for i in ids if (row := self._kept.pop(i, None)) is not None}
+        unknown = [i for i in ids if i not in found]
         with read_only(self.engine).connect() as conn:  # a reader: not the writers' lock
-            for chunk in chunks(ids):
+            for chunk in chunks(unknown):
                 found.update((row[0], tuple(row)) for row in conn.execute(_OWN, {"ids": chunk}))
             others = (
                 conn.execute(_ALL, {"limit": limit})

@@ -126,9 +126,11 @@ class IngestRuntime:
         # A parsed event of the usual size (~7 KB of JSON) holds ~35 KB of Python objects, its
         # text included (tracemalloc): ~70 MB here, as much again in the batch being mapped.
         self.handoff = Handoff(size=DRAIN_BATCH)
-        # Opened in either mode: the drain maps what a background-mode run left in it.
+        # Opened in either mode: the drain maps what a background-mode run left in it. It
+        # keeps the rows of the handoff's events, and of as many again that a full handoff
+        # dropped (~1.2 KB each).
         url = settings.resolved_database_url
-        self.inbox = Inbox(url) if inbox_url(url) else None
+        self.inbox = Inbox(url, keep=2 * DRAIN_BATCH) if inbox_url(url) else None
         self.writer = EventWriter(
             factory,
             inline=self.mode == "inline",
