@@ -214,6 +214,19 @@ def test_another_process_events_are_left_to_it_until_they_have_waited(db: Sessio
     assert run_state(db, other) == "COMPLETE"
 
 
+def test_events_stored_before_this_process_started_are_taken_at_once(db: Session) -> None:
+    # The server restarted: no live handoff holds them, so no grace.
+    run = run_id()
+    store(db, parsed(run))
+    assert drain(db) == 0  # just stored, by a process that may be alive
+    started = utcnow()
+    before = service.others_cutoff(utcnow(), started)
+    assert before == started  # the grace would reach further back
+    with db.begin():
+        taken = service.drain(db, 500, utcnow(), handoff=Handoff(size=10), others_before=before)
+    assert (taken, run_state(db, run)) == (1, "COMPLETE")
+
+
 def test_waiting_for_every_stored_event_takes_fresh_ones_of_another_process(db: Session) -> None:
     older, own, newer = run_id(), run_id(), run_id()
     older_event, own_event, newer_event = parsed(older), parsed(own), parsed(newer)

@@ -124,6 +124,18 @@ def test_an_unmappable_event_from_the_inbox_is_kept_with_its_error(
     assert (str(failed.run_id), "poisoned run" in (failed.error or "")) == (bad, True)
 
 
+def test_a_restarted_server_moves_what_the_killed_one_left_at_once(
+    background_client: TestClient,
+) -> None:
+    events = completes(2)
+    service.stage(box(background_client), events, utcnow())  # then killed before its drain
+    handoff, factory = Handoff(10), runtime(background_client).factory
+    assert drain_batch(factory, handoff, box(background_client), 100) == 0  # may be alive
+    restarted = utcnow()
+    assert drain_batch(factory, handoff, box(background_client), 100, started=restarted) == 2
+    assert waiting(background_client) == 0
+
+
 def test_a_move_repeated_after_a_crash_changes_nothing(
     background_client: TestClient, db: Session
 ) -> None:

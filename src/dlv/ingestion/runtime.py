@@ -12,7 +12,7 @@ import gc
 import hashlib
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,16 +73,26 @@ def drain_batch(
     limit: int,
     *,
     wait: bool = False,
+    started: datetime | None = None,
 ) -> int:
     """One drain transaction of up to ``limit`` events, moving them out of SQLite's inbox
-    first (and deleting them there once it committed); how many were taken."""
+    first (and deleting them there once it committed); how many were taken. ``started``:
+    when this process started (events stored before are no live process's own)."""
     now = utcnow()
+    before = service.others_cutoff(now, started)
     staging = None
     if inbox is not None:  # others' events once they waited; with ``wait``, all
-        stale = None if wait else now - service.OTHERS_GRACE
-        staging = Staging(inbox, stale, limit)
+        staging = Staging(inbox, None if wait else before, limit)
     with factory() as session, session.begin():
-        taken = service.drain(session, limit, now, wait=wait, handoff=handoff, staging=staging)
+        taken = service.drain(
+            session,
+            limit,
+            now,
+            wait=wait,
+            handoff=handoff,
+            staging=staging,
+            others_before=before,
+        )
     if staging is not None:
         staging.committed()
     return taken
@@ -139,6 +149,7 @@ class IngestRuntime:
             inbox=self.inbox,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self.started = utcnow()
 
     def poke(self) -> None:
         """Wake the drain (callable from any thread)."""
@@ -178,7 +189,9 @@ class IngestRuntime:
 
     def drain_once(self, *, wait: bool = False) -> int:
         """Map one batch of waiting events in its own transaction; how many were taken."""
-        return drain_batch(self.factory, self.handoff, self.inbox, DRAIN_BATCH, wait=wait)
+        return drain_batch(
+            self.factory, self.handoff, self.inbox, DRAIN_BATCH, wait=wait, started=self.started
+        )
 
     async def _give_way(self) -> None:
         deadline = time.monotonic() + DRAIN_MAX_DEFER_SECONDS

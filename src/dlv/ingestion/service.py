@@ -42,8 +42,11 @@ MAX_ATTEMPTS = 3
 # here they are read back and parsed again. On SQLite, where the two drains take turns on the
 # one write lock, drains took the other's events for 30-50% of all events, inside the lock
 # (measured). So a drain takes them only once they have waited this long (their process
-# died, or the bounded handoff dropped them); a live drain keeps its backlog well under it.
-OTHERS_GRACE = timedelta(seconds=2)
+# died, or the bounded handoff dropped them), or came before its process started (the server
+# was restarted). A live drain's backlog can wait for seconds: a drain gives way to incoming
+# events for up to DRAIN_MAX_DEFER_SECONDS (5) and maps 2,000 events at a time; with 2 s,
+# on a slow hour 29% of a SQLite batch run's events were moved by the other process first.
+OTHERS_GRACE = timedelta(seconds=10)
 Batch = Sequence[Sent]
 
 
@@ -241,10 +244,17 @@ def _describe(exc: Exception) -> str:
     return f"{type(cause).__name__}: {lines[0][:300]}" if lines else type(cause).__name__
 
 
-def _others_below(session: Session, now: datetime) -> int:
-    """Events not handed off here may be taken below this id: those that have waited
-    ``OTHERS_GRACE`` (0: none has)."""
-    waited = repository.last_received_before(session, now - OTHERS_GRACE)
+def others_cutoff(now: datetime, started: datetime | None = None) -> datetime:
+    """Events not handed off here are taken if received before this: they waited
+    ``OTHERS_GRACE``, or came before this process ``started`` (no live handoff holds them)."""
+    waited = now - OTHERS_GRACE
+    return waited if started is None else max(waited, started)
+
+
+def _others_below(session: Session, before: datetime) -> int:
+    """Events not handed off here may be taken below this id: those received ``before``
+    (0: none was)."""
+    waited = repository.last_received_before(session, before)
     return 0 if waited is None else waited + 1
 
 
@@ -253,7 +263,7 @@ def _claim(
     limit: int,
     wait: bool,
     handoff: Handoff,
-    now: datetime,
+    before: datetime,
     own: dict[int, Sent],
 ) -> tuple[list[int], dict[int, Sent]]:
     """The ids of the events to map, locked, and those of them this process parsed (``own``,
@@ -268,7 +278,7 @@ def _claim(
     while own:
         ids = repository.pending(session, limit, wait=wait, among=list(own))
         if len(ids) < limit:
-            below = min(own) if wait else min(*own, _others_below(session, now))
+            below = min(own) if wait else min(*own, _others_below(session, before))
             if below:
                 ids[:0] = repository.pending(session, limit - len(ids), wait=wait, before=below)
         if ids:
@@ -276,7 +286,7 @@ def _claim(
         own = handoff.take(limit)
     if wait:
         return repository.pending(session, limit, wait=wait), {}
-    below = _others_below(session, now)
+    below = _others_below(session, before)
     return (repository.pending(session, limit, wait=wait, before=below) if below else []), {}
 
 
@@ -311,6 +321,7 @@ def drain(
     handoff: Handoff,
     wait: bool = False,
     staging: inbox.Staging | None = None,
+    others_before: datetime | None = None,
 ) -> int:
     """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
 
@@ -318,7 +329,8 @@ def drain(
     after they are mapped, so that every event stored before the call is mapped after it.
     The ``handoff`` holds events as this process parsed them when storing them, so that only
     the others are read back and parsed again. ``staging``: SQLite's inbox, whose events
-    this moves into the events table first, in this transaction.
+    this moves into the events table first, in this transaction. Events not handed off
+    here are taken if received before ``others_before`` (default: ``others_cutoff(now)``).
     """
     own = handoff.take(limit)
     # Planned before the first statement, which on SQLite takes the write lock: folding the
@@ -327,7 +339,8 @@ def drain(
     planned, early = list(own), mapping.plan(own.values())
     if staging is not None:
         staging.stage(session, list(own))
-    ids, own = _claim(session, limit, wait, handoff, now, own)
+    before = others_cutoff(now) if others_before is None else others_before
+    ids, own = _claim(session, limit, wait, handoff, before, own)
     if not ids:
         return 0
     batch, taken = _gather(session, ids, own, now)
