@@ -115,13 +115,19 @@ def _key(value: str, limit: int) -> str:
     # events.Namespace/Name trim whitespace, then check the length and control characters.
     # A name with whitespace around it goes the exact way (pydantic and Python disagree on
     # what whitespace is); one without is what the trim would leave. ValueError: go exact.
+    # The usual key first, in C loops: no printable string holds a control character, and
+    # str.strip trims what str.isspace calls whitespace.
+    if 0 < len(value) <= limit and value.isprintable() and value.strip() == value:
+        return value
     if not value or len(value) > limit or value[0].isspace() or value[-1].isspace():
         raise ValueError(value)
     return no_control_chars(value)
 
 
 def _facets(facets: dict[str, Any] | None) -> Any:
-    return None if facets is None else {k: v for k, v in facets.items() if v is not None}
+    if facets is None or None not in facets.values():  # usually none is null: no copy
+        return facets
+    return {k: v for k, v in facets.items() if v is not None}
 
 
 def _subject(subject: Any) -> None:
