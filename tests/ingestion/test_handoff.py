@@ -214,6 +214,18 @@ def test_another_process_events_are_left_to_it_until_they_have_waited(db: Sessio
     assert run_state(db, other) == "COMPLETE"
 
 
+def test_another_process_events_committed_after_newer_ones_are_taken_too(db: Session) -> None:
+    # Two writers: the batch received first committed second, so it has the larger ids.
+    # Seen after a kill -9 on PostgreSQL: nothing newer came, and they stayed unmapped.
+    first, second = run_id(), run_id()
+    received = utcnow() - timedelta(minutes=1)
+    with db.begin():
+        for run, at in ((second, received + timedelta(milliseconds=20)), (first, received)):
+            service.ingest(db, [(parsed(run), SENDER)], inline=False, now=at)
+    assert drain(db, later=True) == 2
+    assert (run_state(db, first), run_state(db, second)) == ("COMPLETE", "COMPLETE")
+
+
 def test_events_stored_before_this_process_started_are_taken_at_once(db: Session) -> None:
     # The server restarted: no live handoff holds them, so no grace.
     run = run_id()

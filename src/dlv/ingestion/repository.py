@@ -165,14 +165,15 @@ def pending(
     return list(session.connection().execute(stmt, params).scalars())
 
 
-def last_received_before(session: Session, cutoff: datetime) -> int | None:
-    """The id of the last event received before ``cutoff`` (one probe of the received_at
-    index; ids follow receipt times, give or take two writers' batches committed in the
-    other order). A writer batch shares one receipt time: the last id of the batch."""
+def last_pending_received_before(session: Session, cutoff: datetime) -> int | None:
+    """The largest id of an unmapped event received before ``cutoff``. Among unmapped events
+    only (the partial index keeps them few): ids follow receipt times only roughly, as two
+    writers' batches can commit in the other order, and the last event received before the
+    cutoff may have a smaller id than one received earlier, which would be left out."""
     stmt = (
         select(OpenLineageEvent.id)
-        .where(OpenLineageEvent.received_at < cutoff)
-        .order_by(OpenLineageEvent.received_at.desc(), OpenLineageEvent.id.desc())
+        .where(OpenLineageEvent.processed_at.is_(None), OpenLineageEvent.received_at < cutoff)
+        .order_by(OpenLineageEvent.id.desc())
         .limit(1)
     )
     return session.scalar(stmt)

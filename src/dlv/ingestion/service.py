@@ -254,7 +254,7 @@ def others_cutoff(now: datetime, started: datetime | None = None) -> datetime:
 def _others_below(session: Session, before: datetime) -> int:
     """Events not handed off here may be taken below this id: those received ``before``
     (0: none was)."""
-    waited = repository.last_received_before(session, before)
+    waited = repository.last_pending_received_before(session, before)
     return 0 if waited is None else waited + 1
 
 
