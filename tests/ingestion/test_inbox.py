@@ -46,6 +46,25 @@ def completes(count: int) -> list[Sent]:
     return parsed(*(orders_task("COMPLETE", run=run_id(), dag_run=run_id()) for _ in range(count)))
 
 
+def start_and_complete(run: str) -> list[Sent]:
+    return parsed(
+        orders_task("START", run=run, dag_run=run_id()),
+        orders_task("COMPLETE", run=run, dag_run=run_id()),
+    )
+
+
+def stored_and_mapped(db: Session, ids: list[int], run: str) -> tuple[int, str, int]:
+    """(raw events stored of ``ids``, the run's state, the events it counts)."""
+    count = select(func.count()).select_from(OpenLineageEvent)
+    mapped = db.get(Run, uuid.UUID(run))
+    assert mapped is not None
+    return (
+        db.scalar(count.where(OpenLineageEvent.id.in_(ids))) or 0,
+        mapped.state,
+        mapped.event_count,
+    )
+
+
 def box(client: TestClient) -> Inbox:
     found = runtime(client).inbox
     assert found is not None
@@ -140,10 +159,7 @@ def test_a_move_repeated_after_a_crash_changes_nothing(
     background_client: TestClient, db: Session
 ) -> None:
     run = run_id()
-    events = parsed(
-        orders_task("START", run=run, dag_run=run_id()),
-        orders_task("COMPLETE", run=run, dag_run=run_id()),
-    )
+    events = start_and_complete(run)
     ids = service.stage(box(background_client), events, utcnow())
     rows = box(background_client).ready(ids, None, 100)
     # The move committed, then the process died before deleting the inbox rows.
@@ -151,11 +167,7 @@ def test_a_move_repeated_after_a_crash_changes_nothing(
         inbox.move(db, rows)
     runtime(background_client).drain_all(wait=True)
     assert waiting(background_client) == 0
-    count = select(func.count()).select_from(OpenLineageEvent)
-    assert db.scalar(count.where(OpenLineageEvent.id.in_(ids))) == 2
-    mapped = db.get(Run, uuid.UUID(run))
-    assert mapped is not None
-    assert (mapped.state, mapped.event_count) == ("COMPLETE", 2)
+    assert stored_and_mapped(db, ids, run) == (2, "COMPLETE", 2)
 
 
 def test_inbox_ids_continue_after_the_events_table(database_url: str, db: Session) -> None:
@@ -235,10 +247,7 @@ def test_a_kept_event_another_drain_moved_and_mapped_is_not_mapped_again(
     # This process stored the events and kept their rows; another process's drain moved and
     # mapped them (they had waited), then this drain takes them from its handoff.
     run = run_id()
-    events = parsed(
-        orders_task("START", run=run, dag_run=run_id()),
-        orders_task("COMPLETE", run=run, dag_run=run_id()),
-    )
+    events = start_and_complete(run)
     ids = service.stage(box(background_client), events, utcnow())
     other = Inbox(str(runtime(background_client).settings.resolved_database_url))
     drain_batch(runtime(background_client).factory, Handoff(10), other, 100, wait=True)
@@ -246,11 +255,7 @@ def test_a_kept_event_another_drain_moved_and_mapped_is_not_mapped_again(
     assert waiting(background_client) == 0
     runtime(background_client).handoff.put(zip(ids, events, strict=True))
     runtime(background_client).drain_all(wait=True)  # moves the kept rows again: a no-op
-    count = select(func.count()).select_from(OpenLineageEvent)
-    assert db.scalar(count.where(OpenLineageEvent.id.in_(ids))) == 2
-    mapped = db.get(Run, uuid.UUID(run))
-    assert mapped is not None
-    assert (mapped.state, mapped.event_count) == ("COMPLETE", 2)
+    assert stored_and_mapped(db, ids, run) == (2, "COMPLETE", 2)
 
 
 def test_an_inbox_keeps_at_most_its_number_of_rows_the_newest(database_url: str) -> None:

@@ -13,7 +13,8 @@ OR IGNORE``), so one left behind by a crash between that commit and the delete i
 deleted. Rows no drain took from its handoff (another process's, one that died, or dropped
 from a full handoff) are moved by any drain once they have waited ``OTHERS_GRACE``.
 The inbox's ids continue the events table's (``Inbox.continue_ids``), so a moved event keeps the id
-its 201 gave. ADR 7, fifth amendment.
+its 201 gave. A process keeps the rows its writer stored in memory (``keep``) for its own
+drain, which copies them without reading them back. ADR 7, fifth and seventh amendments.
 """
 
 from __future__ import annotations
