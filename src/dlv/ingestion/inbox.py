@@ -40,11 +40,12 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from dlv.db import UTCDateTime, chunks, make_engine, read_only
 from dlv.ingestion.models import EventText
+from dlv.ingestion.repository import NumberedInsert, driver_cursor
 
 log = logging.getLogger("dlv.ingestion")
 
@@ -98,10 +99,7 @@ def _copy_sql(verb: str, columns: Sequence[str]) -> str:
 
 _MOVE_SQL = _copy_sql("INSERT OR IGNORE", COLUMNS)
 _MOVE_NEW_ID_SQL = _copy_sql("INSERT", COLUMNS[1:])  # the id left to the events table
-_STORE_SQL = (
-    f"INSERT INTO inbox_events ({', '.join(COLUMNS[1:])}) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in COLUMNS[1:])})"
-)
+_STORE = NumberedInsert(INBOX, COLUMNS[1:])
 _DELETE = delete(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 Row = tuple[Any, ...]  # a row as stored, in COLUMNS order
@@ -113,10 +111,6 @@ def inbox_url(database_url: str) -> str | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return url.set(database=f"{url.database}{SUFFIX}").render_as_string(hide_password=False)
-
-
-def _cursor(conn: Connection) -> Any:
-    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
 class Inbox:
@@ -131,12 +125,6 @@ class Inbox:
             raise ValueError(msg)
         self.engine = make_engine(url)
         _metadata.create_all(self.engine)
-        dialect = self.engine.dialect
-        # Each column's conversion to what SQLite stores (times as text, UUIDs as hex, the
-        # event text compressed), as SQLAlchemy would bind it.
-        self._binds = [
-            (c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in INBOX.c
-        ][1:]
         self._keep = keep
         self._kept: dict[int, Row] = {}  # oldest first
         self._lock = threading.Lock()  # the writer keeps, the drain takes
@@ -156,18 +144,9 @@ class Inbox:
 
     def store(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Commit the events (``COLUMNS`` but ``id``); their ids, in the order of ``rows``."""
-        # Bound (and compressed) before the first statement, which takes the write lock; the
-        # driver's executemany without SQLAlchemy's per-row bookkeeping.
-        stored = [
-            tuple(row[c] if bind is None else bind(row[c]) for c, bind in self._binds)
-            for row in rows
-        ]
+        stored = _STORE.bind(self.engine.dialect, rows)  # before the lock
         with self.engine.begin() as conn:
-            cursor = _cursor(conn)
-            cursor.executemany(_STORE_SQL, stored)
-            # The lock is held (BEGIN IMMEDIATE): the rows took consecutive ids.
-            last = int(cursor.execute("SELECT last_insert_rowid()").fetchone()[0])
-        ids = list(range(last - len(stored) + 1, last + 1))
+            ids = _STORE.insert(conn, stored)
         if self._keep:
             with self._lock:
                 self._kept.update((i, (i, *values)) for i, values in zip(ids, stored, strict=True))
@@ -236,7 +215,7 @@ def move(session: Session, rows: Sequence[Row]) -> None:
     SQLite its first write takes the catalog's lock). One moved before is left as it is."""
     if not rows:
         return
-    cursor = _cursor(session.connection())
+    cursor = driver_cursor(session.connection())
     cursor.executemany(_MOVE_SQL, rows)
     if cursor.rowcount < len(rows):
         _keep_clashes(session, rows)
@@ -255,7 +234,7 @@ def _keep_clashes(session: Session, rows: Sequence[Row]) -> None:
         log.error(
             "%d inbox events met ids taken by other events; stored under new ids", len(others)
         )
-        _cursor(session.connection()).executemany(_MOVE_NEW_ID_SQL, others)
+        driver_cursor(session.connection()).executemany(_MOVE_NEW_ID_SQL, others)
 
 
 def _existing(database_url: str) -> Inbox | None:

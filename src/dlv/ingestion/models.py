@@ -66,9 +66,9 @@ class EventText(TypeDecorator[str]):
     """An event's JSON text, stored LZ4-compressed on SQLite; PostgreSQL compresses it
     itself (lz4, migration 0007). A 7.5 KB event takes ~1.2 KB: no overflow pages, and marking
     it mapped rewrites a small row (SQLite rewrites a whole row, overflow pages included,
-    when its size changes; ADR 7, third amendment). ``repository.insert_events`` compresses
-    before the statement that takes SQLite's write lock and binds the bytes; text bound here
-    (any other write) is compressed here. Rows stored as text before read back as they are."""
+    when its size changes; ADR 7, third amendment). ``repository.NumberedInsert`` (the raw
+    events' and the inbox's rows) binds with this before the statement that takes SQLite's
+    write lock. Rows stored as text before read back as they are."""
 
     impl = Text
     cache_ok = True

@@ -13,34 +13,28 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Table,
     bindparam,
     delete,
     func,
-    insert,
     select,
-    text,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from dlv.db import chunks, dialect, member_of, with_list
 from dlv.ingestion.models import (
     ColumnLineage,
-    EventText,
     OpenLineageEvent,
     OpenLineageNode,
     Run,
-    compress,
 )
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
 from dlv.pagination import keyset
 
 # -- raw events --------------------------------------------------------------------------
-
-
-_INSERT_EVENTS = insert(OpenLineageEvent)
-_LAST_ROWID = text("SELECT last_insert_rowid()")
 
 
 # PostgreSQL: one statement of one array per column, the same text for any number of rows,
@@ -71,38 +65,60 @@ _INSERT_EVENTS_ARRAYS = (
 )
 
 
-def compressed(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows with their event text as SQLite stores it (``EventText``). Called before the
-    first statement, which takes the write lock."""
-    return [{**r, "payload": compress(r["payload"])} for r in rows]
+def driver_cursor(conn: Connection) -> Any:
+    """The DB-API cursor under ``conn``: for statements SQLAlchemy would bind row by row."""
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
-def insert_numbered(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """SQLite: the rows in one executemany; their ids, in the order of ``rows``.
+class NumberedInsert:
+    """SQLite: rows of one table inserted with the driver's executemany; their ids.
 
-    SQLite would send one INSERT per row to keep RETURNING in order. The writer holds the
-    database's lock (BEGIN IMMEDIATE), so the rows take consecutive rowids ending at
-    last_insert_rowid()."""
-    conn.execute(stmt, list(rows))
-    last = int(conn.execute(_LAST_ROWID).scalar_one())
-    return list(range(last - len(rows) + 1, last + 1))
+    Each column's own bind processor (times as text, UUIDs as hex, event text compressed:
+    what SQLAlchemy would bind) runs in ``bind``, before the statement that takes the write
+    lock, and once: SQLAlchemy's executemany would bind every row again, and SQLite would be
+    sent one INSERT per row to keep RETURNING in order. The writer holds the lock (BEGIN
+    IMMEDIATE), so the rows take consecutive rowids ending at last_insert_rowid()."""
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self._table, self._columns = table, tuple(columns)
+        marks = ", ".join("?" for _ in columns)
+        self._sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        self._binds: list[tuple[str, Any]] | None = None
+
+    def bind(self, database: Dialect, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """The rows' values as SQLite stores them, in ``columns`` order."""
+        if self._binds is None:
+            self._binds = [
+                (c, self._table.c[c].type.dialect_impl(database).bind_processor(database))
+                for c in self._columns
+            ]
+        binds = self._binds
+        return [tuple(r[c] if bind is None else bind(r[c]) for c, bind in binds) for r in rows]
+
+    def insert(self, conn: Connection, bound: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Insert bound rows; their ids, in their order."""
+        cursor = driver_cursor(conn)
+        cursor.executemany(self._sql, bound)
+        last = int(cursor.execute("SELECT last_insert_rowid()").fetchone()[0])
+        return list(range(last - len(bound) + 1, last + 1))
+
+
+_EVENTS_TABLE: Table = OpenLineageEvent.__table__  # type: ignore[assignment]
+_SQLITE_EVENTS = NumberedInsert(_EVENTS_TABLE, [c.name for c in _EVENTS_TABLE.c][1:])
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert raw events; their ids, in the order of ``rows``. The rows are one writer
     batch: the same ``received_at`` and ``processed_at``."""
-    database = dialect(session)
-    if EventText.compresses(database):
-        rows = compressed(rows)
-    conn = session.connection()  # plain Core, without the ORM's bulk-insert bookkeeping
-    if database == "postgresql":
-        params = {c: [r[c] for r in rows] for c in _ARRAYS}
-        params["received_at"] = rows[0]["received_at"]
-        params["processed_at"] = rows[0]["processed_at"]
-        with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(_INSERT_EVENTS_ARRAYS, params)
-            return sorted(row[0] for row in cursor.fetchall())
-    return insert_numbered(conn, _INSERT_EVENTS, rows)
+    if dialect(session) == "sqlite":  # bound (compressed) before the statement takes the lock
+        bound = _SQLITE_EVENTS.bind(session.get_bind().dialect, rows)
+        return _SQLITE_EVENTS.insert(session.connection(), bound)
+    params = {c: [r[c] for r in rows] for c in _ARRAYS}
+    params["received_at"] = rows[0]["received_at"]
+    params["processed_at"] = rows[0]["processed_at"]
+    with driver_cursor(session.connection()) as cursor:  # no ORM bulk-insert bookkeeping
+        cursor.execute(_INSERT_EVENTS_ARRAYS, params)
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 _SET_PROCESSED = with_list(
