@@ -34,7 +34,7 @@ from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.inbox import Inbox, inbox_url
 from dlv.ingestion.mapping import Sender, Sent
-from dlv.ingestion.runtime import DRAIN_BATCH, drain_batch
+from dlv.ingestion.runtime import DRAIN_BATCH, GC_THRESHOLDS, drain_batch
 
 SENDER = Sender("token", None, "bench")
 
@@ -73,7 +73,7 @@ def main() -> None:
             service.ingest(session, warm, inline=True, now=utcnow())
         gc.collect()
         gc.freeze()
-        gc.set_threshold(20_000, 50, 100)  # as the server runs (runtime.tune_gc)
+        gc.set_threshold(*GC_THRESHOLDS)  # as the server runs (runtime.tune_gc)
         events = [e for run in runs(args.runs, args.jobs, seed=1, start=args.jobs) for e in run]
         count = len(events)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sqlite3
 import threading
@@ -17,11 +18,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dlv.db import make_engine, make_sessionmaker, utcnow
-from dlv.ingestion import events, mapping, service
+from dlv.ingestion import decoding, events, mapping, service
 from dlv.ingestion.events import ParsedEvent
 from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.mapping import Sender, Sent
 from dlv.ingestion.models import OpenLineageEvent, Run
+from dlv.ingestion.runtime import DRAIN_BATCH, GC_THRESHOLDS
 from dlv.ingestion.writer import EventWriter
 from tests.ingestion.factories import orders_task, run_id
 
@@ -299,3 +301,14 @@ def test_the_drain_folds_its_own_events_before_it_takes_sqlites_write_lock(
     assert drain(db, handed_off((event_id, event))) == 1
     assert lock_free == [True]  # folded once, outside the lock
     assert run_state(db, run) == "COMPLETE"
+
+
+def test_a_full_handoff_and_a_drain_batch_stay_below_the_young_gc_threshold() -> None:
+    # runtime.tune_gc: a young collection should not walk the events in flight again and
+    # again, so they must not fill the young generation on their own.
+    text = json.dumps(orders_task("COMPLETE", run=run_id(), dag_run=run_id()))
+    gc.collect()
+    before = len(gc.get_objects())
+    held = [decoding.parse_event(text) for _ in range(2 * DRAIN_BATCH)]  # handoff + batch
+    tracked = len(gc.get_objects()) - before
+    assert 10 * len(held) < tracked < GC_THRESHOLDS[0]
