@@ -59,7 +59,7 @@ def tune_gc() -> None:
     for it hold alive (``DRAIN_BATCH`` decoded events, ~50 tracked containers each), so a young
     pass no longer walks an in-flight batch again and again, and the middle one (100 young
     passes) rarely meets it at all: measured with a gc callback over a 100,000-event SQLite batch
-    run, 2.4-3.2 s of collection per worker at (20,000, 50) against 0.3-0.6 s. Nearly nothing
+    run, 2.5-3.6 s of collection per worker at (20,000, 50) against 0.5-0.8 s. Nearly nothing
     the collector frees is a cycle (~1,300 objects in that run), so collecting later keeps
     little garbage a little longer. Process-wide (done once per process), so it belongs with
     the app's startup; it lives here until it moves there.
