@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from dlv import migrate
 from dlv.db import utcnow
 from dlv.ingestion import decoding, inbox, service
 from dlv.ingestion.events import ParsedEvent
@@ -198,6 +199,15 @@ def test_a_backup_holds_the_events_waiting_in_the_inbox(database_url: str, db: S
     assert inbox.waiting(database_url) == 0  # moved into the events table, to be mapped
     pending = select(OpenLineageEvent.id).where(OpenLineageEvent.processed_at.is_(None))
     assert sorted(db.scalars(pending)) == ids
+
+
+def test_a_backup_refused_for_the_revision_leaves_the_inbox_as_it_was(tmp_path: Path) -> None:
+    behind = f"sqlite:///{tmp_path / 'behind.db'}"
+    migrate.upgrade(behind, "0001")  # before the events table
+    _staged(behind, 2)
+    with pytest.raises(BackupError, match=r"revision 0001.*dlv db upgrade"):
+        ops_backup.backup(behind, io.BytesIO(), SECRET_KEY)
+    assert inbox.waiting(behind) == 2
 
 
 def test_restore_counts_the_inbox_as_data_and_force_empties_it(

@@ -108,6 +108,19 @@ def _encode(value: Any) -> Any:
 # ---------------------------------------------------------------------------------- backup
 
 
+def _require_current(conn: Connection, url: str) -> tuple[str, ...]:
+    """The database's revisions, if they are this code's; else a BackupError."""
+    revisions = db_heads(conn)
+    if revisions != code_heads(url):
+        expected = ", ".join(code_heads(url))
+        raise BackupError(
+            f"The database is at revision {', '.join(revisions) or '(none)'}, this DLV "
+            f"expects {expected}: back it up with the DLV version that runs it, or run "
+            "`dlv db upgrade` first"
+        )
+    return revisions
+
+
 @contextmanager
 def _snapshot(engine: Engine) -> Iterator[Connection]:
     """A read transaction that sees one point in time for every table."""
@@ -134,19 +147,15 @@ def _line(out: _Sink, obj: Any) -> None:
 
 def backup(url: str, dest: IO[bytes], secret_key: str) -> Summary:
     """Write a consistent snapshot of the database at ``url`` to ``dest``."""
-    # Acknowledged events still in SQLite's inbox belong in the snapshot: moved in first.
-    inbox.flush(url)
     engine = make_engine(url)
     try:
+        with engine.connect() as conn:
+            _require_current(conn, url)
+        # Acknowledged events still in SQLite's inbox belong in the snapshot: moved in first,
+        # once the schema is known to be the one this code writes.
+        inbox.flush(url)
         with _snapshot(engine) as conn:
-            revisions = db_heads(conn)
-            if revisions != code_heads(url):
-                expected = ", ".join(code_heads(url))
-                raise BackupError(
-                    f"The database is at revision {', '.join(revisions) or '(none)'}, this DLV "
-                    f"expects {expected}: back it up with the DLV version that runs it, or run "
-                    "`dlv db upgrade` first"
-                )
+            revisions = _require_current(conn, url)
             # A table the migrations have not created yet holds nothing to save.
             existing = set(inspect(conn).get_table_names())
             tables = [t for t in metadata.sorted_tables if t.name in existing]
