@@ -7,20 +7,24 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from dlv.errors import FieldError, InvalidInput
 
-_NUMBER = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*$")
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+RFC3339_MESSAGE = "must be an RFC 3339 date-time with its offset, e.g. 2026-11-26T12:00:00Z"
 
 
-def _iso_only(value: Any) -> Any:
-    # Pydantic would read "0.5" as a Unix timestamp; the API documents ISO 8601 only.
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-26T12:00:00Z")
+def _rfc3339_only(value: Any) -> Any:
+    # The schema says format date-time (RFC 3339), but pydantic also reads "0.5" (a Unix
+    # timestamp), "2026-11-26", times without seconds or a zone (whose zone? a query that
+    # silently means UTC or the server's), "+0000" offsets: the fuzzer sends those as invalid.
+    if not (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        raise PydanticCustomError("date_time_format", RFC3339_MESSAGE)
     return value
 
 
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_rfc3339_only)]
 
 
 NUL_MESSAGE = "must not contain NUL characters"
