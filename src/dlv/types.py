@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from dlv.errors import FieldError, InvalidInput
@@ -24,7 +24,15 @@ def _rfc3339_only(value: Any) -> Any:
     return value
 
 
-IsoDateTime = Annotated[datetime, BeforeValidator(_rfc3339_only)]
+def _within_utc(value: datetime) -> datetime:
+    try:  # queries compare in UTC: an offset past year 1 or 9999 has no UTC time
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("date_time_range", "is out of range in UTC") from None
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_rfc3339_only), AfterValidator(_within_utc)]
 
 
 NUL_MESSAGE = "must not contain NUL characters"

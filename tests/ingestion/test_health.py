@@ -186,6 +186,8 @@ def test_a_run_shows_its_events_oldest_first(poster: Poster) -> None:
         ("/api/v1/runs/not-a-uuid", 422),
         ("/api/v1/runs?state=DONE", 422),
         ("/api/v1/runs?since=yesterday", 422),
+        ("/api/v1/runs?since=0001-01-01T00:00:00%2B01:00", 422),  # no UTC time
+        ("/api/v1/runs?since=9999-12-31T23:59:59-01:00", 422),
         ("/api/v1/nodes/00000000-0000-4000-8000-000000000009/openlineage", 404),
         ("/api/v1/edges/00000000-0000-4000-8000-000000000009/columns", 404),
     ],

@@ -89,6 +89,19 @@ def test_facets_fill_owner_description_columns_query_and_type(poster: Poster) ->
     assert [c["name"] for c in columns] == ["id", "customer_id", "amount"]
 
 
+def test_a_dialect_longer_than_the_catalogs_keeps_the_query_not_the_dialect(
+    poster: Poster,
+) -> None:
+    event = orders_task("FAIL", run=run_id(), dag_run=run_id())
+    event["job"]["facets"]["sql"]["dialect"] = "d" * 65
+    poster.post(event)
+    task = poster.node(AIRFLOW_NS, TASK)
+    assert task["status"] == "error"  # mapped, not left failing in the drain
+    facts = poster.get(f"/api/v1/nodes/{task['id']}/openlineage")
+    assert facts["sql"].startswith("INSERT INTO analytics.daily_orders")
+    assert facts["sql_dialect"] is None
+
+
 def test_a_persons_owner_and_description_are_never_overwritten(
     client: TestClient, admin: Caller, poster: Poster
 ) -> None:

@@ -53,6 +53,10 @@ def run_id(value: Any) -> uuid.UUID:
     return uuid.UUID(value)
 
 
+MIN_EVENT_YEAR, MAX_EVENT_YEAR = 1000, 9000
+EVENT_YEARS_MESSAGE = f"must be between the years {MIN_EVENT_YEAR} and {MAX_EVENT_YEAR}"
+
+
 def event_time(value: Any) -> datetime:
     # The spec's date-time: RFC 3339 with a time part. Java producers send nanoseconds,
     # which fromisoformat truncates to microseconds; a missing offset is read as UTC.
@@ -60,9 +64,15 @@ def event_time(value: Any) -> datetime:
         raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-26T12:00:00.000Z")
     try:
         parsed = datetime.fromisoformat(value)
+        utc = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-26T12:00:00.000Z") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # an offset past year 1 or 9999
+        raise ValueError(EVENT_YEARS_MESSAGE) from None
+    # Kept away from datetime's limits: the catalog adds steps to stored times.
+    if not MIN_EVENT_YEAR <= utc.year <= MAX_EVENT_YEAR:
+        raise ValueError(EVENT_YEARS_MESSAGE)
+    return utc
 
 
 RunId = Annotated[uuid.UUID, PlainValidator(run_id)]

@@ -36,6 +36,7 @@ Key = tuple[str, str]
 Pair = tuple[Key, Key]
 
 MAX_OWNER = 200
+MAX_DIALECT = 64
 MAX_DESCRIPTION = 20_000
 DEFAULT_POSTGRES_PORT = 5432
 
@@ -144,7 +145,11 @@ def _job(plan: Plan, job: JobIn, time: datetime, sender: Sender) -> Key:
         _common_facets(spec, time, facets)
         sql = facets.get("sql")
         if sql is not None:
-            spec.offer("sql", time, (sql["query"], sql.get("dialect")))
+            dialect = sql.get("dialect")
+            # The catalog's dialect is a short name (64); a longer one stays in the raw event.
+            if dialect is not None and len(dialect) > MAX_DIALECT:
+                dialect = None
+            spec.offer("sql", time, (sql["query"], dialect))
         job_type = facets.get("jobType")
         if job_type is not None:
             value = {
