@@ -131,7 +131,7 @@ def _facets(facets: dict[str, Any] | None) -> Any:
 
 
 def _subject(subject: Any) -> None:
-    subject["namespace"] = _key(subject["namespace"], events.MAX_NAMESPACE)
+    subject["namespace"] = events.no_credentials(_key(subject["namespace"], events.MAX_NAMESPACE))
     subject["name"] = _key(subject["name"], events.MAX_NAME)
     if "facets" in subject:
         subject["facets"] = _facets(subject["facets"])
