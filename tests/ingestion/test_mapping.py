@@ -186,6 +186,21 @@ def test_column_lineage_is_kept_on_the_job_to_output_edge(poster: Poster) -> Non
     assert [(f["name"], f["field"]) for f in total] == [("shop.public.orders", "amount")]
 
 
+def test_the_lineage_answer_carries_column_lineage_when_asked(poster: Poster) -> None:
+    post_orders(poster)
+    orders = poster.node(PG_NS, "shop.public.orders")
+    task = poster.node(AIRFLOW_NS, TASK)
+    daily = poster.node(PG_NS, "shop.analytics.daily_orders")
+    url = f"/api/v1/nodes/{orders['id']}/lineage"
+    edges = {(e["source_id"], e["target_id"]): e for e in poster.get(url, columns="true")["edges"]}
+    total = edges[(task["id"], daily["id"])]["columns"]["fields"]["total"]["inputFields"]
+    assert [(f["name"], f["field"]) for f in total] == [("shop.public.orders", "amount")]
+    assert "columns" not in edges[(orders["id"], task["id"])]  # no event described it
+    plain = poster.get(url)["edges"]
+    assert plain
+    assert all("columns" not in e for e in plain)
+
+
 def test_an_edge_without_column_lineage_answers_empty(poster: Poster) -> None:
     post_orders(poster)
     orders = poster.node(PG_NS, "shop.public.orders")

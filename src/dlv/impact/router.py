@@ -53,9 +53,14 @@ def get_lineage(
     direction: LineageDirection = LineageDirection.downstream,
     depth: Depth = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LINEAGE_LIMIT)] = 10_000,
+    columns: Annotated[
+        bool, Query(description="Add each edge's column-level lineage (OpenLineage events)")
+    ] = False,
 ) -> Response:
     """The lineage subgraph of a node, at any depth."""
-    return json_response(service.lineage(session, live, node_id, direction, depth, limit))
+    return json_response(
+        service.lineage(session, live, node_id, direction, depth, limit, columns=columns)
+    )
 
 
 @router.get(

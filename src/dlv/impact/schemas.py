@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dlv.ingestion.schemas import ColumnFieldsRead, InputFieldRead
 from dlv.nodes.models import NodeKind, NodeStatus
 
 
@@ -34,11 +35,22 @@ class LineageNode(BaseModel):
     distance: int
 
 
+class EdgeColumns(BaseModel):
+    """Column-level lineage of a job -> output edge, from OpenLineage's ``columnLineage``."""
+
+    fields: dict[str, ColumnFieldsRead]
+    dataset: list[InputFieldRead]
+
+
 class LineageEdge(BaseModel):
     source_id: uuid.UUID
     target_id: uuid.UUID
     relation: Literal["flow", "contains"] = Field(
         default="flow", description="a data-flow edge, or a system/job containing the target"
+    )
+    columns: EdgeColumns | None = Field(
+        default=None,
+        description="with ?columns=true, on edges an event described column by column",
     )
 
 

@@ -25,6 +25,7 @@ from dlv.impact.schemas import (
     LineageNode,
     LineagePath,
 )
+from dlv.ingestion import service as ingestion_service
 from dlv.lineage.facts import Picked
 from dlv.lineage.index import Direction, Traversal
 from dlv.lineage.live import LiveIndex
@@ -61,6 +62,7 @@ class _Found:
     traversal: Traversal
     nodes: list[JsonNode]  # in traversal order, with their distance
     edges: list[JsonNode]
+    ids: list[str]  # of traversal.nodes, aligned ("" for one deleted meanwhile)
 
 
 def _traverse(
@@ -89,7 +91,7 @@ def _traverse(
         )
     if "" in picked.ids:  # deleted meanwhile (the change log said so): left out
         nodes = [n for n in nodes if n["id"]]
-    return _Found(found, nodes, edges)
+    return _Found(found, nodes, edges, picked.ids)
 
 
 def _nodes(f: Picked, parent_ids: list[str], distances: Ids32) -> list[JsonNode]:
@@ -143,12 +145,17 @@ def lineage(
     direction: LineageDirection,
     depth: int | None,
     limit: int,
+    *,
+    columns: bool = False,
 ) -> dict[str, Any]:
-    """The subgraph reachable from a node (a LineageGraph as JSON-ready data)."""
+    """The subgraph reachable from a node (a LineageGraph as JSON-ready data); with
+    ``columns``, each edge's column-level lineage where an event gave one."""
     root = _root_pk(session, node_id)
     found = _traverse(
         session, live, root, Direction(direction.value), depth, limit, with_edges=True
     )
+    if columns:
+        _add_columns(session, found)
     return {
         "root_id": str(node_id),
         "direction": direction.value,
@@ -157,6 +164,16 @@ def lineage(
         "edges": found.edges,
         "truncated": found.traversal.truncated,
     }
+
+
+def _add_columns(session: Session, found: _Found) -> None:
+    pk_of = dict(zip(found.ids, found.traversal.nodes.tolist(), strict=True))
+    pairs = [(pk_of[e["source_id"]], pk_of[e["target_id"]]) for e in found.edges]
+    by_pair = ingestion_service.column_lineage_for_pairs(session, pairs)
+    for edge, pair in zip(found.edges, pairs, strict=True):
+        lineage = by_pair.get(pair)
+        if lineage is not None:
+            edge["columns"] = {"fields": lineage.fields, "dataset": lineage.dataset}
 
 
 def impact(
