@@ -198,6 +198,25 @@ def test_unknown_or_invalid_run_queries_are_4xx(
     assert client.get(path, headers=poster.admin.headers).status_code == status
 
 
+def test_secret_values_in_events_are_masked_when_read(poster: Poster) -> None:
+    # Named like no secret (a key word in a dotted name), or a password inside a text.
+    run, props = (
+        run_id(),
+        {
+            "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net": "AZ-hunter2",
+            "spark.jdbc.url": "jdbc:postgresql://db:5432/shop?user=etl&password=hunter2",
+        },
+    )
+    event = spark_action("FAIL", run=run, app_run=run_id(), error="postgres://etl:hunter2@db")
+    event["run"]["facets"]["spark_properties"]["properties"].update(props)
+    poster.post(event)
+    detail = poster.get(f"/api/v1/runs/{run}")
+    assert "hunter2" not in str(detail)
+    assert detail["error_message"] == "postgres://etl:***@db"
+    [job] = [n for n in poster.get("/api/v1/nodes", kind="job")["items"] if n["status"] == "error"]
+    assert "hunter2" not in str(job)
+
+
 def test_secret_looking_keys_in_events_are_masked_when_read(poster: Poster) -> None:
     run = run_id()
     event = spark_action("START", run=run, app_run=run_id())

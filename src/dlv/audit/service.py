@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -17,13 +18,25 @@ from dlv.auth.principal import Principal
 
 MASK = "***"
 # Any key naming one of these is a secret, whatever system it configures.
-_SECRET_MARKERS = ("password", "secret", "token", "api_key", "apikey", "credential", "private")
+_SECRET_MARKERS = (
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "credential",
+    "private",
+)
+# "key" as a word of a dotted or snake name: Spark's fs.azure.account.key.<account>, ssh_key.
+_KEY_WORD = re.compile(r"(?:^|[._-])key(?:[._-]|$)")
 
 
 def is_secret_key(key: str) -> bool:
     """True for field names whose values must never be written down."""
     lowered = key.lower()
-    return any(marker in lowered for marker in _SECRET_MARKERS)
+    return any(marker in lowered for marker in _SECRET_MARKERS) or bool(_KEY_WORD.search(lowered))
 
 
 def mask(value: Any) -> Any:

@@ -31,6 +31,7 @@ from dlv.ingestion.events import (
 )
 from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
 from dlv.nodes.models import NodeKind
+from dlv.ops.logging import scrub
 
 Key = tuple[str, str]
 Pair = tuple[Key, Key]
@@ -251,7 +252,8 @@ def _run_facets(event: EventIn) -> RunFacets | None:
 
 def _error_message(event: EventIn) -> str | None:
     error = (_run_facets(event) or {}).get("errorMessage")
-    return error["message"] if error else None
+    # Kept on the run and shown as the job's status: a stack trace may quote a login.
+    return scrub(error["message"]) if error else None
 
 
 def fold(run: RunFold | None, parsed: ParsedEvent) -> RunFold:
