@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,17 +39,20 @@ def is_secret_key(key: str) -> bool:
     return any(marker in lowered for marker in _SECRET_MARKERS) or bool(_KEY_WORD.search(lowered))
 
 
-def mask(value: Any) -> Any:
-    """A JSON-safe copy of ``value`` with every secret replaced by ``***``."""
+def mask(value: Any, text: Callable[[str], str] | None = None) -> Any:
+    """A JSON-safe copy of ``value`` with every secret-named field replaced by ``***``;
+    ``text``, if given, masks what looks secret inside each string too (in the same pass)."""
     if isinstance(value, SecretStr):
         return MASK
     if isinstance(value, Mapping):
         return {
-            str(k): (MASK if is_secret_key(str(k)) and v is not None else mask(v))
+            str(k): (MASK if is_secret_key(str(k)) and v is not None else mask(v, text))
             for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
-        return [mask(v) for v in value]
+        return [mask(v, text) for v in value]
+    if isinstance(value, str) and text is not None:
+        return text(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):

@@ -39,7 +39,7 @@ from dlv.ingestion.schemas import (
 )
 from dlv.ingestion.writer import StoreFailed
 from dlv.ops import metrics
-from dlv.ops.logging import scrub_data
+from dlv.ops.logging import scrub
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
 from dlv.types import IsoDateTime
 
@@ -236,7 +236,7 @@ def _event_read(row: OpenLineageEvent) -> RunEventRead:
         mapped=row.processed_at is not None and row.error is None,
         error=row.error,
         # Masked by key name and by value (a URL's password, password=... in a JDBC URL).
-        payload=scrub_data(audit.mask(json.loads(row.payload))),
+        payload=audit.mask(json.loads(row.payload), text=scrub),
     )
 
 

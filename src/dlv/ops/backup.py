@@ -108,15 +108,14 @@ def _encode(value: Any) -> Any:
 # ---------------------------------------------------------------------------------- backup
 
 
-def _require_current(conn: Connection, url: str) -> tuple[str, ...]:
-    """The database's revisions, if they are this code's; else a BackupError."""
+def _require_current(conn: Connection, expected: tuple[str, ...]) -> tuple[str, ...]:
+    """The database's revisions, if they are this code's (``expected``); else a BackupError."""
     revisions = db_heads(conn)
-    if revisions != code_heads(url):
-        expected = ", ".join(code_heads(url))
+    if revisions != expected:
         raise BackupError(
             f"The database is at revision {', '.join(revisions) or '(none)'}, this DLV "
-            f"expects {expected}: back it up with the DLV version that runs it, or run "
-            "`dlv db upgrade` first"
+            f"expects {', '.join(expected)}: back it up with the DLV version that runs it, or "
+            "run `dlv db upgrade` first"
         )
     return revisions
 
@@ -147,15 +146,15 @@ def _line(out: _Sink, obj: Any) -> None:
 
 def backup(url: str, dest: IO[bytes], secret_key: str) -> Summary:
     """Write a consistent snapshot of the database at ``url`` to ``dest``."""
-    engine = make_engine(url)
+    engine, expected = make_engine(url), code_heads(url)
     try:
         with engine.connect() as conn:
-            _require_current(conn, url)
+            _require_current(conn, expected)
         # Acknowledged events still in SQLite's inbox belong in the snapshot: moved in first,
         # once the schema is known to be the one this code writes.
         inbox.flush(url)
         with _snapshot(engine) as conn:
-            revisions = _require_current(conn, url)
+            revisions = _require_current(conn, expected)  # an upgrade may have run meanwhile
             # A table the migrations have not created yet holds nothing to save.
             existing = set(inspect(conn).get_table_names())
             tables = [t for t in metadata.sorted_tables if t.name in existing]

@@ -91,11 +91,6 @@ def scrub(text: str, known: Iterable[str] = ()) -> str:
     return text
 
 
-def scrub_data(value: Any) -> Any:
-    """A copy of JSON-like ``value`` with secret-named keys and secret-looking text masked."""
-    return _scrub_value(value, ())
-
-
 def _scrub_value(value: Any, known: Iterable[str]) -> Any:
     if isinstance(value, SecretStr):
         return MASK
