@@ -56,5 +56,7 @@ def test_a_failed_system_reports_its_datasets_as_affected(shop: Shop) -> None:
 
 def test_a_dataset_names_its_failed_system_as_the_likely_cause(shop: Shop) -> None:
     report = shop.impact(shop.orders, "upstream")
-    assert [n["id"] for n in report["in_error"]] == [shop.db]
+    assert report["in_error"] == []  # no data flows from a server to its tables
+    assert [(n["id"], n["status"]) for n in report["parents"]] == [(shop.db, "error")]
     assert [n["id"] for n in report["likely_root_causes"]] == [shop.db]
+    assert report["likely_root_causes"][0]["distance"] is None

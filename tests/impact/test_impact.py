@@ -86,19 +86,30 @@ def test_limit_truncates_and_says_so(p: Platform) -> None:
     assert g["truncated"] is True
 
 
-def test_upstream_reaches_the_parent_system(p: Platform) -> None:
+def test_upstream_lists_containers_apart_from_flow(p: Platform) -> None:
     g = p.get(f"/api/v1/nodes/{p.stage}/lineage?direction=upstream")
-    d = distances(g)
-    assert d["raw.orders"] == 1
-    assert d["shop"] == 2
-    assert "other" not in d
+    assert distances(g) == {"stage": 0, "raw.orders": 1}
+    assert [c["name"] for c in g["parents"]] == ["shop"]
+    assert "distance" not in g["parents"][0]
+    relations = {(e["source_id"], e["target_id"]): e["relation"] for e in g["edges"]}
+    assert relations == {(p.raw, p.stage): "flow", (p.shop, p.raw): "contains"}
+
+
+def test_downstream_lineage_draws_containment_as_its_own_edges(p: Platform) -> None:
+    g = p.get(f"/api/v1/nodes/{p.shop}/lineage?depth=2")
+    assert distances(g) == {"shop": 0, "raw.orders": 1, "stage": 2}
+    relations = {(e["source_id"], e["target_id"]): e["relation"] for e in g["edges"]}
+    assert relations == {(p.shop, p.raw): "contains", (p.raw, p.stage): "flow"}
+    assert g["parents"] == []
 
 
 def test_both_directions_union(p: Platform) -> None:
-    d = distances(p.get(f"/api/v1/nodes/{p.build}/lineage?direction=both"))
+    g = p.get(f"/api/v1/nodes/{p.build}/lineage?direction=both")
+    d = distances(g)
     assert d["mart.revenue"] == 1
     assert d["stg.orders"] == 1
-    assert d["shop"] >= 1
+    assert "shop" not in d
+    assert "shop" in {c["name"] for c in g["parents"]}
 
 
 def test_system_failure_reaches_its_tables_downstream(p: Platform) -> None:
@@ -126,12 +137,90 @@ def test_impact_counts_owners_and_errors(p: Platform, db: Session) -> None:
     assert report["likely_root_causes"] == []
 
 
-def test_upstream_impact_names_the_nearest_failing_nodes(p: Platform, db: Session) -> None:
-    db.execute(update(Node).where(Node.name.in_(["stage", "shop"])).values(status="error"))
+def set_status(db: Session, names: list[str], status: str = "error") -> None:
+    db.execute(update(Node).where(Node.name.in_(names)).values(status=status))
     db.commit()
+
+
+def names(nodes: list[dict[str, Any]]) -> list[str]:
+    return [n["name"] for n in nodes]
+
+
+def test_the_failing_producer_furthest_upstream_is_the_root_cause(p: Platform, db: Session) -> None:
+    # stage fails, so build (downstream of it) fails too: stage explains build.
+    set_status(db, ["stage", "build"])
     report = p.get(f"/api/v1/nodes/{p.mart}/impact?direction=upstream")
-    assert {n["name"] for n in report["in_error"]} == {"stage", "shop"}
-    assert [n["name"] for n in report["likely_root_causes"]] == ["stage"]
+    assert set(names(report["in_error"])) == {"stage", "build"}
+    assert names(report["likely_root_causes"]) == ["stage"]
+
+
+def test_independent_failures_upstream_are_each_a_cause(p: Platform, db: Session) -> None:
+    p.edge(p.other, p.build)
+    set_status(db, ["stage", "other"])
+    report = p.get(f"/api/v1/nodes/{p.mart}/impact?direction=upstream")
+    assert names(report["likely_root_causes"]) == ["stage", "other"]  # furthest first
+
+
+def test_a_failing_root_with_a_healthy_upstream_is_its_own_cause(p: Platform, db: Session) -> None:
+    set_status(db, ["build"])
+    report = p.get(f"/api/v1/nodes/{p.build}/impact?direction=upstream")
+    assert report["in_error"] == []
+    assert names(report["likely_root_causes"]) == ["build"]
+
+
+def test_a_failing_system_explains_what_reads_from_it(p: Platform, db: Session) -> None:
+    # shop holds raw.orders, which stage reads: shop being down explains stage failing.
+    set_status(db, ["stage", "shop"])
+    report = p.get(f"/api/v1/nodes/{p.mart}/impact?direction=upstream")
+    assert "shop" not in names(report["affected"])
+    assert names(report["in_error"]) == ["stage"]
+    assert [(c["name"], c["status"]) for c in report["parents"]] == [("shop", "error")]
+    assert names(report["likely_root_causes"]) == ["shop"]
+
+
+def test_a_cycle_of_failures_names_the_furthest_failing_nodes(p: Platform, db: Session) -> None:
+    # report -> fix -> stg -> build -> mart -> report: all of it failing explains itself.
+    set_status(db, ["fix", "stg.orders", "build", "mart.revenue", "report"])
+    report = p.get(f"/api/v1/nodes/{p.report}/impact?direction=upstream")
+    assert names(report["likely_root_causes"]) == ["fix"]  # 4 hops up, the others 1-3
+
+
+class Dag:
+    """An Airflow DAG (a job) containing two tasks: extract -> orders -> load."""
+
+    def __init__(self, p: Platform) -> None:
+        self.dag = create(p.client, p.admin, job("etl"))["id"]
+        self.extract = create(p.client, p.admin, job("etl.extract", parent_id=self.dag))["id"]
+        self.load = create(p.client, p.admin, job("etl.load", parent_id=self.dag))["id"]
+        self.orders = create(p.client, p.admin, dataset("staging.orders"))["id"]
+        p.edge(p.mart, self.extract)
+        p.edge(self.extract, self.orders)
+        p.edge(self.orders, self.load)
+
+
+def test_a_task_failure_is_not_blamed_on_its_dag(p: Platform, db: Session) -> None:
+    dag = Dag(p)
+    set_status(db, ["etl", "etl.load"])  # the DAG run failed because its task did
+    report = p.get(f"/api/v1/nodes/{dag.load}/impact?direction=upstream")
+    assert "etl" not in names(report["affected"])
+    assert names(report["likely_root_causes"]) == ["etl.load"]
+    assert "etl" in [c["name"] for c in report["parents"]]
+    lineage = p.get(f"/api/v1/nodes/{dag.load}/lineage?direction=upstream&depth=1")
+    assert distances(lineage) == {"etl.load": 0, "staging.orders": 1}
+    assert [c["name"] for c in lineage["parents"]] == ["etl"]
+
+
+def test_upstream_of_a_dag_goes_into_its_tasks(p: Platform, db: Session) -> None:
+    dag = Dag(p)
+    set_status(db, ["etl", "etl.extract", "etl.load"])
+    report = p.get(f"/api/v1/nodes/{dag.dag}/impact?direction=upstream")
+    found = {n["name"]: n["distance"] for n in report["affected"]}
+    assert found["etl.extract"] == 1
+    assert found["etl.load"] == 1
+    assert found["staging.orders"] == 2
+    assert found["mart.revenue"] == 2
+    # extract fails first; load, downstream of it, and the DAG holding both are explained.
+    assert names(report["likely_root_causes"]) == ["etl.extract"]
 
 
 def test_impact_as_csv(p: Platform) -> None:

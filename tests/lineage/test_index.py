@@ -586,3 +586,31 @@ def test_shortest_path_on_medium_graph_matches_reference_length(seed: int) -> No
         path = index.shortest_path(s, t)
         expected = ref.distances([s], up=False).get(t)
         assert (None if path is None else len(path) - 1) == expected
+
+
+def test_upstream_without_climbing_leaves_containers_out() -> None:
+    # 1 contains 2; 3 -> 2 is flow.
+    index = LineageIndex.build([3], [2], parents=[1], children=[2])
+    found = index.traverse(
+        [2], Direction.upstream, follow_containment=True, upstream_containment=False
+    )
+    assert found.nodes.tolist() == [2, 3]
+
+
+def test_upstream_descends_into_what_the_root_contains_only() -> None:
+    # DAG 1 contains tasks 2 and 3; 4 -> 2 is flow; 5 contains 4 (its children stay out).
+    index = LineageIndex.build([4], [2], parents=[1, 1, 5, 5], children=[2, 3, 4, 6])
+    found = index.traverse([1], Direction.upstream, follow_containment=False, descend_upstream=True)
+    assert dict(zip(found.nodes.tolist(), found.distances.tolist(), strict=True)) == {
+        1: 0,
+        2: 1,
+        3: 1,
+        4: 2,
+    }
+    assert index.descendants(np.array([5], dtype=np.int64)).tolist() == [4, 5, 6]
+
+
+def test_children_among_keeps_pairs_inside_the_set() -> None:
+    index = LineageIndex.build([], [], parents=[1, 1, 7], children=[2, 3, 8])
+    parents, children = index.children_among(np.array([1, 2, 8], dtype=np.int64))
+    assert list(zip(parents.tolist(), children.tolist(), strict=True)) == [(1, 2)]

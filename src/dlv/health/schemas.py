@@ -92,6 +92,7 @@ class KindCount(BaseModel):
     ok: int = 0
     error: int = 0
     unknown: int = 0
+    at_risk: int = 0
     total: int = 0
 
 

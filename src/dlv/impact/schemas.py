@@ -23,7 +23,10 @@ class ImpactDirection(StrEnum):
     upstream = "upstream"
 
 
-class LineageNode(BaseModel):
+class ContainerNode(BaseModel):
+    """A node that contains some of the answer's nodes (a system, a DAG) without being
+    reached itself: containment is shown, but it is not data flow."""
+
     id: uuid.UUID
     kind: NodeKind
     namespace: str
@@ -32,7 +35,14 @@ class LineageNode(BaseModel):
     status: NodeStatus
     status_message: str | None
     parent_id: uuid.UUID | None
+
+
+class LineageNode(ContainerNode):
     distance: int
+
+
+class CauseNode(ContainerNode):
+    distance: int | None = Field(description="hops upstream; null for a system holding nodes")
 
 
 class EdgeColumns(BaseModel):
@@ -46,7 +56,8 @@ class LineageEdge(BaseModel):
     source_id: uuid.UUID
     target_id: uuid.UUID
     relation: Literal["flow", "contains"] = Field(
-        default="flow", description="a data-flow edge, or a system/job containing the target"
+        default="flow",
+        description="a data-flow edge, or the source (a system, a DAG) containing the target",
     )
     columns: EdgeColumns | None = Field(
         default=None,
@@ -60,6 +71,9 @@ class LineageGraph(BaseModel):
     depth: int | None
     nodes: list[LineageNode]
     edges: list[LineageEdge]
+    parents: list[ContainerNode] = Field(
+        description="containers of the nodes that are not among them (no flow reaches them)"
+    )
     truncated: bool
 
 
@@ -88,7 +102,19 @@ class ImpactReport(BaseModel):
     by_distance: list[CountByDistance]
     owners: list[OwnerToNotify]
     in_error: list[LineageNode]
-    likely_root_causes: list[LineageNode]
+    at_risk: list[LineageNode] = Field(
+        description="affected nodes whose data is stale: a producer's latest run failed"
+    )
+    likely_root_causes: list[CauseNode] = Field(
+        description=(
+            "upstream only: the failing nodes (the root included) that nothing failing "
+            "upstream explains, furthest first. A failing system (database, Airflow, Spark) "
+            "explains what it holds and may be a cause; a DAG never causes its tasks' failure"
+        )
+    )
+    parents: list[ContainerNode] = Field(
+        description="containers of the root and the affected nodes, shown apart from flow"
+    )
     affected: list[LineageNode]
 
 

@@ -26,11 +26,12 @@ from dlv.impact.schemas import (
     LineagePath,
 )
 from dlv.ingestion import service as ingestion_service
+from dlv.lineage.causes import unexplained
 from dlv.lineage.facts import Picked
-from dlv.lineage.index import Direction, Traversal
+from dlv.lineage.index import Direction, LineageIndex, Traversal
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.traversal import Ids, Ids32
-from dlv.nodes.models import NodeStatus
+from dlv.nodes.models import SYSTEM_KINDS, NodeStatus
 
 # An impact report lists every affected node; past this many it says it was cut.
 IMPACT_LIMIT = 100_000
@@ -63,6 +64,8 @@ class _Found:
     nodes: list[JsonNode]  # in traversal order, with their distance
     edges: list[JsonNode]
     ids: list[str]  # of traversal.nodes, aligned ("" for one deleted meanwhile)
+    parents: list[JsonNode]  # containers of the nodes that are not among them
+    causes: list[str]  # ids of the likely root causes (asked for upstream only)
 
 
 def _traverse(
@@ -74,28 +77,83 @@ def _traverse(
     limit: int | None,
     *,
     with_edges: bool,
+    with_causes: bool = False,
 ) -> _Found:
     # Under the lock: the facts must match the index they are read with.
     with live.lock:
         index = live.current(session)
-        # Containment counts as flow: a system's failure reaches its datasets and jobs.
+        # Containment is not data flow. Downstream, a system's failure reaches what it
+        # contains (a database's tables); upstream, the walk goes down into what the root
+        # contains (a DAG fails because of its tasks) but never up to a container: a DAG
+        # does not feed its tasks, and a DAG's failure is not its task's cause. Containers
+        # are listed apart, as ``parents``.
         found = index.traverse(
-            [root], direction, max_depth=depth, limit=limit, follow_containment=True
+            [root],
+            direction,
+            max_depth=depth,
+            limit=limit,
+            follow_containment=True,
+            upstream_containment=False,
+            descend_upstream=True,
         )
         parents = index.parents_of(found.nodes)
-        facts = live.facts(session, np.concatenate([found.nodes, parents[parents >= 0]]))
-        picked = facts.pick(found.nodes)
+        outside = np.setdiff1d(parents[parents >= 0], found.nodes)
+        facts = live.facts(session, np.concatenate([found.nodes, outside]))
+        picked, picked_outside = facts.pick(found.nodes), facts.pick(outside)
         nodes = _nodes(picked, facts.ids(parents), found.distances)
-        edges = (
-            _edges(picked.ids, found.nodes, *index.edges_among(found.nodes)) if with_edges else []
-        )
+        containers = _nodes(picked_outside, facts.ids(index.parents_of(outside)), None)
+        edges: list[JsonNode] = []
+        if with_edges:
+            everything = np.concatenate([found.nodes, outside])
+            ids = picked.ids + [c["id"] for c in containers]
+            edges = _edges(ids, everything, *index.edges_among(found.nodes))
+            edges += _edges(ids, everything, *index.children_among(everything), "contains")
+        causes = _causes(index, found, outside, picked, picked_outside) if with_causes else []
     if "" in picked.ids:  # deleted meanwhile (the change log said so): left out
         nodes = [n for n in nodes if n["id"]]
-    return _Found(found, nodes, edges, picked.ids)
+    containers = [c for c in containers if c["id"]]
+    return _Found(found, nodes, edges, picked.ids, containers, causes)
 
 
-def _nodes(f: Picked, parent_ids: list[str], distances: Ids32) -> list[JsonNode]:
-    return [
+def _causes(
+    index: LineageIndex, found: Traversal, outside: Ids, picked: Picked, outside_picked: Picked
+) -> list[str]:
+    """The ids of the failing nodes nothing failing explains (``lineage.causes``), furthest
+    upstream first; on a cycle of failures, the furthest failing nodes.
+
+    What explains what: data flow; a failing system (a database, an Airflow or Spark
+    deployment) explains what it contains; a failing part explains its job container (a
+    task explains its DAG, never the other way round). So a system holding the answer's
+    nodes may be a cause; a DAG never is.
+    """
+    pks = np.concatenate([found.nodes, outside])
+    statuses = picked.statuses + outside_picked.statuses
+    kinds = picked.kinds + outside_picked.kinds
+    failing = np.array([s == NodeStatus.error for s in statuses], dtype=np.bool_)
+    failing[found.nodes.size :] &= np.array([k in SYSTEM_KINDS for k in kinds])[found.nodes.size :]
+    if not failing.any():
+        return []
+    flow_sources, flow_targets = index.edges_among(found.nodes)
+    containers, parts = index.children_among(pks)
+    kind_of = dict(zip(pks.tolist(), kinds, strict=True))
+    system = np.array([kind_of[c] in SYSTEM_KINDS for c in containers.tolist()], dtype=np.bool_)
+    mask = unexplained(
+        pks,
+        failing,
+        np.concatenate([flow_sources, containers[system], parts[~system]]),
+        np.concatenate([flow_targets, parts[system], containers[~system]]),
+    )
+    distances = np.concatenate([found.distances, np.full(outside.size, -1, dtype=np.int32)])
+    if not mask.any():
+        mask = failing & (distances == distances[failing].max())
+    ids = picked.ids + outside_picked.ids
+    # Systems first (they hold the rest), then the furthest upstream.
+    order = sorted(np.flatnonzero(mask).tolist(), key=lambda i: (distances[i] >= 0, -distances[i]))
+    return [ids[i] for i in order if ids[i]]
+
+
+def _nodes(f: Picked, parent_ids: list[str], distances: Ids32 | None) -> list[JsonNode]:
+    nodes = [
         {
             "id": i,
             "kind": k,
@@ -105,9 +163,8 @@ def _nodes(f: Picked, parent_ids: list[str], distances: Ids32) -> list[JsonNode]
             "status": s,
             "status_message": m,
             "parent_id": p or None,
-            "distance": d,
         }
-        for i, k, ns, n, o, s, m, p, d in zip(
+        for i, k, ns, n, o, s, m, p in zip(
             f.ids,
             f.kinds,
             f.namespaces,
@@ -116,13 +173,18 @@ def _nodes(f: Picked, parent_ids: list[str], distances: Ids32) -> list[JsonNode]
             f.statuses,
             f.messages,
             parent_ids,
-            distances.tolist(),
             strict=True,
         )
     ]
+    if distances is not None:
+        for node, distance in zip(nodes, distances.tolist(), strict=True):
+            node["distance"] = distance
+    return nodes
 
 
-def _edges(ids: list[str], pks: Ids, sources: Ids, targets: Ids) -> list[JsonNode]:
+def _edges(
+    ids: list[str], pks: Ids, sources: Ids, targets: Ids, relation: str = "flow"
+) -> list[JsonNode]:
     # Both ends are among the answer's nodes (ids aligned with pks): reuse those strings,
     # gathered by numpy rather than looked up one by one.
     order = np.argsort(pks)
@@ -133,7 +195,7 @@ def _edges(ids: list[str], pks: Ids, sources: Ids, targets: Ids) -> list[JsonNod
         keep = (source_ids != "") & (target_ids != "")
         source_ids, target_ids = source_ids[keep], target_ids[keep]
     return [
-        {"source_id": s, "target_id": t, "relation": "flow"}
+        {"source_id": s, "target_id": t, "relation": relation}
         for s, t in zip(source_ids.tolist(), target_ids.tolist(), strict=True)
     ]
 
@@ -162,15 +224,17 @@ def lineage(
         "depth": depth,
         "nodes": found.nodes,
         "edges": found.edges,
+        "parents": found.parents,
         "truncated": found.traversal.truncated,
     }
 
 
 def _add_columns(session: Session, found: _Found) -> None:
     pk_of = dict(zip(found.ids, found.traversal.nodes.tolist(), strict=True))
-    pairs = [(pk_of[e["source_id"]], pk_of[e["target_id"]]) for e in found.edges]
+    flows = [e for e in found.edges if e["relation"] == "flow"]
+    pairs = [(pk_of[e["source_id"]], pk_of[e["target_id"]]) for e in flows]
     by_pair = ingestion_service.column_lineage_for_pairs(session, pairs)
-    for edge, pair in zip(found.edges, pairs, strict=True):
+    for edge, pair in zip(flows, pairs, strict=True):
         lineage = by_pair.get(pair)
         if lineage is not None:
             edge["columns"] = {"fields": lineage.fields, "dataset": lineage.dataset}
@@ -185,18 +249,24 @@ def impact(
 ) -> dict[str, Any]:
     """The incident report for a node (an ImpactReport as JSON-ready data)."""
     root = _root_pk(session, node_id)
+    upstream = direction is ImpactDirection.upstream
     found = _traverse(
-        session, live, root, Direction(direction.value), depth, IMPACT_LIMIT, with_edges=False
+        session,
+        live,
+        root,
+        Direction(direction.value),
+        depth,
+        IMPACT_LIMIT,
+        with_edges=False,
+        with_causes=upstream,
     )
     root_node, affected = found.nodes[0], found.nodes[1:]
     owners: dict[str | None, list[JsonNode]] = defaultdict(list)
     for node in affected:
         owners[node["owner"]].append(node)
     in_error = [n for n in affected if n["status"] == NodeStatus.error]
-    causes: list[JsonNode] = []
-    if direction is ImpactDirection.upstream and in_error:
-        nearest = min(n["distance"] for n in in_error)
-        causes = [n for n in in_error if n["distance"] == nearest]
+    by_id = {n["id"]: n for n in found.nodes}
+    by_id.update((c["id"], {**c, "distance": None}) for c in found.parents)
     by_kind = Counter(n["kind"] for n in affected)
     by_distance = Counter(n["distance"] for n in affected)
     return {
@@ -214,7 +284,9 @@ def impact(
             )
         ],
         "in_error": in_error,
-        "likely_root_causes": causes,
+        "at_risk": [n for n in affected if n["status"] == NodeStatus.at_risk],
+        "likely_root_causes": [by_id[i] for i in found.causes if i in by_id],
+        "parents": found.parents,
         "affected": affected,
     }
 

@@ -256,8 +256,16 @@ class LineageIndex:
         max_depth: int | None = None,
         limit: int | None = None,
         follow_containment: bool = False,
+        upstream_containment: bool | None = None,
+        descend_upstream: bool = False,
     ) -> Traversal:
         """Breadth-first walk from ``roots``.
+
+        * ``follow_containment``: parent -> child counts as one more flow edge.
+          ``upstream_containment`` (default: the same) says whether the upstream walk also
+          climbs child -> parent.  ``descend_upstream``: the upstream walk goes down into
+          what the roots contain, and what that contains (a DAG's tasks are where its
+          failure comes from), but into no other node's children.
 
         * Result order: the roots (duplicates dropped, input order kept), then each BFS level
           in ascending id order; ``distances`` = hops from the nearest root.
@@ -284,8 +292,21 @@ class LineageIndex:
         if direction is not Direction.upstream:
             expanders.append(self._downstream_expander(follow_containment))
         if direction is not Direction.downstream:
-            expanders.append(self._upstream_expander(follow_containment))
+            climb = follow_containment if upstream_containment is None else upstream_containment
+            parts = self.descendants(ids) if descend_upstream else None
+            if parts is not None and parts.size == unique_sorted(ids[ids < self.capacity]).size:
+                parts = None  # the roots contain nothing
+            expanders.append(self._upstream_expander(climb, parts))
         return bfs(ids, expanders, self._marks(), self.capacity, max_depth, limit)
+
+    def children_among(self, nodes: npt.NDArray[np.integer]) -> tuple[Ids, Ids]:
+        """Containment pairs with both ends in ``nodes``, as (parents, children) sorted by
+        child (int64).  Unknown ids are ignored; duplicates in ``nodes`` are fine."""
+        ids = _as_ids(nodes, "nodes", bounded=False)
+        members = unique_sorted(ids[ids < self.capacity])
+        parents = self._parent[members].astype(np.int64)
+        inside = np.isin(parents, members, assume_unique=False)
+        return parents[inside], members[inside]
 
     def edges_among(self, nodes: npt.NDArray[np.integer]) -> tuple[Ids, Ids]:
         """Flow edges with both ends in ``nodes``, as (sources, targets) sorted by source then
@@ -345,16 +366,42 @@ class LineageIndex:
 
         return expand
 
-    def _upstream_expander(self, follow_containment: bool) -> Expander:
-        rev, parent = self._rev, self._parent
-        if not follow_containment:
+    def _upstream_expander(self, follow_containment: bool, parts: Ids | None = None) -> Expander:
+        rev, parent, kids = self._rev, self._parent, self._children
+        if not follow_containment and parts is None:
             return rev.neighbours
 
         def expand(frontier: Ids32) -> Ids32:
-            up = parent[frontier]
-            return np.concatenate((rev.neighbours(frontier), up[up >= 0]))
+            found = [rev.neighbours(frontier)]
+            if follow_containment:
+                up = parent[frontier]
+                found.append(up[up >= 0])
+            if parts is not None:
+                inside = frontier[np.isin(frontier, parts)]
+                if inside.size:
+                    found.append(kids.neighbours(inside))
+            return np.concatenate(found)
 
         return expand
+
+    def descendants(self, roots: Ids) -> Ids:
+        """The roots and everything they contain, at any depth (sorted, int64)."""
+        known = roots[roots < self.capacity].astype(np.int32)
+        seen = [known]
+        frontier = known
+        marks = self._marks()
+        marks[known] = 1
+        try:
+            while frontier.size:
+                found = self._children.neighbours(frontier)
+                found = unique_sorted(found[marks[found] == 0])
+                marks[found] = 1
+                seen.append(found)
+                frontier = found
+        finally:
+            for arr in seen:
+                marks[arr] = 0
+        return unique_sorted(np.concatenate(seen).astype(np.int64))
 
     def _marks(self) -> Marks:
         """This thread's scratch array (all zero between queries), at least capacity long."""

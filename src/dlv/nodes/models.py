@@ -36,6 +36,8 @@ class NodeStatus(StrEnum):
     unknown = "unknown"
     ok = "ok"
     error = "error"
+    # A dataset whose producer's latest run failed: what it holds is stale (ingestion).
+    at_risk = "at_risk"
 
 
 class Node(Base):
