@@ -153,12 +153,13 @@ def test_update_changes_fields_keeps_stored_secrets_and_counts_it(
     doc = client.get(EXPORT, headers=admin.headers).json()
     pg = next(n for n in doc["nodes"] if n["kind"] == "postgres")
     pg["connection"]["port"] = 6432
-    pg["owner"] = "dba"
+    pg["owners"] = ["dba", "platform"]
     r = post(client, admin, doc)
     assert r.json()["nodes_updated"] == 1
     assert r.json()["nodes_unchanged"] == 5
     found = client.get("/api/v1/nodes?kind=postgres", headers=admin.headers).json()["items"][0]
-    assert (found["owner"], found["connection"]["port"]) == ("dba", 6432)
+    assert (found["owners"], found["connection"]["port"]) == (["dba", "platform"], 6432)
+    assert found["owner"] == "dba"
     assert found["connection"]["password_set"] is True
 
 

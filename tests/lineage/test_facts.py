@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -24,7 +25,8 @@ def uid(n: int) -> str:
 
 
 def row(n: int, name: str, owner: str | None = None, message: str | None = None) -> list[Any]:
-    return [uid(n), "dataset", "ns", name, owner, "ok", message]
+    owners = json.dumps([owner] if owner else [])
+    return [uid(n), "dataset", "ns", name, owners, "ok", message]
 
 
 def pks(*values: int) -> np.ndarray:
@@ -42,7 +44,7 @@ def test_set_pick_and_remove() -> None:
     assert got.names == ["b", "a"]
     assert got.kinds == ["dataset", "dataset"]
     assert got.namespaces == ["ns", "ns"]
-    assert got.owners == [None, "etl"]
+    assert got.owners == [[], ["etl"]]
     assert got.statuses == ["ok", "ok"]
     assert got.messages == [None, "late"]
     assert facts.pick(pks(3)).names == ["a"]
@@ -51,7 +53,7 @@ def test_set_pick_and_remove() -> None:
     facts.set(3, row(3, "a2", "bi"))  # replace: still two nodes, the message is gone
     assert len(facts) == 2
     assert facts.pick(pks(3)).messages == [None]
-    assert facts.pick(pks(3)).owners == ["bi"]
+    assert facts.pick(pks(3)).owners == [["bi"]]
     held = facts.nbytes()
     facts.remove(3)
     assert facts.nbytes() < held  # its name and message are no longer counted

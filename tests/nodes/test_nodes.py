@@ -174,3 +174,26 @@ def test_unknown_node_is_404(client: TestClient, admin: Caller) -> None:
     r = client.get(f"{URL}/00000000-0000-4000-8000-000000000009", headers=admin.headers)
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_a_node_keeps_every_owner_and_owner_is_the_first(client: TestClient, admin: Caller) -> None:
+    node = create(client, admin, dataset("orders", owners=["alice", "bob"]))
+    assert (node["owner"], node["owners"]) == ("alice", ["alice", "bob"])
+    r = client.patch(f"/api/v1/nodes/{node['id']}", json={"owner": "carol"}, headers=admin.headers)
+    assert (r.json()["owner"], r.json()["owners"]) == ("carol", ["carol"])
+    r = client.patch(f"/api/v1/nodes/{node['id']}", json={"owners": []}, headers=admin.headers)
+    assert (r.json()["owner"], r.json()["owners"]) == (None, [])
+
+
+def test_owner_and_owners_that_disagree_are_422(client: TestClient, admin: Caller) -> None:
+    body = dataset("orders", owner="alice", owners=["bob", "alice"])
+    r = client.post("/api/v1/nodes", json=body, headers=admin.headers)
+    assert r.status_code == 422
+    assert "owner must be the first of owners" in r.text
+
+
+def test_search_finds_a_node_by_any_owner(client: TestClient, admin: Caller) -> None:
+    create(client, admin, dataset("orders", owners=["alice", "bob"]))
+    for query in ("owner=bob", "q=BOB"):
+        items = client.get(f"/api/v1/nodes?{query}", headers=admin.headers).json()["items"]
+        assert [n["name"] for n in items] == ["orders"], query

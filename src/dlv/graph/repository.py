@@ -90,7 +90,7 @@ def existing_nodes(session: Session, keys: Sequence[tuple[str, str]]) -> Sequenc
         c.kind,
         c.parent_pk,
         c.description,
-        c.owner,
+        c.owners,
         c.connection,
         c.connection_secrets,
         c.secret_fields,
@@ -136,6 +136,7 @@ _NODE_COLUMNS = (
     ("parent_pk", "integer"),
     ("description", "text"),
     ("owner", "text"),
+    ("owners", "json"),
     ("connection", "json"),
     ("connection_secrets", "text"),
     ("secret_fields", "json"),
@@ -198,6 +199,7 @@ def update_nodes(session: Session, rows: list[dict[str, Any]]) -> None:
         .values(
             description=bindparam("b_description"),
             owner=bindparam("b_owner"),
+            owners=bindparam("b_owners", type_=c.owners.type),
             parent_pk=bindparam("b_parent_pk"),
             connection=bindparam("b_connection", type_=c.connection.type),
             connection_secrets=bindparam("b_connection_secrets"),
@@ -240,7 +242,7 @@ def export_nodes(session: Session, batch: int) -> Iterator[Sequence[Any]]:
             p.c.namespace,
             p.c.name,
             n.c.description,
-            n.c.owner,
+            n.c.owners,
             n.c.connection,
         )
         .select_from(n.outerjoin(p, p.c.pk == n.c.parent_pk))

@@ -24,7 +24,8 @@ def new_row(
         "name": node.name,
         "parent_pk": parent_pk,
         "description": node.description,
-        "owner": node.owner,
+        "owner": owners[0] if (owners := node.all_owners()) else None,
+        "owners": owners,
         "connection": public,
         "connection_secrets": box.seal(secrets),
         "secret_fields": sorted(secrets),
@@ -48,9 +49,10 @@ def update_row(
         merged = connections.carry_over_secrets(sent, old, public)
         if merged != old:
             sealed, secret_fields = box.seal(merged), sorted(merged)
+    owners = node.all_owners()
     same = (
         row.description == node.description
-        and row.owner == node.owner
+        and list(row.owners or []) == owners
         and row.connection == public
         and sealed == row.connection_secrets
         and parent_pk == row.parent_pk
@@ -61,7 +63,8 @@ def update_row(
     return {
         "b_pk": row.pk,
         "b_description": node.description,
-        "b_owner": node.owner,
+        "b_owner": owners[0] if owners else None,
+        "b_owners": owners,
         "b_parent_pk": parent_pk,
         "b_connection": public,
         "b_connection_secrets": sealed,

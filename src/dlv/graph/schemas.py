@@ -18,7 +18,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.connections import ConnectionConfig
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind
-from dlv.nodes.schemas import Description, Name, Namespace, Owner, Tags
+from dlv.nodes.schemas import (
+    Description,
+    Name,
+    Namespace,
+    Owner,
+    Owners,
+    Tags,
+    owner_and_owners,
+    owners_of,
+)
 
 FORMAT = "dlv-graph"
 VERSION = 1
@@ -70,11 +79,16 @@ class GraphNode(BaseModel):
     parent: NodeRef | None = None
     description: Description | None = None
     owner: Owner | None = None
+    owners: Owners | None = None
     tags: Tags = Field(default_factory=list)
     annotations: list[GraphAnnotation] = Field(default_factory=list)
     connection: ConnectionConfig | None = None
 
     _kind = model_validator(mode="before")(_inject_kind)
+    _owners = model_validator(mode="before")(owner_and_owners)
+
+    def all_owners(self) -> list[str]:
+        return owners_of(self.owner, self.owners)
 
 
 class GraphEdge(BaseModel):

@@ -134,7 +134,7 @@ def _text(value: str | None) -> str:
 
 
 def _node_line(row: Any, tags: list[str], notes: list[Any]) -> str:
-    _, kind, namespace, name, parent_ns, parent_name, description, owner, connection = row
+    _, kind, namespace, name, parent_ns, parent_name, description, owners, connection = row
     annotations = ",".join(
         f'{{"text":{_encode(text)},"author":{_encode(author)},'
         f'"created_at":"{created_at.isoformat()}"}}'
@@ -143,7 +143,8 @@ def _node_line(row: Any, tags: list[str], notes: list[Any]) -> str:
     return (
         f'{{"kind":{_encode(kind)},"namespace":{_encode(namespace)},"name":{_encode(name)},'
         f'"parent":{_ref(parent_ns, parent_name)},"description":{_text(description)},'
-        f'"owner":{_text(owner)},"tags":[{",".join(_encode(t) for t in tags)}],'
+        f'"owners":[{",".join(_encode(o) for o in owners or ())}],'
+        f'"tags":[{",".join(_encode(t) for t in tags)}],'
         f'"annotations":[{annotations}],'
         f'"connection":{_dump(connection) if connection else "null"}}}'
     )

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["lineage"])
 
 MAX_LINEAGE_LIMIT = 100_000
 Depth = Annotated[int | None, Query(ge=0, le=10_000, description="Hops; omit for unbounded")]
-CSV_COLUMNS = ("id", "kind", "namespace", "name", "owner", "status", "distance")
+CSV_COLUMNS = ("id", "kind", "namespace", "name", "owner", "owners", "status", "distance")
 
 
 def json_response(data: dict[str, Any]) -> Response:
@@ -86,9 +86,8 @@ def get_impact(
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for node in report["affected"]:
-        writer.writerow(
-            [node[column] if node[column] is not None else "" for column in CSV_COLUMNS]
-        )
+        row = {**node, "owners": "; ".join(node["owners"])}
+        writer.writerow([row[column] if row[column] is not None else "" for column in CSV_COLUMNS])
     return Response(
         out.getvalue(),
         media_type="text/csv",

@@ -31,7 +31,8 @@ class ContainerNode(BaseModel):
     kind: NodeKind
     namespace: str
     name: str
-    owner: str | None
+    owner: str | None = Field(description="the first of owners")
+    owners: list[str]
     status: NodeStatus
     status_message: str | None
     parent_id: uuid.UUID | None

@@ -159,7 +159,8 @@ def _nodes(f: Picked, parent_ids: list[str], distances: Ids32 | None) -> list[Js
             "kind": k,
             "namespace": ns,
             "name": n,
-            "owner": o,
+            "owner": o[0] if o else None,
+            "owners": o,
             "status": s,
             "status_message": m,
             "parent_id": p or None,
@@ -262,8 +263,9 @@ def impact(
     )
     root_node, affected = found.nodes[0], found.nodes[1:]
     owners: dict[str | None, list[JsonNode]] = defaultdict(list)
-    for node in affected:
-        owners[node["owner"]].append(node)
+    for node in affected:  # a node with several owners is listed under each
+        for owner in node["owners"] or [None]:
+            owners[owner].append(node)
     in_error = [n for n in affected if n["status"] == NodeStatus.error]
     by_id = {n["id"]: n for n in found.nodes}
     by_id.update((c["id"], {**c, "distance": None}) for c in found.parents)

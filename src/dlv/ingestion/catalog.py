@@ -35,12 +35,13 @@ from dlv.lineage import changes
 from dlv.lineage.models import EdgeOrigin
 from dlv.nodes import repository as nodes_repository
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
+from dlv.nodes.schemas import MAX_TAGS
 from dlv.ops import metrics
 
 MAX_PARENT_DEPTH = 64
 STAMP_STEP = timedelta(hours=1)
 ORIGIN = EdgeOrigin.openlineage.value
-PERSON_FIELDS = ("owner", "description")
+PERSON_FIELDS = ("owners", "description")
 
 
 def actor(sender: Sender) -> Principal:
@@ -166,7 +167,7 @@ def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: An
     if name in PERSON_FIELDS:
         facts = catalog.facts.get(node.pk)
         current, ours = getattr(node, name), getattr(facts, name) if facts else None
-        if current is not None and current != ours:
+        if current not in (None, []) and current != ours:
             return None  # a person set it: theirs stands
     catalog.stamp(node.pk, name, time, value_digest)
     if decision is None:
@@ -185,20 +186,21 @@ def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: An
 
 
 def apply_metadata(catalog: Catalog, plan: Plan) -> None:
-    """Owner, description, columns, query and job type: the newest event's."""
+    """Owners, description, columns, query and job type: the newest event's."""
     for key, node in catalog.nodes.items():
         spec = plan.nodes[key]
         changed: dict[str, Any] = {}
         for name, (time, raw) in spec.fields.items():
-            if name != "parent":
+            if name not in ("parent", "tags"):
                 value = mapping.columns(raw) if name == "columns" else raw
                 diff = _offer(catalog, node, name, time, value)
                 if diff is not None:
                     changed[name] = diff
         if changed:
-            repository.update_node(
-                catalog.session, node.pk, {name: d["to"] for name, d in changed.items()}
-            )
+            values = {name: d["to"] for name, d in changed.items()}
+            if "owners" in values:
+                values["owner"] = values["owners"][0] if values["owners"] else None
+            repository.update_node(catalog.session, node.pk, values)
             audit.record(
                 catalog.session,
                 actor(spec.sender),
@@ -207,6 +209,51 @@ def apply_metadata(catalog: Catalog, plan: Plan) -> None:
                 node.id,
                 {**audit.mask(changed), "origin": ORIGIN},
             )
+
+
+def apply_tags(catalog: Catalog, plan: Plan) -> None:
+    """Tags facets: the newest event's tags replace the ones events set before; tags a
+    person set stay whatever events say."""
+    wanted: dict[int, tuple[NodeRow, Sender, list[str]]] = {}
+    for key, node in catalog.nodes.items():
+        spec = plan.nodes[key]
+        stamped = spec.fields.get("tags")
+        if stamped is None:
+            continue
+        time, tags = stamped
+        value_digest = digest(tags)
+        decision = newer(time, value_digest, catalog.held(node.pk, "tags"))
+        if decision is False:
+            continue
+        catalog.stamp(node.pk, "tags", time, value_digest)
+        if decision is True:
+            wanted[node.pk] = (node, spec.sender, tags)
+    if not wanted:
+        return
+    current = repository.tags_of(catalog.session, list(wanted))
+    added: list[tuple[int, str]] = []
+    removed: list[tuple[int, str]] = []
+    for pk, (node, sender, tags) in wanted.items():
+        facts = catalog.facts_of(pk)
+        have, ours, new = current.get(pk, set()), set(facts.tags or ()), set(tags)
+        plus = sorted(new - have)[: max(MAX_TAGS - len(have), 0)]
+        minus = sorted((ours - new) & have)
+        facts.set("tags", sorted(new))
+        if not plus and not minus:
+            continue
+        added.extend((pk, t) for t in plus)
+        removed.extend((pk, t) for t in minus)
+        before = sorted(have)
+        after = sorted((have | set(plus)) - set(minus))
+        audit.record(
+            catalog.session,
+            actor(sender),
+            "node.update",
+            "node",
+            node.id,
+            {"tags": {"from": before, "to": after}, "origin": ORIGIN},
+        )
+    repository.change_tags(catalog.session, added, removed)
 
 
 def _postgres_system(catalog: Catalog, node: NodeRow) -> int | None:

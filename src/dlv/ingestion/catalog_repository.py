@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    delete,
     func,
     literal_column,
     select,
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 from dlv.db import chunks, dialect, with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageNode, Run
 from dlv.lineage.models import Edge
-from dlv.nodes.models import Node, NodeKind
+from dlv.nodes.models import Node, NodeKind, NodeTag
 
 Key = tuple[str, str]
 
@@ -96,7 +97,7 @@ class NodeRow:
     namespace: str
     name: str
     parent_pk: int | None
-    owner: str | None
+    owners: list[str]
     description: str | None
     status: str
     status_message: str | None
@@ -109,7 +110,7 @@ _NODE_COLUMNS = (
     Node.namespace,
     Node.name,
     Node.parent_pk,
-    Node.owner,
+    Node.owners,
     Node.description,
     Node.status,
     Node.status_message,
@@ -175,6 +176,33 @@ def node_kind(session: Session, pk: int) -> str | None:
 
 def postgres_systems(session: Session) -> list[tuple[int, dict[str, Any] | None]]:
     return [(pk, connection) for pk, connection in _conn(session).execute(_POSTGRES_SYSTEMS)]
+
+
+_TAGS = with_list(
+    NodeTag.node_pk, "pks", lambda among: select(NodeTag.node_pk, NodeTag.tag).where(among)
+)
+
+
+def tags_of(session: Session, pks: Sequence[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for chunk in chunks(sorted(pks)):
+        for pk, tag in _conn(session).execute(_TAGS[dialect(session)], {"pks": chunk}):
+            found.setdefault(pk, set()).add(tag)
+    return found
+
+
+def change_tags(
+    session: Session, added: Sequence[tuple[int, str]], removed: Sequence[tuple[int, str]]
+) -> None:
+    if added:
+        rows = [{"node_pk": pk, "tag": tag} for pk, tag in sorted(added)]
+        stmt = _insert(session, NodeTag).on_conflict_do_nothing()
+        _conn(session).execute(stmt, rows)
+    if removed:
+        stmt = delete(NodeTag).where(
+            NodeTag.node_pk == bindparam("pk"), NodeTag.tag == bindparam("t")
+        )
+        _conn(session).execute(stmt, [{"pk": pk, "t": tag} for pk, tag in sorted(removed)])
 
 
 def _pairs_table(session: Session) -> Any:
@@ -252,9 +280,11 @@ class FactsRow:
     """What events said about a node: the small columns (big values are only written)."""
 
     node_pk: int
-    owner: str | None = None
+    owners: list[str] | None = None
     description: str | None = None
     parent_pk: int | None = None
+    tags: list[str] | None = None
+    derived: dict[str, Any] | None = None
     field_times: dict[str, list[str]] = field(default_factory=dict)
     health_run_id: uuid.UUID | None = None
     health_time: datetime | None = None
@@ -271,9 +301,11 @@ class FactsRow:
 
 _FACT_COLUMNS = (
     OpenLineageNode.node_pk,
-    OpenLineageNode.owner,
+    OpenLineageNode.owners,
     OpenLineageNode.description,
     OpenLineageNode.parent_pk,
+    OpenLineageNode.tags,
+    OpenLineageNode.derived,
     OpenLineageNode.field_times,
     OpenLineageNode.health_run_id,
     OpenLineageNode.health_time,

@@ -65,6 +65,7 @@ class _JobFacets(TypedDict, total=False):
     documentation: DocumentationFacet | None
     sql: SQLFacet | None
     jobType: JobTypeFacet | None
+    tags: dict[str, Any] | None
 
 
 class _DatasetFacets(TypedDict, total=False):
@@ -72,6 +73,7 @@ class _DatasetFacets(TypedDict, total=False):
     documentation: DocumentationFacet | None
     schema: SchemaFacet | None
     columnLineage: ColumnLineageFacet | None
+    tags: dict[str, Any] | None
 
 
 class _Dataset(TypedDict):

@@ -211,6 +211,8 @@ class JobFacets(TypedDict, total=False):
     documentation: DocumentationFacet
     sql: SQLFacet
     jobType: JobTypeFacet
+    # Read leniently (mapping.tag_names): a tag DLV cannot use is skipped, not refused.
+    tags: dict[str, Any]
 
 
 class DatasetFacets(TypedDict, total=False):
@@ -218,6 +220,7 @@ class DatasetFacets(TypedDict, total=False):
     documentation: DocumentationFacet
     schema: SchemaFacet
     columnLineage: ColumnLineageFacet
+    tags: dict[str, Any]
 
 
 Facets = BeforeValidator(_drop_deleted)

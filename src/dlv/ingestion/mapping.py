@@ -6,7 +6,7 @@ Two rules make the result independent of arrival order and of duplicates:
   START/RUNNING whatever their times, START/RUNNING beat OTHER, and within a class the later
   event wins (ties broken by a fixed order of types). A maximum does not care about order or
   repetition.
-- Every metadata field (owner, description, columns, query, job type, parent) remembers the
+- Every metadata field (owners, description, tags, columns, query, job type, parent) remembers the
   event time it came from; an older event never replaces a newer one's value.
 """
 
@@ -25,18 +25,21 @@ from dlv.ingestion.events import (
     EventIn,
     JobFacets,
     JobIn,
+    OwnershipFacet,
     ParsedEvent,
     RunFacets,
     SchemaField,
 )
 from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
 from dlv.nodes.models import NodeKind
+from dlv.nodes.schemas import MAX_TAGS, normalize_tag
 from dlv.ops.logging import scrub
 
 Key = tuple[str, str]
 Pair = tuple[Key, Key]
 
 MAX_OWNER = 200
+MAX_OWNERS = 20
 MAX_DIALECT = 64
 MAX_DESCRIPTION = 20_000
 DEFAULT_POSTGRES_PORT = 5432
@@ -126,16 +129,43 @@ def _schema_columns(fields: Sequence[SchemaField]) -> list[dict[str, Any]]:
     return columns
 
 
+def owner_names(ownership: OwnershipFacet) -> list[str]:
+    """Every owner an ownership facet names, in order, each once. An owner is a short name
+    in the catalog: a longer one (or past ``MAX_OWNERS``) is left for a person to set."""
+    names = (o["name"].strip() for o in ownership.get("owners") or ())
+    kept = dict.fromkeys(n for n in names if 0 < len(n) <= MAX_OWNER and n.isprintable())
+    return list(kept)[:MAX_OWNERS]
+
+
+def tag_names(facet: Any) -> list[str]:
+    """The catalog tags of a ``tags`` facet (``[{"key", "value", "source"}]``): the key, or
+    ``key:value`` when the value says more than the key; what is no valid tag is skipped."""
+    found: set[str] = set()
+    items = facet.get("tags") if isinstance(facet, dict) else None
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            continue
+        key, value = item["key"], item.get("value")
+        text = key if value in (None, "", key, True, "true") else f"{key}:{value}"
+        try:
+            found.add(normalize_tag(text))
+        except ValueError:
+            continue
+    return sorted(found)[:MAX_TAGS]
+
+
 def _common_facets(spec: NodeSpec, time: datetime, facets: JobFacets | DatasetFacets) -> None:
     ownership = facets.get("ownership")
-    if ownership is not None and ownership.get("owners"):
-        owner = ownership["owners"][0]["name"].strip()
-        # The catalog's owner is one short name; a longer one is left for a person to set.
-        if 0 < len(owner) <= MAX_OWNER:
-            spec.offer("owner", time, owner)
+    if ownership is not None:
+        owners = owner_names(ownership)
+        if owners:
+            spec.offer("owners", time, owners)
     documentation = facets.get("documentation")
     if documentation is not None and len(documentation["description"]) <= MAX_DESCRIPTION:
         spec.offer("description", time, documentation["description"])
+    tags = facets.get("tags")
+    if tags is not None:
+        spec.offer("tags", time, tag_names(tags))
 
 
 def _job(plan: Plan, job: JobIn, time: datetime, sender: Sender) -> Key:

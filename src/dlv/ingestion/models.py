@@ -156,7 +156,7 @@ class Run(Base):
 class OpenLineageNode(Base):
     """What events said about a catalog node, so a person's edits can be told apart.
 
-    ``owner``, ``description`` and ``parent_pk`` hold the value an event last wrote to the
+    ``owners``, ``description`` and ``parent_pk`` hold the value an event last wrote to the
     node. An event may change a node's field only while the node still holds that value (or
     nothing): once a person edits it through the API, events leave it alone.
     """
@@ -166,9 +166,14 @@ class OpenLineageNode(Base):
     node_pk: Mapped[int] = mapped_column(
         ForeignKey("nodes.pk", ondelete="CASCADE"), primary_key=True
     )
-    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    owners: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     parent_pk: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The node's tags that events set (a person's own tags are never touched).
+    tags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Set when DLV created the node from a job's SQL or column lineage rather than from an
+    # event's inputs/outputs: {"job": namespace/name, "source": "sql" | "columnLineage"}.
+    derived: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # {field: [ISO event time, digest] of the value held}: an older event never wins.
     field_times: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     columns: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)

@@ -257,7 +257,9 @@ def _facts_read(node_id: uuid.UUID, facts: OpenLineageNode | None) -> NodeOpenLi
     if facts is None:
         return NodeOpenLineage(
             node_id=node_id,
-            owner=None,
+            owners=None,
+            tags=None,
+            derived=None,
             description=None,
             columns=None,
             sql=None,
@@ -277,7 +279,9 @@ def _facts_read(node_id: uuid.UUID, facts: OpenLineageNode | None) -> NodeOpenLi
     return NodeOpenLineage.model_validate(
         {
             "node_id": node_id,
-            "owner": facts.owner,
+            "owners": facts.owners,
+            "tags": facts.tags,
+            "derived": facts.derived,
             "description": facts.description,
             "columns": facts.columns,
             "sql": facts.sql,

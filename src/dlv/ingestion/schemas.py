@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -89,12 +89,24 @@ class HealthRead(BaseModel):
     message: str | None
 
 
+class DerivedRead(BaseModel):
+    job: str = Field(description="the job whose SQL or column lineage named it (namespace/name)")
+    source: Literal["sql", "columnLineage"]
+
+
 class NodeOpenLineage(BaseModel):
     """What OpenLineage events said about a node."""
 
     node_id: uuid.UUID
-    owner: str | None = Field(
-        description="The owner events last set (the node may hold a person's)"
+    owners: list[str] | None = Field(
+        description="The owners events last set (the node may hold a person's)"
+    )
+    tags: list[str] | None = Field(description="The tags events last set")
+    derived: DerivedRead | None = Field(
+        description=(
+            "Set when DLV made this node from a job's SQL or column lineage, not from an "
+            "event's inputs or outputs"
+        )
     )
     description: str | None
     columns: list[ColumnRead] | None

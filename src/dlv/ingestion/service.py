@@ -126,6 +126,7 @@ def apply(session: Session, batch: Batch, plan: Plan | None = None) -> None:
         return
     catalog = catalog_ops.load(session, plan)
     catalog_ops.apply_metadata(catalog, plan)
+    catalog_ops.apply_tags(catalog, plan)
     catalog_ops.apply_parents(catalog, plan)
     edges = catalog_ops.apply_edges(catalog, plan)
     catalog_ops.apply_columns(catalog, plan, edges)

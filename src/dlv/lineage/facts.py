@@ -7,7 +7,7 @@ change whenever one of these facts changes, whoever wrote it.
 
 Laid out for a cold cache: an answer touches 10,000 nodes at random, so what costs is the
 number of scattered memory reads per node, not the instructions. Hence arrays, not an object
-per node: ids as 36-byte strings in one numpy array; kind, namespace, owner and status as
+per node: ids as 36-byte strings in one numpy array; kind, namespace, owners and status as
 int32 codes into one table of distinct strings (few: they repeat on every node); names in a
 list; status messages (rare) in a dict. About 140 bytes per node, and picking 10,000 of them
 is a handful of numpy gathers. Database pks start at 1: slot 0 stays empty, so the index's
@@ -25,12 +25,15 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
-# The facts of a node, in the order ``set`` takes them; ``id`` as the canonical UUID string.
-FIELDS = ("id", "kind", "namespace", "name", "owner", "status", "status_message")
+# The facts of a node, in the order ``set`` takes them; ``id`` as the canonical UUID string;
+# ``owners`` as the JSON text of the list (few distinct lists: coded like the others, and
+# read as a list once per distinct text).
+FIELDS = ("id", "kind", "namespace", "name", "owners", "status", "status_message")
 Row = Sequence[Any]
 
-_CODED = ("kind", "namespace", "owner", "status")  # columns of ``_codes``, in this order
+_CODED = ("kind", "namespace", "owners", "status")  # columns of ``_codes``, in this order
 _ID_WIDTH = 36
 LOAD_CHUNK = 50_000
 PkArray = npt.NDArray[np.integer[Any]]
@@ -44,7 +47,7 @@ class Picked:
     kinds: list[str | None]
     namespaces: list[str | None]
     names: list[str | None]
-    owners: list[str | None]
+    owners: list[list[str]]
     statuses: list[str | None]
     messages: list[str | None]
 
@@ -61,6 +64,7 @@ class NodeFacts:
         self._table: list[str | None] = [None]  # code 0 is None
         self._table_array: npt.NDArray[np.object_] | None = None  # _table for numpy gathers
         self._code_of: dict[str, int] = {}
+        self._owner_lists: dict[str, list[str]] = {}  # owners text -> the list, shared
         self._count = 0
         self._name_bytes = 0  # sys.getsizeof of every name held
 
@@ -166,7 +170,7 @@ class NodeFacts:
             kinds=kinds,
             namespaces=namespaces,
             names=list(_gather(pk_list, self._names)),
-            owners=owners,
+            owners=[self._owner_list(o) for o in owners],
             statuses=statuses,
             messages=[messages.get(pk) for pk in pk_list] if messages else [None] * len(pk_list),
         )
@@ -175,6 +179,14 @@ class NodeFacts:
         """The ids of these pks: "" for -1 (no node) and for pks not held."""
         slots = np.where((pks > 0) & (pks < self.capacity), pks, 0)  # slot 0 is always empty
         return cast(list[str], self._ids[slots].astype(f"U{_ID_WIDTH}").tolist())
+
+    def _owner_list(self, text: str | None) -> list[str]:
+        if text is None:
+            return []
+        found = self._owner_lists.get(text)
+        if found is None:
+            found = self._owner_lists[text] = [str(o) for o in orjson.loads(text)]
+        return found
 
     def _set_name(self, pk: int, name: str | None) -> None:
         old = self._names[pk]

@@ -26,7 +26,7 @@ _SQLITE_UUID = (
     "||'-'||substr(id,21)"
 )
 # The columns of facts.FIELDS, after the pk.
-_FACTS = "SELECT pk, {id}, kind, namespace, name, owner, status, status_message FROM nodes"
+_FACTS = "SELECT pk, {id}, kind, namespace, name, {owners}, status, status_message FROM nodes"
 
 
 def _cursor(conn: Connection) -> Any:
@@ -69,8 +69,9 @@ def parent_pairs(conn: Connection) -> np.ndarray:
 
 
 def _facts_sql(conn: Connection, where: str = "") -> str:
-    uuid_text = _SQLITE_UUID if conn.dialect.name == "sqlite" else "id::text"
-    return _FACTS.format(id=uuid_text) + where
+    if conn.dialect.name == "sqlite":
+        return _FACTS.format(id=_SQLITE_UUID, owners="owners") + where
+    return _FACTS.format(id="id::text", owners="owners::text") + where
 
 
 def all_facts(conn: Connection) -> Iterator[tuple[Any, ...]]:

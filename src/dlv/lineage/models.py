@@ -17,6 +17,12 @@ class EdgeOrigin(StrEnum):
     manual = "manual"
     import_ = "import"
     openlineage = "openlineage"
+    # From OpenLineage too, but read off a job's SQL or column lineage, not its inputs/outputs.
+    derived = "derived"
+
+
+# Edges that events confirm run by run, and so can go stale.
+OBSERVED_ORIGINS = frozenset({EdgeOrigin.openlineage.value, EdgeOrigin.derived.value})
 
 
 class Edge(Base):
@@ -32,6 +38,14 @@ class Edge(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     origin: Mapped[str] = mapped_column(String(16), default=EdgeOrigin.manual)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Observed edges (OpenLineage): the event times that first and last reported them, and
+    # the run that last did. ``stale_since``: the start of the job's successful run that
+    # no longer reported it; a stale edge is kept (and shown when asked) but leaves the
+    # lineage index. ``first_seen_at`` is ``created_at`` for a person's or an import's edge.
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_run_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     source: Mapped[Node] = relationship(foreign_keys=[source_pk], lazy="joined")
     target: Mapped[Node] = relationship(foreign_keys=[target_pk], lazy="joined")

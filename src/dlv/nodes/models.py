@@ -16,9 +16,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dlv.db import Base, UTCDateTime, new_id, utcnow
+
+# Every owner, in order: JSONB on PostgreSQL so the owner filter can ask "contains".
+OwnerList = JSON().with_variant(JSONB(), "postgresql")
 
 
 class NodeKind(StrEnum):
@@ -58,7 +62,9 @@ class Node(Base):
         ForeignKey("nodes.pk", ondelete="RESTRICT"), nullable=True
     )
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The first of ``owners``: what lists sort by, and a one-line answer to "who owns it".
     owner: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    owners: Mapped[list[str]] = mapped_column(OwnerList, default=list)
     connection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     connection_secrets: Mapped[str | None] = mapped_column(Text, nullable=True)
     secret_fields: Mapped[list[str]] = mapped_column(JSON, default=list)

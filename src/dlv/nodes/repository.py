@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Text, cast, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from dlv.nodes.models import Annotation, Node, NodeTag
@@ -67,12 +67,13 @@ def search(
         (Node.kind, where.kind),
         (Node.namespace, where.namespace),
         (Node.name, where.name),
-        (Node.owner, where.owner),
         (Node.status, where.status),
         (Node.parent_pk, where.parent_pk),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if where.owner is not None:
+        stmt = stmt.where(or_(Node.owner == where.owner, has_owner(session, where.owner)))
     for tag in where.tags:
         stmt = stmt.where(exists().where(NodeTag.node_pk == Node.pk, NodeTag.tag == tag))
     if where.q:
@@ -82,7 +83,7 @@ def search(
                 _contains(Node.name, where.q),
                 _contains(Node.namespace, where.q),
                 _contains(func.coalesce(Node.description, ""), where.q),
-                _contains(func.coalesce(Node.owner, ""), where.q),
+                _contains(cast(Node.owners, Text), where.q),
                 tag_match,
             )
         )
@@ -90,6 +91,14 @@ def search(
         stmt, [sort_key(sort), Node.pk], descending=descending, cursor=cursor, limit=limit
     )
     return session.scalars(stmt).unique().all()
+
+
+def has_owner(session: Session, owner: str) -> ColumnElement[bool]:
+    """Whether ``owner`` is any of a node's owners."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Node.owners.op("@>")(func.jsonb_build_array(owner))
+    each = func.json_each(Node.owners).table_valued("value")
+    return exists().select_from(each).where(each.c.value == owner)
 
 
 def add(session: Session, node: Node) -> None:

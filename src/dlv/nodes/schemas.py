@@ -60,6 +60,36 @@ Name = Annotated[
     AfterValidator(no_control_chars),
 ]
 Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+MAX_OWNERS = 20
+
+
+def _distinct_owners(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))  # order kept: the first is the primary owner
+
+
+Owners = Annotated[list[Owner], Field(max_length=MAX_OWNERS), AfterValidator(_distinct_owners)]
+
+
+def owners_of(owner: str | None, owners: list[str] | None) -> list[str]:
+    """Every owner a body gives, from ``owners`` or else from ``owner``."""
+    if owners is not None:
+        return owners
+    return [owner] if owner else []
+
+
+def owner_and_owners(data: Any) -> Any:
+    # ``owner`` is the first of ``owners``: either may be sent; both must agree.
+    if not isinstance(data, dict) or "owners" not in data or "owner" not in data:
+        return data
+    owners, owner = data["owners"], data["owner"]
+    first = owners[0] if isinstance(owners, list) and owners else None
+    if isinstance(first, str) and isinstance(owner, str) and first.strip() != owner.strip():
+        raise ValueError("owner must be the first of owners (or send only one of them)")
+    if owner is None and first is not None:
+        raise ValueError("owner is null but owners is not empty (or send only one of them)")
+    return data
+
+
 Description = Annotated[str, StringConstraints(max_length=20_000)]
 Tags = Annotated[list[Annotated[str, Field(max_length=200)]], AfterValidator(_normalize_tags)]
 
@@ -79,11 +109,16 @@ class NodeCreate(RequestBody):
     name: Name
     parent_id: uuid.UUID | None = None
     description: Description | None = None
-    owner: Owner | None = None
+    owner: Owner | None = Field(default=None, description="the first owner")
+    owners: Owners | None = Field(default=None, description="every owner, the first one first")
     tags: Tags = Field(default_factory=list)
     connection: ConnectionConfig | None = None
 
     _kind = model_validator(mode="before")(_inject_kind)
+    _owners = model_validator(mode="before")(owner_and_owners)
+
+    def all_owners(self) -> list[str]:
+        return owners_of(self.owner, self.owners)
 
 
 class NodeUpdate(PatchBody):
@@ -95,7 +130,8 @@ class NodeUpdate(PatchBody):
     name: Name | None = None
     parent_id: uuid.UUID | None = None
     description: Description | None = None
-    owner: Owner | None = None
+    owner: Owner | None = Field(default=None, description="sets the owners to this one")
+    owners: Owners | None = Field(default=None, description="every owner, the first one first")
     tags: Tags | None = None
     connection: ConnectionConfig | None = Field(
         default=None,
@@ -104,6 +140,16 @@ class NodeUpdate(PatchBody):
             "an empty string clears one"
         ),
     )
+
+    _owners = model_validator(mode="before")(owner_and_owners)
+
+    def sent_owners(self) -> list[str] | None:
+        """The owners to set, if ``owner`` or ``owners`` was sent."""
+        if "owners" in self.model_fields_set:
+            return self.owners or []
+        if "owner" in self.model_fields_set:
+            return [self.owner] if self.owner else []
+        return None
 
 
 class AnnotationCreate(RequestBody):
@@ -126,7 +172,8 @@ class NodeRead(BaseModel):
     name: str
     parent_id: uuid.UUID | None
     description: str | None
-    owner: str | None
+    owner: str | None = Field(description="the first of owners")
+    owners: list[str]
     tags: list[str]
     annotations: list[AnnotationRead]
     status: NodeStatus

@@ -79,6 +79,7 @@ def to_read(node: Node) -> NodeRead:
         parent_id=node.parent_id,
         description=node.description,
         owner=node.owner,
+        owners=list(node.owners),
         tags=node.tags,
         annotations=[AnnotationRead.model_validate(a) for a in node.annotations],
         status=NodeStatus(node.status),
@@ -98,11 +99,17 @@ def snapshot(node: Node) -> dict[str, Any]:
         "name": node.name,
         "parent_id": node.parent_id,
         "description": node.description,
-        "owner": node.owner,
+        "owners": list(node.owners),
         "tags": node.tags,
         "connection": node.connection,
         "secrets_set": sorted(node.secret_fields),
     }
+
+
+def set_owners(node: Node, owners: list[str]) -> None:
+    """Every owner, and the first of them as ``owner``."""
+    node.owners = list(owners)
+    node.owner = owners[0] if owners else None
 
 
 def _resolve_parent(session: Session, kind: str, parent_id: uuid.UUID, pk: int | None) -> Node:
@@ -197,9 +204,9 @@ def create(session: Session, actor: Principal, box: SecretBox, data: NodeCreate)
         name=data.name,
         parent=parent,
         description=data.description,
-        owner=data.owner,
         secret_fields=[],
     )
+    set_owners(node, data.all_owners())
     _apply_connection(node, box, data.connection, keep_secrets=False)
     repository.add(session, node)
     repository.set_tags(session, node, data.tags)
@@ -228,9 +235,11 @@ def update(
         if (parent.pk if parent else None) != node.parent_pk:
             node.parent = parent
             changes.log(session, changes.PARENT_SET, node.pk, parent.pk if parent else -1)
-    for field in ("description", "owner"):
-        if field in sent:
-            setattr(node, field, getattr(data, field))
+    if "description" in sent:
+        node.description = data.description
+    owners = data.sent_owners()
+    if owners is not None:
+        set_owners(node, owners)
     if "tags" in sent:
         repository.set_tags(session, node, data.tags or [])
     if "connection" in sent:
