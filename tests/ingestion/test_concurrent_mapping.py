@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -21,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from dlv.db import make_engine, make_sessionmaker
 from dlv.ingestion import catalog
-from dlv.ingestion.mapping import Key, Plan, Sender
+from dlv.ingestion.mapping import Key, Plan, Sender, Sighting
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node, NodeKind
 
 SENDER = Sender("token", None, "test")
+T = datetime(2026, 12, 6, tzinfo=UTC)
 KEYS: list[Key] = [("postgres://db:5432", f"shop.public.t{i}") for i in range(40)]
 
 
@@ -43,7 +45,7 @@ def plan_of(nodes: list[Key], edges: tuple[tuple[Key, Key], ...] = ()) -> Plan:
     for key in nodes:
         plan.node(key, NodeKind.dataset, SENDER)
     for pair in edges:
-        plan.edges[pair] = SENDER
+        plan.edges[pair] = Sighting(SENDER, T, T, None)
     return plan
 
 

@@ -22,11 +22,25 @@ from dlv.impact.schemas import (
     LineagePath,
 )
 from dlv.lineage.live import LiveIndex
+from dlv.types import IsoDateTime
 
 router = APIRouter(prefix="/api/v1", tags=["lineage"])
 
 MAX_LINEAGE_LIMIT = 100_000
 Depth = Annotated[int | None, Query(ge=0, le=10_000, description="Hops; omit for unbounded")]
+AsOf = Annotated[
+    IsoDateTime | None,
+    Query(
+        description=(
+            "The graph as it was at this time (RFC 3339 with its offset): edges first seen "
+            "by then and not yet stale. Node facts (status, owners) are today's"
+        )
+    ),
+]
+IncludeStale = Annotated[
+    bool,
+    Query(description="Also walk edges a job's latest successful runs no longer report"),
+]
 CSV_COLUMNS = ("id", "kind", "namespace", "name", "owner", "owners", "status", "distance")
 
 
@@ -56,10 +70,13 @@ def get_lineage(
     columns: Annotated[
         bool, Query(description="Add each edge's column-level lineage (OpenLineage events)")
     ] = False,
+    as_of: AsOf = None,
+    include_stale: IncludeStale = False,
 ) -> Response:
     """The lineage subgraph of a node, at any depth."""
+    view = service.View(as_of, include_stale)
     return json_response(
-        service.lineage(session, live, node_id, direction, depth, limit, columns=columns)
+        service.lineage(session, live, node_id, direction, depth, limit, columns=columns, view=view)
     )
 
 
@@ -77,9 +94,12 @@ def get_impact(
     direction: ImpactDirection = ImpactDirection.downstream,
     depth: Depth = None,
     format: Literal["json", "csv"] = "json",
+    as_of: AsOf = None,
+    include_stale: IncludeStale = False,
 ) -> Response:
     """What breaks if this node fails (downstream), or what could have caused it (upstream)."""
-    report = service.impact(session, live, node_id, direction, depth)
+    view = service.View(as_of, include_stale)
+    report = service.impact(session, live, node_id, direction, depth, view)
     if format == "json":
         return json_response(report)
     out = io.StringIO()

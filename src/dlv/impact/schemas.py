@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -64,6 +65,13 @@ class LineageEdge(BaseModel):
         default=None,
         description="with ?columns=true, on edges an event described column by column",
     )
+    stale: bool = Field(
+        default=False,
+        description=(
+            "with ?include_stale=true or ?as_of=: the job's latest successful runs no longer "
+            "report this edge"
+        ),
+    )
 
 
 class LineageGraph(BaseModel):
@@ -76,6 +84,7 @@ class LineageGraph(BaseModel):
         description="containers of the nodes that are not among them (no flow reaches them)"
     )
     truncated: bool
+    as_of: datetime | None = Field(description="the time the graph is shown at (null: now)")
 
 
 class CountByKind(BaseModel):
@@ -117,6 +126,7 @@ class ImpactReport(BaseModel):
         description="containers of the root and the affected nodes, shown apart from flow"
     )
     affected: list[LineageNode]
+    as_of: datetime | None = Field(description="the time the graph is shown at (null: now)")
 
 
 class LineagePath(BaseModel):

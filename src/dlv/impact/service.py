@@ -11,6 +11,7 @@ import itertools
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,15 @@ class NodeNotFound(NotFound):
 
 class NoPath(NotFound):
     pass
+
+
+@dataclass(frozen=True)
+class View:
+    """Which graph to walk: as it was at ``as_of``, or now with its stale edges (edges a
+    job's latest successful runs no longer report). By default: now, without them."""
+
+    as_of: datetime | None = None
+    include_stale: bool = False
 
 
 def _root_pk(session: Session, node_id: uuid.UUID) -> int:
@@ -78,10 +88,15 @@ def _traverse(
     *,
     with_edges: bool,
     with_causes: bool = False,
+    view: View | None = None,
 ) -> _Found:
     # Under the lock: the facts must match the index they are read with.
     with live.lock:
         index = live.current(session)
+        stale: set[tuple[int, int]] = set()
+        if view is not None and (view.as_of is not None or view.include_stale):
+            snapshot = live.snapshot(session, view.as_of)
+            index, stale = snapshot.index, snapshot.stale
         # Containment is not data flow. Downstream, a system's failure reaches what it
         # contains (a database's tables); upstream, the walk goes down into what the root
         # contains (a DAG fails because of its tasks) but never up to a container: a DAG
@@ -106,13 +121,26 @@ def _traverse(
         if with_edges:
             everything = np.concatenate([found.nodes, outside])
             ids = picked.ids + [c["id"] for c in containers]
-            edges = _edges(ids, everything, *index.edges_among(found.nodes))
+            flow = index.edges_among(found.nodes)
+            edges = _edges(ids, everything, *flow)
+            if view is not None and (view.as_of is not None or view.include_stale):
+                _mark_stale(edges, flow, stale)
             edges += _edges(ids, everything, *index.children_among(everything), "contains")
         causes = _causes(index, found, outside, picked, picked_outside) if with_causes else []
     if "" in picked.ids:  # deleted meanwhile (the change log said so): left out
         nodes = [n for n in nodes if n["id"]]
     containers = [c for c in containers if c["id"]]
     return _Found(found, nodes, edges, picked.ids, containers, causes)
+
+
+def _mark_stale(edges: list[JsonNode], flow: tuple[Ids, Ids], stale: set[tuple[int, int]]) -> None:
+    # ``edges`` are ``flow``'s, in order, unless an end was deleted meanwhile (then none is
+    # marked rather than the wrong ones).
+    sources, targets = flow
+    if len(edges) != sources.size:
+        return
+    for edge, pair in zip(edges, zip(sources.tolist(), targets.tolist(), strict=True), strict=True):
+        edge["stale"] = pair in stale
 
 
 def _causes(
@@ -210,12 +238,14 @@ def lineage(
     limit: int,
     *,
     columns: bool = False,
+    view: View | None = None,
 ) -> dict[str, Any]:
     """The subgraph reachable from a node (a LineageGraph as JSON-ready data); with
-    ``columns``, each edge's column-level lineage where an event gave one."""
+    ``columns``, each edge's column-level lineage where an event gave one; ``view``: the
+    graph at a past time, or with its stale edges."""
     root = _root_pk(session, node_id)
     found = _traverse(
-        session, live, root, Direction(direction.value), depth, limit, with_edges=True
+        session, live, root, Direction(direction.value), depth, limit, with_edges=True, view=view
     )
     if columns:
         _add_columns(session, found)
@@ -227,6 +257,7 @@ def lineage(
         "edges": found.edges,
         "parents": found.parents,
         "truncated": found.traversal.truncated,
+        "as_of": view.as_of.isoformat() if view and view.as_of else None,
     }
 
 
@@ -247,6 +278,7 @@ def impact(
     node_id: uuid.UUID,
     direction: ImpactDirection,
     depth: int | None,
+    view: View | None = None,
 ) -> dict[str, Any]:
     """The incident report for a node (an ImpactReport as JSON-ready data)."""
     root = _root_pk(session, node_id)
@@ -260,6 +292,7 @@ def impact(
         IMPACT_LIMIT,
         with_edges=False,
         with_causes=upstream,
+        view=view,
     )
     root_node, affected = found.nodes[0], found.nodes[1:]
     owners: dict[str | None, list[JsonNode]] = defaultdict(list)
@@ -290,6 +323,7 @@ def impact(
         "likely_root_causes": [by_id[i] for i in found.causes if i in by_id],
         "parents": found.parents,
         "affected": affected,
+        "as_of": view.as_of.isoformat() if view and view.as_of else None,
     }
 
 

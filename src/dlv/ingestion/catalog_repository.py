@@ -31,6 +31,7 @@ from sqlalchemy import (
     delete,
     func,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from dlv.db import chunks, dialect, with_list
 from dlv.ingestion.models import ColumnLineage, OpenLineageNode, Run
-from dlv.lineage.models import Edge
+from dlv.lineage.models import OBSERVED_ORIGINS, Edge
 from dlv.nodes.models import Node, NodeKind, NodeTag
 
 Key = tuple[str, str]
@@ -231,7 +232,7 @@ def _edges_between_stmt(session: Session) -> Any:
             source = func.json_extract(pairs.c.value, literal_column("'$[0]'"))
             target = func.json_extract(pairs.c.value, literal_column("'$[1]'"))
         stmt = _EDGE_STATEMENTS[database] = (
-            select(Edge.source_pk, Edge.target_pk, Edge.id, Edge.origin)
+            select(Edge.source_pk, Edge.target_pk, *_EDGE_COLUMNS)
             .select_from(pairs)
             .join(Edge, and_(Edge.source_pk == source, Edge.target_pk == target))
         )
@@ -241,10 +242,32 @@ def _edges_between_stmt(session: Session) -> Any:
 _EDGE_STATEMENTS: dict[str, Any] = {}
 
 
+@dataclass
+class EdgeRow:
+    """The columns of an edge the mapping reads and writes."""
+
+    id: uuid.UUID
+    origin: str
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    last_run_id: uuid.UUID | None
+    stale_since: datetime | None
+
+
+_EDGE_COLUMNS = (
+    Edge.id,
+    Edge.origin,
+    Edge.first_seen_at,
+    Edge.last_seen_at,
+    Edge.last_run_id,
+    Edge.stale_since,
+)
+
+
 def edges_between(
     session: Session, pairs: Sequence[tuple[int, int]]
-) -> dict[tuple[int, int], tuple[uuid.UUID, str]]:
-    """``{(source, target): (edge id, origin)}`` for the pairs that have an edge."""
+) -> dict[tuple[int, int], EdgeRow]:
+    """``{(source, target): the edge}`` for the pairs that have an edge."""
     if not pairs:
         return {}
     items = sorted(set(pairs))
@@ -254,7 +277,41 @@ def edges_between(
     else:
         params = {"pairs": to_json(items).decode()}
     rows = _conn(session).execute(_edges_between_stmt(session), params)
-    return {(s, t): (edge_id, origin) for s, t, edge_id, origin in rows}
+    return {(row[0], row[1]): EdgeRow(*row[2:]) for row in rows}
+
+
+def update_edges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of ``id`` and the columns to set."""
+    _update_many(session, Edge, "id", rows)
+
+
+def run_reported_edges(session: Session, job_pk: int, run_id: uuid.UUID) -> bool:
+    """Whether any edge in or out of the job was last reported by this run."""
+    stmt = (
+        select(Edge.id)
+        .where(or_(Edge.source_pk == job_pk, Edge.target_pk == job_pk), Edge.last_run_id == run_id)
+        .limit(1)
+    )
+    return _conn(session).execute(stmt).first() is not None
+
+
+def stale_edges_of(
+    session: Session, job_pk: int, since: datetime
+) -> list[tuple[uuid.UUID, int, int]]:
+    """Mark stale (``stale_since``) the observed edges in and out of a job that no event
+    reported since ``since``; (id, source, target) of those."""
+    stmt = (
+        update(Edge)
+        .where(
+            or_(Edge.source_pk == job_pk, Edge.target_pk == job_pk),
+            Edge.origin.in_(sorted(OBSERVED_ORIGINS)),
+            Edge.stale_since.is_(None),
+            Edge.last_seen_at < since,
+        )
+        .values(stale_since=since)
+        .returning(Edge.id, Edge.source_pk, Edge.target_pk)
+    )
+    return sorted((edge_id, s, t) for edge_id, s, t in _conn(session).execute(stmt))
 
 
 def insert_edges(
@@ -270,6 +327,60 @@ def insert_edges(
     )
     ordered = _in_key_order(rows, "source_pk", "target_pk")
     return [(edge_id, s, t) for edge_id, s, t in _conn(session).execute(stmt, ordered)]
+
+
+_target = Node.__table__.alias("target_node")
+_source = Node.__table__.alias("source_node")
+_OUTPUTS = with_list(
+    Edge.source_pk,
+    "pks",
+    lambda among: (
+        select(Edge.source_pk, Edge.target_pk)
+        .join(_target, _target.c.pk == Edge.target_pk)
+        .where(among, Edge.stale_since.is_(None), _target.c.kind == NodeKind.dataset.value)
+    ),
+)
+_PRODUCERS = with_list(
+    Edge.target_pk,
+    "pks",
+    lambda among: (
+        select(Edge.source_pk, Edge.target_pk)
+        .join(_source, _source.c.pk == Edge.source_pk)
+        .where(among, Edge.stale_since.is_(None), _source.c.kind == NodeKind.job.value)
+    ),
+)
+
+
+def _pairs(
+    session: Session, statements: dict[str, Any], pks: Iterable[int]
+) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for chunk in chunks(sorted(set(pks))):
+        found.extend(
+            (a, b) for a, b in _conn(session).execute(statements[dialect(session)], {"pks": chunk})
+        )
+    return found
+
+
+def outputs_of(session: Session, job_pks: Iterable[int]) -> list[tuple[int, int]]:
+    """(job, dataset) of the datasets the jobs write (edges that are not stale)."""
+    return _pairs(session, _OUTPUTS, job_pks)
+
+
+def producers_of(session: Session, dataset_pks: Iterable[int]) -> list[tuple[int, int]]:
+    """(job, dataset) of the jobs that write the datasets (edges that are not stale)."""
+    return _pairs(session, _PRODUCERS, dataset_pks)
+
+
+_NODES_BY_PK = with_list(Node.pk, "pks", lambda among: select(*_NODE_COLUMNS).where(among))
+
+
+def nodes_by_pk(session: Session, pks: Iterable[int]) -> dict[int, NodeRow]:
+    found: dict[int, NodeRow] = {}
+    for chunk in chunks(sorted(set(pks))):
+        for row in _conn(session).execute(_NODES_BY_PK[dialect(session)], {"pks": chunk}):
+            found[row.pk] = NodeRow(*tuple(row))
+    return found
 
 
 # -- node facts --------------------------------------------------------------------------
@@ -330,6 +441,28 @@ def facts_for_update(session: Session, pks: Sequence[int]) -> dict[int, FactsRow
     for chunk in chunks(sorted(pks)):
         for row in _conn(session).execute(stmt, {"pks": chunk}):
             found[row.node_pk] = FactsRow(**row._mapping)
+    return found
+
+
+_HEALTH = with_list(
+    OpenLineageNode.node_pk,
+    "pks",
+    lambda among: select(
+        OpenLineageNode.node_pk,
+        OpenLineageNode.health_time,
+        OpenLineageNode.health_state,
+        OpenLineageNode.health_run_id,
+        OpenLineageNode.health_message,
+    ).where(among, OpenLineageNode.health_time.is_not(None)),
+)
+
+
+def health_of(session: Session, pks: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """``{pk: (time, state, run id, message)}`` of the latest run outcome events gave."""
+    found: dict[int, tuple[Any, ...]] = {}
+    for chunk in chunks(sorted(set(pks))):
+        for pk, *health in _conn(session).execute(_HEALTH[dialect(session)], {"pks": chunk}):
+            found[pk] = tuple(health)
     return found
 
 

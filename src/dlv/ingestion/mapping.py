@@ -31,6 +31,7 @@ from dlv.ingestion.events import (
     SchemaField,
 )
 from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
+from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.models import NodeKind
 from dlv.nodes.schemas import MAX_TAGS, normalize_tag
 from dlv.ops.logging import scrub
@@ -95,11 +96,31 @@ class ColumnSpec:
 
 
 @dataclass
+class Sighting:
+    """What a batch saw of one edge: who first sent it, the event times that reported it,
+    and the run of the latest (``runs``: every run that reported it)."""
+
+    sender: Sender
+    first: datetime
+    last: datetime
+    run_id: uuid.UUID | None
+    runs: set[uuid.UUID] = field(default_factory=set)
+    origin: str = EdgeOrigin.openlineage.value
+
+    def see(self, time: datetime, run_id: uuid.UUID | None) -> None:
+        self.first = min(self.first, time)
+        if time >= self.last:
+            self.last, self.run_id = time, run_id or self.run_id
+        if run_id is not None:
+            self.runs.add(run_id)
+
+
+@dataclass
 class Plan:
     """A batch of events folded into node, edge, column lineage and run changes."""
 
     nodes: dict[Key, NodeSpec] = field(default_factory=dict)
-    edges: dict[Pair, Sender] = field(default_factory=dict)
+    edges: dict[Pair, Sighting] = field(default_factory=dict)
     columns: dict[Pair, ColumnSpec] = field(default_factory=dict)
     runs: dict[uuid.UUID, list[Sent]] = field(default_factory=dict)
 
@@ -205,17 +226,35 @@ def _dataset(plan: Plan, dataset: DatasetIn, time: datetime, sender: Sender) -> 
     return key
 
 
-def _edge(plan: Plan, source: Key, target: Key, sender: Sender) -> None:
-    if source != target:
-        plan.edges.setdefault((source, target), sender)
+@dataclass(frozen=True)
+class Seen:
+    """An event that reports edges: when, in which run, from whom."""
+
+    time: datetime
+    run_id: uuid.UUID | None
+    sender: Sender
 
 
-def _flow(plan: Plan, event: EventIn, job: Key, time: datetime, sender: Sender) -> None:
+def _edge(plan: Plan, source: Key, target: Key, seen: Seen) -> None:
+    if source == target:
+        return
+    sighting = plan.edges.get((source, target))
+    if sighting is None:
+        runs = {seen.run_id} if seen.run_id is not None else set()
+        plan.edges[(source, target)] = Sighting(
+            seen.sender, seen.time, seen.time, seen.run_id, runs
+        )
+    else:
+        sighting.see(seen.time, seen.run_id)
+
+
+def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:
+    time, sender = seen.time, seen.sender
     for dataset in event.get("inputs") or ():
-        _edge(plan, _dataset(plan, dataset, time, sender), job, sender)
+        _edge(plan, _dataset(plan, dataset, time, sender), job, seen)
     for dataset in event.get("outputs") or ():
         output = _dataset(plan, dataset, time, sender)
-        _edge(plan, job, output, sender)
+        _edge(plan, job, output, seen)
         facets = dataset.get("facets")
         lineage = facets.get("columnLineage") if facets else None
         if lineage is not None and output != job:
@@ -245,7 +284,7 @@ def plan(events: Iterable[Sent]) -> Plan:
             if parent_key != job:
                 result.node(parent_key, NodeKind.job, sender)
                 result.nodes[job].offer("parent", time, parent_key)
-        _flow(result, event, job, time, sender)
+        _flow(result, event, job, Seen(time, parsed.run_id, sender))
         if parsed.run_id is not None:
             result.runs.setdefault(parsed.run_id, []).append((parsed, sender))
     return result

@@ -147,7 +147,8 @@ def _fold_of(run: dict[str, Any]) -> RunFold:
     )
 
 
-Candidate = tuple[int, Health, Sender]
+# A job's terminal run: the job's pk, the outcome, who sent it, and the run's first event time.
+Candidate = tuple[int, Health, Sender, datetime]
 
 
 def _run_values(fold: RunFold) -> dict[str, Any]:
@@ -197,7 +198,7 @@ def _apply_runs(catalog: Catalog, plan: Plan) -> list[Candidate]:
             changed.append({"id": run_id, **values})
         if fold.state in TERMINAL_STATES and job_pk is not None:
             health = Health(run_id, fold.state_time, fold.state, fold.error_message)
-            candidates.append((job_pk, health, sender))
+            candidates.append((job_pk, health, sender, fold.first_event_time))
     catalog_repository.save_runs(catalog.session, new, changed)
     return candidates
 
@@ -210,9 +211,11 @@ def _held_health(facts: FactsRow | None) -> Health | None:
 
 
 def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
-    """Each job's status follows its latest terminal run (a RUNNING run changes nothing)."""
+    """Each job's status follows its latest terminal run (a RUNNING run changes nothing); a
+    successful run ages the edges it no longer reports; what the jobs write follows them."""
     nodes = {n.pk: n for n in catalog.nodes.values()}
-    for job_pk, health, sender in sorted(candidates, key=lambda c: (c[1].time, c[1].run_id)):
+    changed: dict[int, Sender] = {}
+    for job_pk, health, sender, start in sorted(candidates, key=lambda c: (c[1].time, c[1].run_id)):
         node = nodes.get(job_pk)
         current = _held_health(catalog.facts.get(job_pk))
         if node is None or not mapping.newer_health(current, health):
@@ -222,11 +225,16 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
         facts.set("health_time", health.time)
         facts.set("health_state", health.state.value)
         facts.set("health_message", health.message)
+        changed[job_pk] = sender
         if health.state in FAILED_STATES:
             message = health.message or f"Run {health.run_id} ended {health.state.value}"
             catalog_ops.set_status(catalog, node, NodeStatus.error, message, sender)
         else:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
+            if current is None or current.run_id != health.run_id:
+                catalog_ops.expire_edges(catalog, node, health.run_id, start)
+    if changed:
+        catalog_ops.follow_producers(catalog, changed)
 
 
 def _parse_stored(payload: str) -> ParsedEvent | None:

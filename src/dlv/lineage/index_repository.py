@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, and_, or_, select, text
 from sqlalchemy.orm import Session
 
+from dlv.db import sqlite_utc_text
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
 
@@ -33,21 +35,24 @@ def _cursor(conn: Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def _int_pairs(conn: Connection, sql: str) -> np.ndarray:
-    # The driver's cursor straight into numpy, in chunks: two integer columns of millions
-    # of rows would otherwise become millions of Python objects.
+def _int_rows(conn: Connection, sql: str, params: Sequence[Any] = (), width: int = 2) -> np.ndarray:
+    # The driver's cursor straight into numpy, in chunks: integer columns of millions of
+    # rows would otherwise become millions of Python objects.
     cursor = _cursor(conn)
     parts = []
     try:
-        cursor.execute(sql)
+        if params:
+            cursor.execute(sql, params)
+        else:
+            cursor.execute(sql)
         while rows := cursor.fetchmany(FETCH_CHUNK):
             flat = itertools.chain.from_iterable(rows)
-            parts.append(np.fromiter(flat, dtype=np.int64, count=2 * len(rows)))
+            parts.append(np.fromiter(flat, dtype=np.int64, count=width * len(rows)))
     finally:
         cursor.close()
     if not parts:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.concatenate(parts).reshape(-1, 2)
+        return np.empty((0, width), dtype=np.int64)
+    return np.concatenate(parts).reshape(-1, width)
 
 
 def last_seq(conn: Connection) -> int:
@@ -59,13 +64,31 @@ def max_pk(conn: Connection) -> int:
 
 
 def edge_pairs(conn: Connection) -> np.ndarray:
-    """Every flow edge as an (n, 2) array of (source pk, target pk)."""
-    return _int_pairs(conn, "SELECT source_pk, target_pk FROM edges")
+    """Every flow edge that is not stale as an (n, 2) array of (source pk, target pk)."""
+    return _int_rows(conn, "SELECT source_pk, target_pk FROM edges WHERE stale_since IS NULL")
+
+
+def edge_pairs_at(conn: Connection, as_of: datetime | None) -> tuple[np.ndarray, np.ndarray]:
+    """The flow edges of the graph as it was at ``as_of`` (None: now, stale ones included),
+    as (n, 2) pairs, and the pairs among them that are stale now (to show them as such)."""
+    sql = "SELECT source_pk, target_pk, CASE WHEN stale_since IS NULL THEN 0 ELSE 1 END FROM edges"
+    params: list[Any] = []
+    if as_of is not None:
+        # An edge was there from when it was first seen until it went stale (if it did).
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        at = sqlite_utc_text(as_of) if conn.dialect.name == "sqlite" else as_of
+        sql += (
+            f" WHERE COALESCE(first_seen_at, created_at) <= {mark}"
+            f" AND (stale_since IS NULL OR stale_since > {mark})"
+        )
+        params = [at, at]
+    rows = _int_rows(conn, sql, params, 3)
+    return rows[:, :2], rows[rows[:, 2] == 1, :2]
 
 
 def parent_pairs(conn: Connection) -> np.ndarray:
     """Every containment as an (n, 2) array of (parent pk, child pk)."""
-    return _int_pairs(conn, "SELECT parent_pk, pk FROM nodes WHERE parent_pk IS NOT NULL")
+    return _int_rows(conn, "SELECT parent_pk, pk FROM nodes WHERE parent_pk IS NOT NULL")
 
 
 def _facts_sql(conn: Connection, where: str = "") -> str:
@@ -108,7 +131,8 @@ def existing_edges(session: Session, pairs: Sequence[tuple[int, int]]) -> set[tu
     for i in range(0, len(pairs), 500):
         chunk = pairs[i : i + 500]
         stmt = select(Edge.source_pk, Edge.target_pk).where(
-            or_(*(and_(Edge.source_pk == a, Edge.target_pk == b) for a, b in chunk))
+            or_(*(and_(Edge.source_pk == a, Edge.target_pk == b) for a, b in chunk)),
+            Edge.stale_since.is_(None),
         )
         found.update((a, b) for a, b in session.execute(stmt))
     return found

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,14 @@ def load(conn: Connection) -> tuple[LineageIndex, NodeFacts, int]:
     return index, facts, seq
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The graph at a time, or with its stale edges: an index, and the stale (s, t) pairs."""
+
+    index: LineageIndex
+    stale: set[tuple[int, int]]
+
+
 class LiveIndex:
     """A LineageIndex and its NodeFacts, plus what it takes to keep them current; one per
     process."""
@@ -76,6 +85,7 @@ class LiveIndex:
         self._seq = 0  # highest change number read
         self._horizon = 0  # every change <= horizon has been seen
         self._gap_since: float | None = None
+        self._snapshot: tuple[tuple[datetime | None, int], Snapshot] | None = None
         self.build_seconds = 0.0
 
     def rebuild(self, session: Session) -> None:
@@ -117,6 +127,24 @@ class LiveIndex:
             after = rows[-1][0]
         self._advance(seen)
         return self._index
+
+    def snapshot(self, session: Session, as_of: datetime | None) -> Snapshot:
+        """The graph as it was at ``as_of`` (None: now, with its stale edges), built from the
+        tables: a whole load of the edges, for post-mortems and audits, not for every answer.
+        The last one is kept until the graph changes. Call after ``current``, under ``lock``."""
+        key = (as_of, self._seq)
+        if self._snapshot is not None and self._snapshot[0] == key:
+            return self._snapshot[1]
+        conn = session.connection()
+        pairs, stale = repository.edge_pairs_at(conn, as_of)
+        parents = repository.parent_pairs(conn)
+        capacity = max(self._index.capacity, repository.max_pk(conn) + 1)
+        index = LineageIndex.build(
+            pairs[:, 0], pairs[:, 1], parents[:, 0], parents[:, 1], num_nodes=capacity
+        )
+        snapshot = Snapshot(index, {(int(s), int(t)) for s, t in stale.tolist()})
+        self._snapshot = (key, snapshot)
+        return snapshot
 
     def facts(self, session: Session, pks: npt.NDArray[np.int64]) -> NodeFacts:
         """The node facts, holding those of ``pks`` (read now if not held yet: a node created

@@ -42,7 +42,9 @@ class Edge(Base):
     # the run that last did. ``stale_since``: the start of the job's successful run that
     # no longer reported it; a stale edge is kept (and shown when asked) but leaves the
     # lineage index. ``first_seen_at`` is ``created_at`` for a person's or an import's edge.
-    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_seen_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, default=utcnow
+    )
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_run_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

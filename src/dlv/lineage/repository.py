@@ -27,10 +27,13 @@ def search(
     node_pk: int | None,
     source_pk: int | None,
     target_pk: int | None,
+    include_stale: bool,
     cursor: str | None,
     limit: int,
 ) -> Sequence[Edge]:
     stmt = select(Edge)
+    if not include_stale:
+        stmt = stmt.where(Edge.stale_since.is_(None))
     if node_pk is not None:
         stmt = stmt.where(or_(Edge.source_pk == node_pk, Edge.target_pk == node_pk))
     if source_pk is not None:

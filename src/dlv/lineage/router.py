@@ -8,8 +8,9 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Response, status
+from fastapi import APIRouter, FastAPI, Query, Response, status
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth.dependencies import Admin, Reader
@@ -56,6 +57,9 @@ def list_edges(
     node_id: uuid.UUID | None = None,
     source_id: uuid.UUID | None = None,
     target_id: uuid.UUID | None = None,
+    include_stale: Annotated[
+        bool, Query(description="Also list edges the job's latest runs no longer report")
+    ] = False,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[EdgeRead]:
@@ -65,6 +69,7 @@ def list_edges(
         node_id=node_id,
         source_id=source_id,
         target_id=target_id,
+        include_stale=include_stale,
         cursor=cursor,
         limit=limit,
     )

@@ -91,15 +91,18 @@ def search(
     node_id: uuid.UUID | None = None,
     source_id: uuid.UUID | None = None,
     target_id: uuid.UUID | None = None,
+    include_stale: bool = False,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Sequence[Edge]:
-    """Edges touching ``node_id`` / from ``source_id`` / to ``target_id``, oldest first."""
+    """Edges touching ``node_id`` / from ``source_id`` / to ``target_id``, oldest first;
+    stale ones only with ``include_stale``."""
     return repository.search(
         session,
         node_pk=_pk_of(session, node_id),
         source_pk=_pk_of(session, source_id),
         target_pk=_pk_of(session, target_id),
+        include_stale=include_stale,
         cursor=cursor,
         limit=limit,
     )
