@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,3 +109,16 @@ def test_unknown_scope_is_a_422_naming_the_field(client: TestClient, admin: Call
 def test_revoking_an_unknown_token_is_404(client: TestClient, admin: Caller) -> None:
     r = client.delete("/api/v1/tokens/00000000-0000-0000-0000-000000000001", headers=admin.headers)
     assert r.status_code == 404
+
+
+# ---------------------------------------------------- strict integers (schemathesis 23.9a)
+
+
+@pytest.mark.parametrize("days", [True, False, "30", 30.5], ids=["true", "false", "str", "frac"])
+def test_expires_days_must_be_a_json_integer(
+    client: TestClient, admin: Caller, days: object
+) -> None:
+    body = {"name": "x", "scope": "read", "expires_days": days}
+    r = client.post("/api/v1/tokens", json=body, headers=admin.headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body.expires_days"

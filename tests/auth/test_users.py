@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,3 +100,20 @@ def test_forged_cursor_is_422(client: TestClient, admin: Caller) -> None:
 
 def test_limit_is_bounded(client: TestClient, admin: Caller) -> None:
     assert client.get("/api/v1/users?limit=100000", headers=admin.headers).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": 123, "password": "long enough pw"},
+        {"username": True, "password": "long enough pw"},
+        {"username": "dana", "password": 1234567890123},
+        {"username": "dana", "password": "long enough pw", "role": True},
+    ],
+    ids=["number-name", "bool-name", "number-password", "bool-role"],
+)
+def test_user_fields_take_no_coerced_values(
+    client: TestClient, admin: Caller, body: dict[str, object]
+) -> None:
+    r = client.post("/api/v1/users", json=body, headers=admin.headers)
+    assert r.status_code == 422

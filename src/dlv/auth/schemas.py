@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictInt,
+    StringConstraints,
+)
 
 from dlv.auth.models import Role, TokenScope
 from dlv.types import RequestBody
@@ -65,7 +73,8 @@ class UserRead(BaseModel):
 class TokenCreate(RequestBody):
     name: TokenName
     scope: TokenScope
-    expires_days: int | None = Field(default=None, ge=1, le=3650)
+    # Strict: JSON true or "30" is not a number of days (lax mode would read them as 1 and 30).
+    expires_days: StrictInt | None = Field(default=None, ge=1, le=3650)
 
 
 class TokenRead(BaseModel):
