@@ -8,16 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dlv.audit import service as audit
 from dlv.auth import repository, security
 from dlv.auth.models import ApiToken, Role, User
+from dlv.auth.policy import password_problem
 from dlv.auth.principal import SYSTEM, Principal
-from dlv.auth.schemas import TokenCreate, UserCreate, UserUpdate
+from dlv.auth.schemas import MAX_PASSWORD, MIN_PASSWORD, TokenCreate, UserCreate, UserUpdate
 from dlv.db import utcnow
-from dlv.errors import Conflict, FieldError, NotFound, TooManyRequests
+from dlv.errors import Conflict, FieldError, InvalidInput, NotFound, TooManyRequests
 
 # An address may fail more often than one user: several people can share a NAT.
 ADDRESS_FAILURE_FACTOR = 4
@@ -37,6 +39,14 @@ class LastAdmin(Conflict):
 
 class UsernameTaken(Conflict):
     pass
+
+
+class WeakPassword(InvalidInput):
+    """A password the policy refuses; ``detail`` says why in plain words, never the password."""
+
+    def __init__(self, reason: str, field: str = "body.password") -> None:
+        subject = "The password" if field.startswith("body.") else field
+        super().__init__(f"{subject} {reason}", errors=[FieldError(field, reason)])
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
             f"User {data.username!r} already exists",
             errors=[FieldError("body.username", "already taken")],
         )
+    check_password(data.password.get_secret_value(), data.username)
     user = User(
         username=data.username,
         password_hash=security.hash_password(data.password.get_secret_value()),
@@ -167,12 +178,20 @@ def update_user(session: Session, actor: Principal, user_id: uuid.UUID, data: Us
         changes["role"] = {"from": user.role, "to": data.role}
         user.role = data.role
     if data.password is not None:
+        check_password(data.password.get_secret_value(), user.username)
         set_password(user, data.password.get_secret_value())
         changes["password"] = "changed"
     if changes:
         session.flush()
         audit.record(session, actor, "user.update", "user", user.id, changes)
     return user
+
+
+def check_password(password: str, username: str) -> None:
+    """Raise WeakPassword unless ``password`` passes the policy (``policy.password_problem``)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise WeakPassword(problem)
 
 
 def set_password(user: User, password: str) -> None:
@@ -228,14 +247,28 @@ def revoke_token(session: Session, actor: Principal, token_id: uuid.UUID) -> Non
     audit.record(session, actor, "token.revoke", "token", token_id, {"name": token.name})
 
 
+BOOTSTRAP_SETTING = "DLV_BOOTSTRAP_ADMIN_PASSWORD"
+
+
 def ensure_bootstrap_admin(session: Session, password: str | None) -> User | None:
-    """Create user ``admin`` when there are no users and a bootstrap password is set."""
+    """Create user ``admin`` when there are no users and a bootstrap password is set.
+
+    A password the policy refuses raises WeakPassword naming the setting: starting with a
+    guessable admin password is worse than not starting.
+    """
     if not password or repository.count_users(session) > 0:
         return None
-    data = UserCreate.model_validate({"username": "admin", "password": password, "role": "admin"})
     try:
+        data = UserCreate.model_validate(
+            {"username": "admin", "password": password, "role": "admin"}
+        )
         # Several processes or hosts may start at once on an empty database: one wins.
         with session.begin_nested():
             return create_user(session, SYSTEM, data)
+    except ValidationError:
+        reason = f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        raise WeakPassword(reason, BOOTSTRAP_SETTING) from None
+    except WeakPassword as exc:
+        raise WeakPassword(exc.errors[0]["message"], BOOTSTRAP_SETTING) from None
     except (IntegrityError, UsernameTaken):
         return None
