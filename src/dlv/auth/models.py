@@ -46,8 +46,11 @@ class ApiToken(Base):
     # and a fast lookup by hash keeps every authenticated request cheap.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
+    # The user the token acts for: it never does more than that user's role allows now, and
+    # it is deleted with them. None: an operator token (``dlv tokens create``), bound to no
+    # user, as trusted as the shell that made it.
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -49,8 +49,21 @@ def get_token(session: Session, token_id: uuid.UUID) -> ApiToken | None:
     return session.get(ApiToken, token_id)
 
 
-def get_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
-    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+def get_token_and_owner_role(
+    session: Session, token_hash: str
+) -> tuple[ApiToken, str | None] | None:
+    """The token with this hash and its owner's current role (None: no owner, or gone)."""
+    stmt = (
+        select(ApiToken, User.role)
+        .outerjoin(User, User.id == ApiToken.created_by_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else (row[0], row[1])
+
+
+def tokens_of(session: Session, user_id: uuid.UUID) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.created_by_id == user_id)))
 
 
 def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence[ApiToken]:

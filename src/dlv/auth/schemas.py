@@ -84,6 +84,10 @@ class TokenRead(BaseModel):
     name: str
     scope: TokenScope
     prefix: str
+    created_by_id: uuid.UUID | None = Field(
+        description="The user it acts for (never beyond their role now; deleted with them); "
+        "null for an operator token made with `dlv tokens create`"
+    )
     created_at: datetime
     expires_at: datetime | None
 

@@ -113,10 +113,22 @@ def principal_of(user: User) -> Principal:
 def principal_from_bearer(session: Session, key: str, bearer: str) -> Principal | None:
     """Who a bearer token (login JWT or API token) belongs to; None if invalid or revoked."""
     if security.is_api_token(bearer):
-        token = repository.get_token_by_hash(session, security.hash_api_token(bearer))
-        if token is None or (token.expires_at is not None and token.expires_at <= utcnow()):
+        found = repository.get_token_and_owner_role(session, security.hash_api_token(bearer))
+        if found is None:
             return None
-        return Principal(kind="token", id=token.id, name=token.name, grant=token.scope)
+        token, owner_role = found
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            return None
+        if token.created_by_id is not None and owner_role is None:
+            return None  # its owner is gone (the foreign key deletes the token with them)
+        return Principal(
+            kind="token",
+            id=token.id,
+            name=token.name,
+            grant=token.scope,
+            owner_id=token.created_by_id,
+            owner_role=owner_role,
+        )
     claims = security.read_access_token(key, bearer)
     if claims is None:
         return None
@@ -205,6 +217,18 @@ def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
     user = get_user(session, user_id)
     if user.role == Role.admin and repository.count_admins(session) <= 1:
         raise LastAdmin("The last admin cannot be deleted; make another user admin first")
+    # Their API tokens go with them (the foreign key would delete them too; this way the
+    # audit trail says so).
+    for token in repository.tokens_of(session, user.id):
+        repository.delete_token(session, token)
+        audit.record(
+            session,
+            actor,
+            "token.revoke",
+            "token",
+            token.id,
+            {"name": token.name, "reason": "owner deleted"},
+        )
     repository.delete_user(session, user)
     audit.record(session, actor, "user.delete", "user", user_id, {"username": user.username})
 
@@ -218,7 +242,7 @@ def create_token(session: Session, actor: Principal, data: TokenCreate) -> tuple
         scope=data.scope,
         token_hash=token_hash,
         prefix=prefix,
-        created_by_id=actor.id if actor.kind == "user" and actor != SYSTEM else None,
+        created_by_id=_owner_for_new_token(actor),
         expires_at=expires_at,
     )
     repository.add(session, token)
@@ -231,6 +255,14 @@ def create_token(session: Session, actor: Principal, data: TokenCreate) -> tuple
         {"name": token.name, "scope": token.scope, "expires_at": expires_at},
     )
     return token, secret
+
+
+def _owner_for_new_token(actor: Principal) -> uuid.UUID | None:
+    # A token made with a user's token acts for that same user: a token cannot mint a child
+    # that escapes its owner's demotion or deletion.
+    if actor.kind == "token":
+        return actor.owner_id
+    return None if actor.id == SYSTEM.id else actor.id
 
 
 def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence[ApiToken]:
