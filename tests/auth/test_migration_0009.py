@@ -85,6 +85,12 @@ def made(target: ApiToken, kind: str, actor_id: uuid.UUID) -> AuditRecord:
     )
 
 
+def test_upgrade_folds_usernames_and_leaves_case_only_duplicates(old_url: str) -> None:
+    write(old_url, user("Bob"), user("ADMIN"), user("admin"), user("Ops"), user("OPS"))
+    migrate.upgrade(old_url)
+    assert read(old_url)[1] == {"bob", "ADMIN", "admin", "Ops", "OPS"}
+
+
 def test_upgrade_deletes_tokens_whose_maker_was_deleted(old_url: str) -> None:
     gone = uuid.uuid4()  # the user, deleted before the upgrade: SET NULL left the token
     orphan = token("orphan")

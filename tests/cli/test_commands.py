@@ -128,3 +128,13 @@ def test_users_set_password_refuses_a_weak_password_and_keeps_the_old(
     assert result.exit_code == 1
     assert "whitespace" in result.output
     assert login(database_url, home, "alice", "first-password") == 200
+
+
+def test_users_are_named_by_their_canonical_form(run: Run, database_url: str, home: Path) -> None:
+    assert (
+        run("users", "create", "Alice", "--password-stdin", stdin="first-password\n").exit_code == 0
+    )
+    assert "alice\t" in run("users", "list").output
+    changed = run("users", "set-password", "ALICE", "--password-stdin", stdin="second-password\n")
+    assert changed.exit_code == 0, changed.output
+    assert login(database_url, home, "alice", "second-password") == 200

@@ -27,6 +27,8 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Canonical (``policy.canonical_username``); rows from before version 0009 that differ
+    # only in case from another were left as they were (see that migration).
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
@@ -57,7 +59,8 @@ class ApiToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per key (``user:NAME`` or ``ip:ADDR``), shared by every DLV process."""
+    """Failed logins per key (``pair:ADDR:NAME``, ``user:NAME`` or ``ip:ADDR``), shared by every
+    DLV process."""
 
     __tablename__ = "login_throttles"
 

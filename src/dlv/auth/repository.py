@@ -21,6 +21,17 @@ def get_user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
+def get_users_by_names(session: Session, names: Sequence[str]) -> list[User]:
+    return list(session.scalars(select(User).where(User.username.in_(names))))
+
+
+def username_in_use(session: Session, canonical: str) -> bool:
+    """Whether any user's name folds to ``canonical`` (a canonical name is ASCII, and so are
+    legacy names, so SQL's lower() is the fold here on both databases)."""
+    stmt = select(User.id).where(func.lower(User.username) == canonical).limit(1)
+    return session.scalar(stmt) is not None
+
+
 def list_users(session: Session, *, cursor: str | None, limit: int) -> Sequence[User]:
     stmt = keyset(select(User), [User.username], descending=False, cursor=cursor, limit=limit)
     return session.scalars(stmt).all()

@@ -17,10 +17,16 @@ from pydantic import (
 )
 
 from dlv.auth.models import Role, TokenScope
+from dlv.auth.policy import canonical_username
 from dlv.types import RequestBody
 
+MAX_USERNAME = 64
+# Plain ASCII as written (so no look-alike from another script), then stored and compared in
+# its canonical form: "Alice" is user "alice", and a second "ALICE" is refused as taken.
 Username = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=MAX_USERNAME),
+    AfterValidator(canonical_username),
 ]
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +16,20 @@ from sqlalchemy.orm import Session
 from dlv.audit import service as audit
 from dlv.auth import repository, security
 from dlv.auth.models import ApiToken, Role, User
-from dlv.auth.policy import password_problem
+from dlv.auth.policy import canonical_username, password_problem
 from dlv.auth.principal import SYSTEM, Principal
-from dlv.auth.schemas import MAX_PASSWORD, MIN_PASSWORD, TokenCreate, UserCreate, UserUpdate
+from dlv.auth.schemas import (
+    MAX_PASSWORD,
+    MAX_USERNAME,
+    MIN_PASSWORD,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
+)
 from dlv.db import utcnow
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound, TooManyRequests
+
+log = logging.getLogger("dlv.auth")
 
 # An address may fail more often than one user: several people can share a NAT.
 ADDRESS_FAILURE_FACTOR = 4
@@ -51,29 +61,60 @@ class WeakPassword(InvalidInput):
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    max_failures: int
+    max_failures: int  # per user and address: what one client may get wrong
     lockout_seconds: int
+    user_max_failures: int  # per user from every address: the ceiling against a spread attack
 
 
-def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
-    keys = [(f"user:{username.lower()}", 1)]
-    if address:
-        keys.append((f"ip:{address}", ADDRESS_FAILURE_FACTOR))
-    return keys
+@dataclass(frozen=True)
+class _Counter:
+    key: str
+    limit: int
+    scope: str  # what a lockout of this key locks, for the log
+
+
+def _counters(username: str, address: str | None, policy: ThrottlePolicy) -> list[_Counter]:
+    # Failures count per (user, address), so a stranger who fails for a user locks out only
+    # themselves; the per-user ceiling (higher) still stops guessing spread over many
+    # addresses, and the per-address one guessing spread over many usernames.
+    name = canonical_username(username)
+    # Cut to fit the key column: an address is at most 45 characters, but behind a proxy
+    # trusted with "*" it is whatever X-Forwarded-For said.
+    client = (address or "-")[:100]
+    counters = [
+        _Counter(f"ip:{client}", policy.max_failures * ADDRESS_FAILURE_FACTOR, "address"),
+    ]
+    # A name longer than any username cannot be one: only the address counts for it (and
+    # its key would not fit the column).
+    if len(name) <= MAX_USERNAME:
+        counters += [
+            _Counter(f"pair:{client}:{name}", policy.max_failures, "user from address"),
+            _Counter(f"user:{name}", policy.user_max_failures, "user"),
+        ]
+    return counters
 
 
 def check_throttle(
     session: Session, username: str, address: str | None, policy: ThrottlePolicy
 ) -> None:
-    """Refuse (429) a login attempt while its user or address is locked out."""
+    """Refuse (429) a login attempt while its user, address, or the two together are locked."""
     now = utcnow()
-    keys = [key for key, _ in _throttle_keys(username, address)]
+    keys = [c.key for c in _counters(username, address, policy)]
     for throttle in repository.get_throttles(session, keys):
         if throttle.locked_until is not None and throttle.locked_until > now:
             wait = math.ceil((throttle.locked_until - now).total_seconds())
             raise TooManyRequests(
                 f"Too many failed logins; try again in {wait} seconds", retry_after=wait
             )
+
+
+def find_user_by_name(session: Session, username: str) -> User | None:
+    """The user a name (as typed at login or on the CLI) means: its exact spelling first (a
+    legacy name that differs from another only in case keeps its own account), then its
+    canonical form."""
+    canonical = canonical_username(username)
+    users = {u.username: u for u in repository.get_users_by_names(session, [username, canonical])}
+    return users.get(username) or users.get(canonical)
 
 
 def authenticate(
@@ -87,22 +128,40 @@ def authenticate(
 
     The caller must let the transaction commit even on failure, or the count is lost.
     """
-    user = repository.get_user_by_name(session, username)
+    counters = _counters(username, address, policy)
+    user = find_user_by_name(session, username)
     if security.verify_password(user.password_hash if user else None, password) and user:
-        repository.clear_throttle(session, _throttle_keys(username, None)[0][0])
+        # Only this client's own count: the per-user one keeps counting what others got
+        # wrong, and the address one what this address got wrong for other names.
+        for counter in counters:
+            if counter.key.startswith("pair:"):
+                repository.clear_throttle(session, counter.key)
         audit.record(session, principal_of(user), "auth.login", "user", user.id)
         return user
     now = utcnow()
     window = timedelta(seconds=policy.lockout_seconds)
-    for key, factor in _throttle_keys(username, address):
-        throttle = repository.get_or_create_throttle(session, key, now)
+    for counter in counters:
+        throttle = repository.get_or_create_throttle(session, counter.key, now)
         if now - throttle.window_started_at > window:
             throttle.failures, throttle.window_started_at = 0, now
         throttle.failures += 1
-        if throttle.failures >= policy.max_failures * factor:
+        if throttle.failures >= counter.limit and not _locked(throttle.locked_until, now):
             throttle.locked_until = now + window
+            # %r: the name and address are the client's text; repr keeps them on one line.
+            log.warning(
+                "login lockout: %s locked for %d s after %d failed logins (user=%r address=%r)",
+                counter.scope,
+                policy.lockout_seconds,
+                throttle.failures,
+                canonical_username(username)[:MAX_USERNAME],
+                address,
+            )
     session.flush()
     return None
+
+
+def _locked(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now
 
 
 def principal_of(user: User) -> Principal:
@@ -153,7 +212,8 @@ def list_users(session: Session, *, cursor: str | None, limit: int) -> Sequence[
 
 def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
     """A new user with an Argon2id password hash."""
-    if repository.get_user_by_name(session, data.username) is not None:
+    # data.username is canonical: any name that folds to it is the same name.
+    if repository.username_in_use(session, data.username):
         raise UsernameTaken(
             f"User {data.username!r} already exists",
             errors=[FieldError("body.username", "already taken")],

@@ -64,7 +64,7 @@ def set_password(
     try:
         data = UserUpdate.model_validate({"password": password})
         with transaction() as session:
-            user = repository.get_user_by_name(session, name)
+            user = auth_service.find_user_by_name(session, name)
             if user is None:
                 raise fail(f"No user named {name!r}")
             auth_service.update_user(session, SYSTEM, user.id, data)

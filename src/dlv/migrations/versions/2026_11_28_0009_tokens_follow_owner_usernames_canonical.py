@@ -1,4 +1,4 @@
-"""tokens follow their owner
+"""tokens follow their owner, usernames canonical
 
 API tokens now act for the user who made them and are deleted with that user: the foreign
 key goes from ON DELETE SET NULL to CASCADE (and gets an index, for that cascade and for
@@ -11,6 +11,11 @@ due), one traced to a user who still exists is bound to them (a token made with 
 traced through its parent), and one made by the CLI or with no record stays an operator
 token.
 
+Usernames are stored canonical (NFKC, case-folded). Existing names are folded where that
+makes no two alike; names that differ from another only in case (``ADMIN`` and ``admin``)
+are left as they are, so this cannot fail on them: each still logs in by its exact spelling,
+and no new look-alike can be created. They are logged, for an admin to merge or rename.
+
 Revision ID: 0009
 Revises: 0007
 Create Date: 2026-11-28 09:00:00
@@ -19,7 +24,9 @@ Create Date: 2026-11-28 09:00:00
 from __future__ import annotations
 
 import logging
+import unicodedata
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -46,6 +53,29 @@ audit = sa.table(
     sa.column("actor_kind", sa.String()),
     sa.column("actor_id", sa.Uuid()),
 )
+
+
+def _canonical(name: str) -> str:
+    # A copy of dlv.auth.policy.canonical_username as of this revision (migrations must not
+    # import application code, which changes after they are written).
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def _fold_usernames(conn: sa.Connection) -> None:
+    groups: dict[str, list[tuple[uuid.UUID, str]]] = defaultdict(list)
+    for user_id, name in conn.execute(sa.select(users.c.id, users.c.username)):
+        groups[_canonical(name)].append((user_id, name))
+    for canonical, members in groups.items():
+        if len(members) > 1:
+            log.warning(
+                "usernames %s differ only in case: left as they are (each logs in by its "
+                "exact spelling); merge or delete all but one",
+                ", ".join(repr(name) for _, name in members),
+            )
+            continue
+        user_id, name = members[0]
+        if name != canonical:
+            conn.execute(users.update().where(users.c.id == user_id).values(username=canonical))
 
 
 def _bind_orphan_tokens(conn: sa.Connection) -> None:
@@ -100,6 +130,7 @@ def upgrade() -> None:
         batch_op.drop_constraint(FK, type_="foreignkey")
         batch_op.create_foreign_key(FK, "users", ["created_by_id"], ["id"], ondelete="CASCADE")
         batch_op.create_index(INDEX, ["created_by_id"], unique=False)
+    _fold_usernames(conn)
 
 
 def downgrade() -> None:
