@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    login_user_max_failures: int = Field(default=50, ge=1)
     log_format: Literal["human", "json"] = "human"
     log_level: str = "INFO"
     runs_retention_days: int = Field(default=30, ge=1)

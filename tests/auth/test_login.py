@@ -1,8 +1,17 @@
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import logging
+from pathlib import Path
 
-from tests.conftest import PASSWORD, Caller
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from dlv.app import create_app
+from dlv.auth.models import Role
+from dlv.config import Settings
+from tests.conftest import PASSWORD, SECRET_KEY, Caller, make_user
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -82,3 +91,68 @@ def test_password_change_invalidates_existing_login_tokens(
     assert r.status_code == 200
     assert client.get("/api/v1/auth/me", headers=admin.headers).status_code == 401
     assert login(client, "root", "a brand new password")[0] == 200
+
+
+# -------------------------------------- one name per account, lockouts that lock the guesser
+
+
+def from_address(app: FastAPI, address: str) -> TestClient:
+    """A client whose requests come from ``address`` (the app is already started)."""
+    return TestClient(app, client=(address, 50000))
+
+
+def test_login_name_is_case_insensitive(client: TestClient, admin: Caller) -> None:
+    assert login(client, "ROOT", PASSWORD)[0] == 200
+
+
+FULL_WIDTH_ROOT = "\uff52\uff4f\uff4f\uff54"
+
+
+def test_look_alike_login_names_share_one_failure_count(client: TestClient, admin: Caller) -> None:
+    for name in ("root", "ROOT", "Root", FULL_WIDTH_ROOT, "rOOT"):
+        assert login(client, name, "wrong-password")[0] == 401
+    assert login(client, "root", PASSWORD)[0] == 429
+
+
+def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(
+    app: FastAPI, client: TestClient, admin: Caller
+) -> None:
+    attacker = from_address(app, "203.0.113.9")
+    for _ in range(6):
+        attacker.post(TOKEN_URL, data={"username": "root", "password": "wrong-password"})
+    assert login(attacker, "root", PASSWORD)[0] == 429
+    assert login(client, "root", PASSWORD)[0] == 200
+
+
+def test_failures_spread_over_many_addresses_lock_the_user_at_the_ceiling(
+    database_url: str, tmp_path: Path, db: Session
+) -> None:
+    make_user(db, "root", Role.admin)
+    settings = Settings(
+        home=tmp_path / "home",
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        login_max_failures=2,
+        login_user_max_failures=6,
+        _env_file=None,
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for i in range(3):
+            for _ in range(2):
+                login(from_address(app, f"198.51.100.{i}"), "root", "wrong-password")
+        assert login(client, "root", PASSWORD)[0] == 429
+
+
+def test_a_lockout_is_logged_with_user_and_address_but_no_password(
+    app: FastAPI, client: TestClient, admin: Caller, caplog: pytest.LogCaptureFixture
+) -> None:
+    attacker = from_address(app, "203.0.113.9")
+    with caplog.at_level(logging.WARNING, logger="dlv.auth"):
+        for _ in range(5):
+            login(attacker, "Root", "Guessed-Pa55word")
+    lockouts = [r.getMessage() for r in caplog.records if "lockout" in r.getMessage()]
+    assert len(lockouts) == 1
+    assert "'root'" in lockouts[0]
+    assert "203.0.113.9" in lockouts[0]
+    assert "Guessed-Pa55word" not in caplog.text

@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dlv.auth.models import ApiToken
+from dlv.auth.models import ApiToken, Role, TokenScope
 from dlv.auth.security import JWT_ALGORITHM, JWT_AUDIENCE
-from tests.conftest import SECRET_KEY, Caller
+from tests.conftest import PASSWORD, SECRET_KEY, Caller, make_token, make_user
 
 
 def create(client: TestClient, admin: Caller, **body: object) -> dict[str, object]:
@@ -108,3 +109,105 @@ def test_unknown_scope_is_a_422_naming_the_field(client: TestClient, admin: Call
 def test_revoking_an_unknown_token_is_404(client: TestClient, admin: Caller) -> None:
     r = client.delete("/api/v1/tokens/00000000-0000-0000-0000-000000000001", headers=admin.headers)
     assert r.status_code == 404
+
+
+# ------------------------------------------------ a token never outlives its owner's rights
+
+
+def admin_token_of(client: TestClient, owner: Caller) -> dict[str, str]:
+    """Headers with an admin-scope token that ``owner`` made through the API."""
+    return {"Authorization": f"Bearer {create(client, owner, name='mine', scope='admin')['token']}"}
+
+
+def test_admin_token_of_a_demoted_user_is_refused_on_admin_routes(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    token = admin_token_of(client, owner)
+    r = client.patch(f"/api/v1/users/{owner.id}", json={"role": "viewer"}, headers=admin.headers)
+    assert r.status_code == 200
+    new_admin = {"username": "mallory", "password": PASSWORD, "role": "admin"}
+    assert client.post("/api/v1/users", json=new_admin, headers=token).status_code == 403
+
+
+def test_admin_token_of_a_demoted_user_can_still_do_what_a_viewer_does(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    token = admin_token_of(client, owner)
+    client.patch(f"/api/v1/users/{owner.id}", json={"role": "viewer"}, headers=admin.headers)
+    assert client.get("/api/v1/nodes", headers=token).status_code == 200
+
+
+def test_token_of_a_promoted_again_user_gets_admin_back(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    token = admin_token_of(client, owner)
+    for role in ("viewer", "admin"):
+        client.patch(f"/api/v1/users/{owner.id}", json={"role": role}, headers=admin.headers)
+    assert client.get("/api/v1/users", headers=token).status_code == 200
+
+
+def test_token_of_a_deleted_user_is_refused_with_401(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    token = admin_token_of(client, owner)
+    assert client.delete(f"/api/v1/users/{owner.id}", headers=admin.headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=token).status_code == 401
+
+
+def test_deleting_a_user_deletes_and_audits_their_tokens(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    made = create(client, owner, name="theirs", scope="read")
+    client.delete(f"/api/v1/users/{owner.id}", headers=admin.headers)
+    assert db.scalars(select(ApiToken)).all() == []
+    audit = client.get("/api/v1/audit?action=token.revoke", headers=admin.headers).json()
+    assert [(a["target_id"], a["changes"]["reason"]) for a in audit["items"]] == [
+        (made["id"], "owner deleted")
+    ]
+
+
+def test_token_made_with_a_users_token_acts_for_that_user(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    parent = admin_token_of(client, owner)
+    r = client.post("/api/v1/tokens", json={"name": "child", "scope": "admin"}, headers=parent)
+    child = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert r.json()["created_by_id"] == str(owner.id)
+    client.patch(f"/api/v1/users/{owner.id}", json={"role": "viewer"}, headers=admin.headers)
+    assert client.get("/api/v1/users", headers=child).status_code == 403
+
+
+def test_operator_token_acts_for_no_user(client: TestClient, admin: Caller, db: Session) -> None:
+    headers = make_token(db, "ops", TokenScope.admin)  # as `dlv tokens create` makes it
+    listed = client.get("/api/v1/tokens", headers=admin.headers).json()["items"]
+    assert [t["created_by_id"] for t in listed] == [None]
+    assert client.get("/api/v1/users", headers=headers).status_code == 200
+
+
+def test_ingest_token_of_a_demoted_user_may_no_longer_ingest(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    owner = make_user(db, "owner", Role.admin)
+    made = create(client, owner, name="spark", scope="ingest")
+    client.patch(f"/api/v1/users/{owner.id}", json={"role": "viewer"}, headers=admin.headers)
+    headers = {"Authorization": f"Bearer {made['token']}"}
+    assert client.post("/api/v1/lineage", json={}, headers=headers).status_code == 403
+
+
+# ---------------------------------------------------- strict integers (schemathesis 23.9a)
+
+
+@pytest.mark.parametrize("days", [True, False, "30", 30.5], ids=["true", "false", "str", "frac"])
+def test_expires_days_must_be_a_json_integer(
+    client: TestClient, admin: Caller, days: object
+) -> None:
+    body = {"name": "x", "scope": "read", "expires_days": days}
+    r = client.post("/api/v1/tokens", json=body, headers=admin.headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body.expires_days"

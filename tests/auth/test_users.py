@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dlv.auth.models import User
-from tests.conftest import Caller
+from dlv.auth.security import hash_password
+from tests.conftest import PASSWORD, Caller
 
 
 def test_admin_creates_reads_updates_and_deletes_a_user(client: TestClient, admin: Caller) -> None:
@@ -99,3 +101,75 @@ def test_forged_cursor_is_422(client: TestClient, admin: Caller) -> None:
 
 def test_limit_is_bounded(client: TestClient, admin: Caller) -> None:
     assert client.get("/api/v1/users?limit=100000", headers=admin.headers).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": 123, "password": "long enough pw"},
+        {"username": True, "password": "long enough pw"},
+        {"username": "dana", "password": 1234567890123},
+        {"username": "dana", "password": "long enough pw", "role": True},
+    ],
+    ids=["number-name", "bool-name", "number-password", "bool-role"],
+)
+def test_user_fields_take_no_coerced_values(
+    client: TestClient, admin: Caller, body: dict[str, object]
+) -> None:
+    r = client.post("/api/v1/users", json=body, headers=admin.headers)
+    assert r.status_code == 422
+
+
+# ----------------------------------------------------------- one canonical form per name
+
+
+def test_a_username_is_stored_in_its_canonical_form(client: TestClient, admin: Caller) -> None:
+    body = {"username": "Dana.Scully", "password": PASSWORD}
+    r = client.post("/api/v1/users", json=body, headers=admin.headers)
+    assert r.status_code == 201
+    assert r.json()["username"] == "dana.scully"
+
+
+def test_a_name_differing_only_in_case_is_taken(client: TestClient, admin: Caller) -> None:
+    body = {"username": "ROOT", "password": PASSWORD}
+    r = client.post("/api/v1/users", json=body, headers=admin.headers)
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "body.username"
+
+
+def test_a_name_from_another_script_or_width_is_refused(client: TestClient, admin: Caller) -> None:
+    for name in ("r\u043eot", "\uff52\uff4f\uff4f\uff54"):  # Cyrillic o; full-width root
+        r = client.post(
+            "/api/v1/users", json={"username": name, "password": PASSWORD}, headers=admin.headers
+        )
+        assert r.status_code == 422, name
+        assert r.json()["errors"][0]["field"] == "body.username"
+
+
+def legacy_user(db: Session, username: str, password: str) -> None:
+    """A row as versions before 0009 could store it (names differing only in case)."""
+    db.add(
+        User(
+            username=username, password_hash=hash_password(password), role="viewer", token_version=0
+        )
+    )
+    db.commit()
+
+
+def test_legacy_names_differing_only_in_case_each_log_in_by_exact_spelling(
+    client: TestClient, db: Session
+) -> None:
+    legacy_user(db, "ADMIN", "upper case account pw")
+    legacy_user(db, "admin", "lower case account pw")
+    for name, password in (("ADMIN", "upper case account pw"), ("admin", "lower case account pw")):
+        r = client.post("/api/v1/auth/token", data={"username": name, "password": password})
+        assert r.status_code == 200, name
+
+
+def test_no_new_look_alike_of_legacy_names_is_created(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    legacy_user(db, "ADMIN", "upper case account pw")
+    legacy_user(db, "Admin", "title case account pw")
+    body = {"username": "admin", "password": PASSWORD}
+    assert client.post("/api/v1/users", json=body, headers=admin.headers).status_code == 409

@@ -111,3 +111,30 @@ def test_db_current_reports_the_head_revision(run: Run) -> None:
     result = run("db", "current")
     assert result.exit_code == 0
     assert result.output.strip() not in ("", "(empty)")
+
+
+def test_users_create_refuses_a_common_password_and_says_why(run: Run) -> None:
+    result = run("users", "create", "bob", "--password-stdin", stdin="password1\n")
+    assert result.exit_code == 1
+    assert "too easy to guess" in result.output
+    assert "password1" not in result.output
+
+
+def test_users_set_password_refuses_a_weak_password_and_keeps_the_old(
+    run: Run, database_url: str, home: Path
+) -> None:
+    run("users", "create", "alice", "--password-stdin", stdin="first-password\n")
+    result = run("users", "set-password", "alice", "--password-stdin", stdin="        \n")
+    assert result.exit_code == 1
+    assert "whitespace" in result.output
+    assert login(database_url, home, "alice", "first-password") == 200
+
+
+def test_users_are_named_by_their_canonical_form(run: Run, database_url: str, home: Path) -> None:
+    assert (
+        run("users", "create", "Alice", "--password-stdin", stdin="first-password\n").exit_code == 0
+    )
+    assert "alice\t" in run("users", "list").output
+    changed = run("users", "set-password", "ALICE", "--password-stdin", stdin="second-password\n")
+    assert changed.exit_code == 0, changed.output
+    assert login(database_url, home, "alice", "second-password") == 200

@@ -27,6 +27,8 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # Canonical (``policy.canonical_username``); rows from before version 0009 that differ
+    # only in case from another were left as they were (see that migration).
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
@@ -46,15 +48,19 @@ class ApiToken(Base):
     # and a fast lookup by hash keeps every authenticated request cheap.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
+    # The user the token acts for: it never does more than that user's role allows now, and
+    # it is deleted with them. None: an operator token (``dlv tokens create``), bound to no
+    # user, as trusted as the shell that made it.
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class LoginThrottle(Base):
-    """Failed logins per key (``user:NAME`` or ``ip:ADDR``), shared by every DLV process."""
+    """Failed logins per key (``pair:ADDR:NAME``, ``user:NAME`` or ``ip:ADDR``), shared by every
+    DLV process."""
 
     __tablename__ = "login_throttles"
 

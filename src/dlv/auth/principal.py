@@ -36,11 +36,20 @@ class Principal:
     id: uuid.UUID
     name: str
     grant: str  # the user's role or the token's scope
+    # A token made by a user acts for them: its owner's id and role as read with the token,
+    # on every request. None for users and for operator tokens.
+    owner_id: uuid.UUID | None = None
+    owner_role: str | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
-        table = _ROLE_PERMISSIONS if self.kind == "user" else _SCOPE_PERMISSIONS
-        return table.get(self.grant, frozenset())
+        if self.kind == "user":
+            return _ROLE_PERMISSIONS.get(self.grant, frozenset())
+        scope = _SCOPE_PERMISSIONS.get(self.grant, frozenset())
+        if self.owner_id is None:
+            return scope
+        # Never more than the owner may do now: an admin token of a demoted user reads only.
+        return scope & _ROLE_PERMISSIONS.get(self.owner_role or "", frozenset())
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -21,6 +21,17 @@ def get_user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
+def get_users_by_names(session: Session, names: Sequence[str]) -> list[User]:
+    return list(session.scalars(select(User).where(User.username.in_(names))))
+
+
+def username_in_use(session: Session, canonical: str) -> bool:
+    """Whether any user's name folds to ``canonical`` (a canonical name is ASCII, and so are
+    legacy names, so SQL's lower() is the fold here on both databases)."""
+    stmt = select(User.id).where(func.lower(User.username) == canonical).limit(1)
+    return session.scalar(stmt) is not None
+
+
 def list_users(session: Session, *, cursor: str | None, limit: int) -> Sequence[User]:
     stmt = keyset(select(User), [User.username], descending=False, cursor=cursor, limit=limit)
     return session.scalars(stmt).all()
@@ -49,8 +60,21 @@ def get_token(session: Session, token_id: uuid.UUID) -> ApiToken | None:
     return session.get(ApiToken, token_id)
 
 
-def get_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
-    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+def get_token_and_owner_role(
+    session: Session, token_hash: str
+) -> tuple[ApiToken, str | None] | None:
+    """The token with this hash and its owner's current role (None: no owner, or gone)."""
+    stmt = (
+        select(ApiToken, User.role)
+        .outerjoin(User, User.id == ApiToken.created_by_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else (row[0], row[1])
+
+
+def tokens_of(session: Session, user_id: uuid.UUID) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.created_by_id == user_id)))
 
 
 def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence[ApiToken]:

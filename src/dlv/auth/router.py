@@ -43,7 +43,11 @@ def login(
 ) -> AccessToken | JSONResponse:
     """Exchange a username and password for a bearer token."""
     settings = request.app.state.settings
-    policy = service.ThrottlePolicy(settings.login_max_failures, settings.login_lockout_seconds)
+    policy = service.ThrottlePolicy(
+        max_failures=settings.login_max_failures,
+        lockout_seconds=settings.login_lockout_seconds,
+        user_max_failures=settings.login_user_max_failures,
+    )
     address = request.client.host if request.client else None
     for field in ("username", "password"):
         if "\x00" in getattr(form, field):

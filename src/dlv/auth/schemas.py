@@ -6,13 +6,27 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictInt,
+    StringConstraints,
+)
 
 from dlv.auth.models import Role, TokenScope
+from dlv.auth.policy import canonical_username
 from dlv.types import RequestBody
 
+MAX_USERNAME = 64
+# Plain ASCII as written (so no look-alike from another script), then stored and compared in
+# its canonical form: "Alice" is user "alice", and a second "ALICE" is refused as taken.
 Username = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=64)
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_.@-]+$", min_length=1, max_length=MAX_USERNAME),
+    AfterValidator(canonical_username),
 ]
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 
@@ -65,7 +79,8 @@ class UserRead(BaseModel):
 class TokenCreate(RequestBody):
     name: TokenName
     scope: TokenScope
-    expires_days: int | None = Field(default=None, ge=1, le=3650)
+    # Strict: JSON true or "30" is not a number of days (lax mode would read them as 1 and 30).
+    expires_days: StrictInt | None = Field(default=None, ge=1, le=3650)
 
 
 class TokenRead(BaseModel):
@@ -75,6 +90,10 @@ class TokenRead(BaseModel):
     name: str
     scope: TokenScope
     prefix: str
+    created_by_id: uuid.UUID | None = Field(
+        description="The user it acts for (never beyond their role now; deleted with them); "
+        "null for an operator token made with `dlv tokens create`"
+    )
     created_at: datetime
     expires_at: datetime | None
 

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dlv.audit import service as audit
 from dlv.auth import repository, security
 from dlv.auth.models import ApiToken, Role, User
+from dlv.auth.policy import canonical_username, password_problem
 from dlv.auth.principal import SYSTEM, Principal
-from dlv.auth.schemas import TokenCreate, UserCreate, UserUpdate
+from dlv.auth.schemas import (
+    MAX_PASSWORD,
+    MAX_USERNAME,
+    MIN_PASSWORD,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
+)
 from dlv.db import utcnow
-from dlv.errors import Conflict, FieldError, NotFound, TooManyRequests
+from dlv.errors import Conflict, FieldError, InvalidInput, NotFound, TooManyRequests
+
+log = logging.getLogger("dlv.auth")
 
 # An address may fail more often than one user: several people can share a NAT.
 ADDRESS_FAILURE_FACTOR = 4
@@ -39,31 +51,70 @@ class UsernameTaken(Conflict):
     pass
 
 
+class WeakPassword(InvalidInput):
+    """A password the policy refuses; ``detail`` says why in plain words, never the password."""
+
+    def __init__(self, reason: str, field: str = "body.password") -> None:
+        subject = "The password" if field.startswith("body.") else field
+        super().__init__(f"{subject} {reason}", errors=[FieldError(field, reason)])
+
+
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    max_failures: int
+    max_failures: int  # per user and address: what one client may get wrong
     lockout_seconds: int
+    user_max_failures: int  # per user from every address: the ceiling against a spread attack
 
 
-def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
-    keys = [(f"user:{username.lower()}", 1)]
-    if address:
-        keys.append((f"ip:{address}", ADDRESS_FAILURE_FACTOR))
-    return keys
+@dataclass(frozen=True)
+class _Counter:
+    key: str
+    limit: int
+    scope: str  # what a lockout of this key locks, for the log
+
+
+def _counters(username: str, address: str | None, policy: ThrottlePolicy) -> list[_Counter]:
+    # Failures count per (user, address), so a stranger who fails for a user locks out only
+    # themselves; the per-user ceiling (higher) still stops guessing spread over many
+    # addresses, and the per-address one guessing spread over many usernames.
+    name = canonical_username(username)
+    # Cut to fit the key column: an address is at most 45 characters, but behind a proxy
+    # trusted with "*" it is whatever X-Forwarded-For said.
+    client = (address or "-")[:100]
+    counters = [
+        _Counter(f"ip:{client}", policy.max_failures * ADDRESS_FAILURE_FACTOR, "address"),
+    ]
+    # A name longer than any username cannot be one: only the address counts for it (and
+    # its key would not fit the column).
+    if len(name) <= MAX_USERNAME:
+        counters += [
+            _Counter(f"pair:{client}:{name}", policy.max_failures, "user from address"),
+            _Counter(f"user:{name}", policy.user_max_failures, "user"),
+        ]
+    return counters
 
 
 def check_throttle(
     session: Session, username: str, address: str | None, policy: ThrottlePolicy
 ) -> None:
-    """Refuse (429) a login attempt while its user or address is locked out."""
+    """Refuse (429) a login attempt while its user, address, or the two together are locked."""
     now = utcnow()
-    keys = [key for key, _ in _throttle_keys(username, address)]
+    keys = [c.key for c in _counters(username, address, policy)]
     for throttle in repository.get_throttles(session, keys):
         if throttle.locked_until is not None and throttle.locked_until > now:
             wait = math.ceil((throttle.locked_until - now).total_seconds())
             raise TooManyRequests(
                 f"Too many failed logins; try again in {wait} seconds", retry_after=wait
             )
+
+
+def find_user_by_name(session: Session, username: str) -> User | None:
+    """The user a name (as typed at login or on the CLI) means: its exact spelling first (a
+    legacy name that differs from another only in case keeps its own account), then its
+    canonical form."""
+    canonical = canonical_username(username)
+    users = {u.username: u for u in repository.get_users_by_names(session, [username, canonical])}
+    return users.get(username) or users.get(canonical)
 
 
 def authenticate(
@@ -77,22 +128,40 @@ def authenticate(
 
     The caller must let the transaction commit even on failure, or the count is lost.
     """
-    user = repository.get_user_by_name(session, username)
+    counters = _counters(username, address, policy)
+    user = find_user_by_name(session, username)
     if security.verify_password(user.password_hash if user else None, password) and user:
-        repository.clear_throttle(session, _throttle_keys(username, None)[0][0])
+        # Only this client's own count: the per-user one keeps counting what others got
+        # wrong, and the address one what this address got wrong for other names.
+        for counter in counters:
+            if counter.key.startswith("pair:"):
+                repository.clear_throttle(session, counter.key)
         audit.record(session, principal_of(user), "auth.login", "user", user.id)
         return user
     now = utcnow()
     window = timedelta(seconds=policy.lockout_seconds)
-    for key, factor in _throttle_keys(username, address):
-        throttle = repository.get_or_create_throttle(session, key, now)
+    for counter in counters:
+        throttle = repository.get_or_create_throttle(session, counter.key, now)
         if now - throttle.window_started_at > window:
             throttle.failures, throttle.window_started_at = 0, now
         throttle.failures += 1
-        if throttle.failures >= policy.max_failures * factor:
+        if throttle.failures >= counter.limit and not _locked(throttle.locked_until, now):
             throttle.locked_until = now + window
+            # %r: the name and address are the client's text; repr keeps them on one line.
+            log.warning(
+                "login lockout: %s locked for %d s after %d failed logins (user=%r address=%r)",
+                counter.scope,
+                policy.lockout_seconds,
+                throttle.failures,
+                canonical_username(username)[:MAX_USERNAME],
+                address,
+            )
     session.flush()
     return None
+
+
+def _locked(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now
 
 
 def principal_of(user: User) -> Principal:
@@ -103,10 +172,22 @@ def principal_of(user: User) -> Principal:
 def principal_from_bearer(session: Session, key: str, bearer: str) -> Principal | None:
     """Who a bearer token (login JWT or API token) belongs to; None if invalid or revoked."""
     if security.is_api_token(bearer):
-        token = repository.get_token_by_hash(session, security.hash_api_token(bearer))
-        if token is None or (token.expires_at is not None and token.expires_at <= utcnow()):
+        found = repository.get_token_and_owner_role(session, security.hash_api_token(bearer))
+        if found is None:
             return None
-        return Principal(kind="token", id=token.id, name=token.name, grant=token.scope)
+        token, owner_role = found
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            return None
+        if token.created_by_id is not None and owner_role is None:
+            return None  # its owner is gone (the foreign key deletes the token with them)
+        return Principal(
+            kind="token",
+            id=token.id,
+            name=token.name,
+            grant=token.scope,
+            owner_id=token.created_by_id,
+            owner_role=owner_role,
+        )
     claims = security.read_access_token(key, bearer)
     if claims is None:
         return None
@@ -131,11 +212,13 @@ def list_users(session: Session, *, cursor: str | None, limit: int) -> Sequence[
 
 def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
     """A new user with an Argon2id password hash."""
-    if repository.get_user_by_name(session, data.username) is not None:
+    # data.username is canonical: any name that folds to it is the same name.
+    if repository.username_in_use(session, data.username):
         raise UsernameTaken(
             f"User {data.username!r} already exists",
             errors=[FieldError("body.username", "already taken")],
         )
+    check_password(data.password.get_secret_value(), data.username)
     user = User(
         username=data.username,
         password_hash=security.hash_password(data.password.get_secret_value()),
@@ -167,12 +250,20 @@ def update_user(session: Session, actor: Principal, user_id: uuid.UUID, data: Us
         changes["role"] = {"from": user.role, "to": data.role}
         user.role = data.role
     if data.password is not None:
+        check_password(data.password.get_secret_value(), user.username)
         set_password(user, data.password.get_secret_value())
         changes["password"] = "changed"
     if changes:
         session.flush()
         audit.record(session, actor, "user.update", "user", user.id, changes)
     return user
+
+
+def check_password(password: str, username: str) -> None:
+    """Raise WeakPassword unless ``password`` passes the policy (``policy.password_problem``)."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise WeakPassword(problem)
 
 
 def set_password(user: User, password: str) -> None:
@@ -186,6 +277,18 @@ def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
     user = get_user(session, user_id)
     if user.role == Role.admin and repository.count_admins(session) <= 1:
         raise LastAdmin("The last admin cannot be deleted; make another user admin first")
+    # Their API tokens go with them (the foreign key would delete them too; this way the
+    # audit trail says so).
+    for token in repository.tokens_of(session, user.id):
+        repository.delete_token(session, token)
+        audit.record(
+            session,
+            actor,
+            "token.revoke",
+            "token",
+            token.id,
+            {"name": token.name, "reason": "owner deleted"},
+        )
     repository.delete_user(session, user)
     audit.record(session, actor, "user.delete", "user", user_id, {"username": user.username})
 
@@ -199,7 +302,7 @@ def create_token(session: Session, actor: Principal, data: TokenCreate) -> tuple
         scope=data.scope,
         token_hash=token_hash,
         prefix=prefix,
-        created_by_id=actor.id if actor.kind == "user" and actor != SYSTEM else None,
+        created_by_id=_owner_for_new_token(actor),
         expires_at=expires_at,
     )
     repository.add(session, token)
@@ -212,6 +315,14 @@ def create_token(session: Session, actor: Principal, data: TokenCreate) -> tuple
         {"name": token.name, "scope": token.scope, "expires_at": expires_at},
     )
     return token, secret
+
+
+def _owner_for_new_token(actor: Principal) -> uuid.UUID | None:
+    # A token made with a user's token acts for that same user: a token cannot mint a child
+    # that escapes its owner's demotion or deletion.
+    if actor.kind == "token":
+        return actor.owner_id
+    return None if actor.id == SYSTEM.id else actor.id
 
 
 def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence[ApiToken]:
@@ -228,14 +339,28 @@ def revoke_token(session: Session, actor: Principal, token_id: uuid.UUID) -> Non
     audit.record(session, actor, "token.revoke", "token", token_id, {"name": token.name})
 
 
+BOOTSTRAP_SETTING = "DLV_BOOTSTRAP_ADMIN_PASSWORD"
+
+
 def ensure_bootstrap_admin(session: Session, password: str | None) -> User | None:
-    """Create user ``admin`` when there are no users and a bootstrap password is set."""
+    """Create user ``admin`` when there are no users and a bootstrap password is set.
+
+    A password the policy refuses raises WeakPassword naming the setting: starting with a
+    guessable admin password is worse than not starting.
+    """
     if not password or repository.count_users(session) > 0:
         return None
-    data = UserCreate.model_validate({"username": "admin", "password": password, "role": "admin"})
     try:
+        data = UserCreate.model_validate(
+            {"username": "admin", "password": password, "role": "admin"}
+        )
         # Several processes or hosts may start at once on an empty database: one wins.
         with session.begin_nested():
             return create_user(session, SYSTEM, data)
+    except ValidationError:
+        reason = f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        raise WeakPassword(reason, BOOTSTRAP_SETTING) from None
+    except WeakPassword as exc:
+        raise WeakPassword(exc.errors[0]["message"], BOOTSTRAP_SETTING) from None
     except (IntegrityError, UsernameTaken):
         return None

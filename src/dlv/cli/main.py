@@ -12,7 +12,7 @@ from dlv import demo as demo_data
 from dlv import migrate
 from dlv.auth import service as auth_service
 from dlv.cli import backup, graph, runs, secret_key, tokens, users
-from dlv.cli.context import transaction
+from dlv.cli.context import fail, transaction
 from dlv.config import get_settings
 from dlv.crypto import SecretBox
 from dlv.ops.logging import configure_logging
@@ -104,10 +104,13 @@ def serve(
     # Once, before the workers start: workers racing to create the first admin clash on
     # the unique username, and uvicorn stops the whole server when one fails to start.
     bootstrap = settings.bootstrap_admin_password
-    with transaction() as session:
-        auth_service.ensure_bootstrap_admin(
-            session, bootstrap.get_secret_value() if bootstrap else None
-        )
+    try:
+        with transaction() as session:
+            auth_service.ensure_bootstrap_admin(
+                session, bootstrap.get_secret_value() if bootstrap else None
+            )
+    except auth_service.WeakPassword as exc:
+        raise fail(exc.detail) from None
     typer.echo(f"DLV API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "dlv.app:create_app",

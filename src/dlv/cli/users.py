@@ -12,7 +12,7 @@ from dlv.auth import repository
 from dlv.auth import service as auth_service
 from dlv.auth.models import Role
 from dlv.auth.principal import SYSTEM
-from dlv.auth.schemas import UserCreate, UserUpdate
+from dlv.auth.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate, UserUpdate
 from dlv.cli.context import fail, transaction
 from dlv.errors import DlvError
 
@@ -64,10 +64,12 @@ def set_password(
     try:
         data = UserUpdate.model_validate({"password": password})
         with transaction() as session:
-            user = repository.get_user_by_name(session, name)
+            user = auth_service.find_user_by_name(session, name)
             if user is None:
                 raise fail(f"No user named {name!r}")
             auth_service.update_user(session, SYSTEM, user.id, data)
     except ValidationError:
-        raise fail("The password must be 8 to 1024 characters") from None
+        raise fail(f"The password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters") from None
+    except DlvError as exc:
+        raise fail(exc.detail) from None
     typer.echo(f"Password of {name} changed")
