@@ -16,7 +16,7 @@ from dlv.auth.models import ApiToken, User
 from dlv.db import make_engine, make_sessionmaker
 from tests.conftest import BACKEND, PG_ADMIN_URL, _pg_admin_engine
 
-BEFORE = "0007"
+BEFORE = "0008"
 
 
 @pytest.fixture

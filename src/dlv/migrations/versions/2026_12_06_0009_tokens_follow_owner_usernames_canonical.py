@@ -17,7 +17,7 @@ are left as they are, so this cannot fail on them: each still logs in by its exa
 and no new look-alike can be created. They are logged, for an admin to merge or rename.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-28 09:00:00
 """
 
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
