@@ -15,6 +15,7 @@ import httpx
 
 from dlv.health.connectors.base import (
     CheckFailed,
+    Pin,
     Probe,
     StepError,
     get_json,
@@ -24,6 +25,7 @@ from dlv.health.connectors.base import (
     resolve,
     short,
 )
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult
 from dlv.nodes.connections import (
     AirflowConnection,
@@ -91,6 +93,7 @@ class AirflowConnector:
         self,
         config: PostgresConnection | AirflowConnection | SparkConnection,
         timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+        policy: NetworkPolicy,
     ) -> CheckResult:
         if not isinstance(config, AirflowConnection):
             raise TypeError("AirflowConnector tests airflow configs only")
@@ -102,9 +105,9 @@ class AirflowConnector:
         paths = _paths(config.api_version)
         summary = ""
         try:
-            addresses = await resolve(probe, url.host, port)
-            await open_port(probe, addresses, port, target)
-            async with http_client(timeout) as client:
+            addresses = await resolve(probe, url.host, port, policy)
+            address = await open_port(probe, addresses, port, target)
+            async with http_client(timeout, Pin(url.host, port, address)) as client:
                 async with probe.step("health", target) as step:
                     healthy, detail = judge_health(
                         await get_json(client, base + paths["health"], paths["health"])

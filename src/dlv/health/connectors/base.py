@@ -6,6 +6,10 @@ stops the check and its message becomes the check's message. Failures are descri
 went wrong on the network (DNS, refused, unreachable, no answer, TLS, credentials), never by
 echoing a driver's text wholesale, and every message passes through ``redact`` so that no
 password or token can reach a response, the history table or the audit trail.
+
+Where a check goes is decided by the network policy (``dlv.health.network``): ``resolve``
+refuses a destination the policy denies before anything connects, and every later connection
+goes to an address ``resolve`` returned.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 from dlv.db import utcnow
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult, CheckStatus, CheckStep
 
 MASK = "***"
@@ -138,12 +143,22 @@ def bare_host(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
-async def resolve(probe: Probe, host: str, port: int) -> list[str]:
-    """Step ``resolve``: the host's addresses (the OS resolver, as the driver would use)."""
+async def resolve(probe: Probe, host: str, port: int, policy: NetworkPolicy) -> list[str]:
+    """Step ``resolve``: the host's addresses (the OS resolver), each allowed by ``policy``.
+
+    A destination the policy denies fails this step, so nothing connects to it; the
+    addresses returned are the only ones the check may connect to.
+    """
     async with probe.step("resolve", f"host {host!r}") as step:
+        refused = policy.refuse_name(host)
+        if refused:
+            raise StepError(refused)
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(bare_host(host), port, type=socket.SOCK_STREAM)
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        refused = policy.refuse(host, addresses)
+        if refused:
+            raise StepError(refused)
         step.done(f"{host} resolves to {', '.join(addresses[:4])}")
     return addresses
 
@@ -167,13 +182,61 @@ async def open_port(probe: Probe, addresses: list[str], port: int, target: str) 
     raise AssertionError("unreachable")  # pragma: no cover - the step either returns or raises
 
 
-def http_client(timeout: float, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
-    """A client for one check: every phase bounded by ``timeout``, TLS verified.
+@dataclass(frozen=True)
+class Pin:
+    """The one destination of a check's HTTP requests: the URL's host and port, and the
+    address ``resolve`` allowed and ``open_port`` reached."""
+
+    host: str
+    port: int
+    address: str
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Sends each request to the pinned address, never to a fresh DNS answer.
+
+    The URL keeps its host name for the Host header and for TLS (SNI and certificate
+    checks); only the TCP connection goes to the address the policy checked, so a DNS
+    answer that changes between the check and the request (DNS rebinding) cannot move it.
+    """
+
+    def __init__(self, pin: Pin) -> None:
+        self._pin = pin
+        self._inner = httpx.AsyncHTTPTransport(trust_env=False)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        default_port = 443 if url.scheme == "https" else 80
+        if (
+            bare_host(url.host).lower() != bare_host(self._pin.host).lower()
+            or (url.port or default_port) != self._pin.port
+        ):
+            # Redirects are not followed, so only a bug gets here; it must not go anywhere.
+            raise StepError("DLV talks only to the configured host and port")
+        pinned = httpx.Request(
+            request.method,
+            url.copy_with(host=bare_host(self._pin.address).split("%", 1)[0]),
+            headers=request.headers,  # Host still names the configured host
+            stream=request.stream,
+            extensions={**request.extensions, "sni_hostname": bare_host(url.host)},
+        )
+        return await self._inner.handle_async_request(pinned)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def http_client(
+    timeout: float, pin: Pin, headers: dict[str, str] | None = None
+) -> httpx.AsyncClient:
+    """A client for one check: every phase bounded by ``timeout``, TLS verified, every
+    request sent to ``pin``'s address.
 
     ``trust_env=False``: a proxy configured for package downloads must not sit between DLV
     and the systems it monitors (the resolve and connect steps go direct too).
     """
     return httpx.AsyncClient(
+        transport=PinnedTransport(pin),
         timeout=httpx.Timeout(timeout),
         trust_env=False,
         follow_redirects=False,

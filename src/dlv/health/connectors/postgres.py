@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from dlv.health.connectors.base import CheckFailed, Probe, StepError, open_port, resolve, short
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult
 from dlv.nodes.connections import AirflowConnection, PostgresConnection, SparkConnection
 from dlv.nodes.models import NodeKind
@@ -69,6 +70,7 @@ class PostgresConnector:
         self,
         config: PostgresConnection | AirflowConnection | SparkConnection,
         timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+        policy: NetworkPolicy,
     ) -> CheckResult:
         if not isinstance(config, PostgresConnection):
             raise TypeError("PostgresConnector tests postgres configs only")
@@ -76,7 +78,7 @@ class PostgresConnector:
         probe = Probe(timeout, [password] if password else [])
         target = f"{config.host}:{config.port}"
         try:
-            addresses = await resolve(probe, config.host, config.port)
+            addresses = await resolve(probe, config.host, config.port, policy)
             address = await open_port(probe, addresses, config.port, target)
             summary = await self._session(probe, config, address, password, target)
         except CheckFailed:
@@ -97,7 +99,9 @@ class PostgresConnector:
                 try:
                     conn = await psycopg.AsyncConnection.connect(
                         host=config.host.strip("[]"),
-                        hostaddr=address,  # the address that answered; host stays for TLS
+                        # The address resolve() allowed and open_port() reached; libpq does
+                        # no lookup of its own. host stays for TLS (SNI, verify-full).
+                        hostaddr=address,
                         port=config.port,
                         dbname=config.database,
                         user=config.user,

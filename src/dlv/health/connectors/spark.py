@@ -14,6 +14,7 @@ import httpx
 
 from dlv.health.connectors.base import (
     CheckFailed,
+    Pin,
     Probe,
     StepError,
     get_json,
@@ -21,6 +22,7 @@ from dlv.health.connectors.base import (
     open_port,
     resolve,
 )
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult
 from dlv.nodes.connections import AirflowConnection, PostgresConnection, SparkConnection
 from dlv.nodes.models import NodeKind
@@ -44,6 +46,7 @@ class SparkConnector:
         self,
         config: PostgresConnection | AirflowConnection | SparkConnection,
         timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+        policy: NetworkPolicy,
     ) -> CheckResult:
         if not isinstance(config, SparkConnection):
             raise TypeError("SparkConnector tests spark configs only")
@@ -56,9 +59,9 @@ class SparkConnector:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         summary = ""
         try:
-            addresses = await resolve(probe, url.host, port)
-            await open_port(probe, addresses, port, target)
-            async with http_client(timeout, headers) as client:
+            addresses = await resolve(probe, url.host, port, policy)
+            address = await open_port(probe, addresses, port, target)
+            async with http_client(timeout, Pin(url.host, port, address), headers) as client:
                 async with probe.step("version", target) as step:
                     version = await self._version(client, base)
                     step.done(f"Spark {version}" if version else "a standalone master (/json/)")
