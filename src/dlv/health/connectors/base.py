@@ -3,9 +3,12 @@
 A check is a sequence of steps (resolve the host, open the port, log in, ask something). Each
 step runs under the check's timeout and is recorded with its latency; the first failing step
 stops the check and its message becomes the check's message. Failures are described by what
-went wrong on the network (DNS, refused, unreachable, no answer, TLS, credentials), never by
-echoing a driver's text wholesale, and every message passes through ``redact`` so that no
-password or token can reach a response, the history table or the audit trail.
+went wrong on the network (DNS, refused, unreachable, no answer, TLS, credentials), in DLV's
+own words: never bytes, text or JSON fields of the remote answer (a check can be pointed at any
+server, so what it answers must not come back through DLV). Values a check reports are parsed
+into a known shape first (a version number, a count, a status word DLV knows). Every message
+passes through ``redact`` so that no password or token can reach a response, the history table
+or the audit trail.
 
 Where a check goes is decided by the network policy (``dlv.health.network``): ``resolve``
 refuses a destination the policy denies before anything connects, and every later connection
@@ -16,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import re
 import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import httpx
 
@@ -32,6 +37,8 @@ from dlv.health.schemas import CheckResult, CheckStatus, CheckStep
 MASK = "***"
 _MAX_DETAIL = 160
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN}
+_OPENSSL_REASON = re.compile(r"^[A-Z0-9_]{1,80}$")
+_VERSION = re.compile(r"v?(\d{1,6}(?:\.\d{1,6}){0,3})(?!\.?\d)")
 
 
 class StepError(Exception):
@@ -76,8 +83,7 @@ def describe(exc: BaseException, target: str, timeout: float) -> str:
                 "(host down, firewalled, or the service hangs)"
             )
         if isinstance(cause, ssl.SSLError):
-            reason = getattr(cause, "verify_message", None) or cause.reason or type(cause).__name__
-            return f"TLS problem with {target}: {reason}"
+            return f"TLS problem with {target}: the TLS handshake failed ({_tls_reason(cause)})"
         if isinstance(cause, socket.gaierror):
             return f"DNS lookup failed for {target}: {cause.strerror or 'name not found'}"
         if isinstance(cause, ConnectionRefusedError):
@@ -85,6 +91,30 @@ def describe(exc: BaseException, target: str, timeout: float) -> str:
         if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
             return f"Host unreachable: no route to {target}"
     return f"Could not talk to {target}: {type(exc).__name__}"
+
+
+def _tls_reason(error: ssl.SSLError) -> str:
+    # OpenSSL's own words: a verification message from its table (the host named in a
+    # mismatch is the configured one) or a reason code. Anything else stays unsaid.
+    verify = getattr(error, "verify_message", None)
+    if isinstance(error, ssl.SSLCertVerificationError) and isinstance(verify, str) and verify:
+        return short(verify)
+    reason = error.reason
+    if isinstance(reason, str) and _OPENSSL_REASON.match(reason):
+        return reason.lower().replace("_", " ")
+    return "no details"
+
+
+def version_of(value: object) -> str | None:
+    """A version number found in a remote answer (``3.5.1``, ``16.4``), or None.
+
+    Only a leading number is kept (``2.10.5+astro.1`` -> ``2.10.5``, ``16.4 (Debian ...)``
+    -> ``16.4``): a check reports what it recognised, never a remote string as it came.
+    """
+    if not isinstance(value, str):
+        return None
+    match = _VERSION.match(value.strip())
+    return match.group(1) if match else None
 
 
 @dataclass
@@ -260,10 +290,30 @@ def http_failure(response: httpx.Response, path: str) -> str | None:
     if code == 404:
         return f"Not found (HTTP 404 at {path}): check the URL and the API version"
     if code >= 400:
-        return f"HTTP {code} at {path}: {short(response.text) or response.reason_phrase}"
+        return f"HTTP {code} at {path}{_phrase(code)}"
     if code >= 300:
-        return f"HTTP {code} at {path}: redirected to {response.headers.get('location', '?')}"
+        return (
+            f"HTTP {code} at {path}: a redirect, which DLV does not follow (check the URL: "
+            "http or https, a path prefix)"
+        )
     return None
+
+
+def _phrase(code: int) -> str:
+    # The standard phrase from Python's table, not the server's reason phrase.
+    try:
+        return f" ({HTTPStatus(code).phrase})"
+    except ValueError:
+        return ""
+
+
+def _media(content_type: str) -> str:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "text/html":
+        return "an HTML page"
+    if media.startswith("text/"):
+        return "text"
+    return "something else" if media else "a body without a content type"
 
 
 async def get_json(client: httpx.AsyncClient, url: str, path: str) -> object:
@@ -272,11 +322,10 @@ async def get_json(client: httpx.AsyncClient, url: str, path: str) -> object:
     failure = http_failure(response, path)
     if failure:
         raise StepError(failure)
-    content_type = response.headers.get("content-type", "")
     try:
         return response.json()
     except ValueError:
+        content_type = response.headers.get("content-type", "")
         raise StepError(
-            f"{path} answered {content_type or 'without a content type'}, not JSON: "
-            f"{short(response.text)!r}"
+            f"{path} did not answer JSON (it answered {_media(content_type)})"
         ) from None
