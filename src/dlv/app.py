@@ -19,6 +19,7 @@ from dlv.dashboards.router import router as dashboards_router
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem, problem_responses
 from dlv.graph.router import router as graph_router
+from dlv.health.network import NetworkPolicy
 from dlv.health.router import router as health_router
 from dlv.impact.router import router as impact_router
 from dlv.ingestion.router import router as ingestion_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429),
     )
     app.state.settings = settings
+    app.state.network_policy = NetworkPolicy.parse(settings.check_allow, settings.check_deny)
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dlv.health.network import DEFAULT_KEYWORD, NetworkPolicy
+
 log = logging.getLogger("dlv.config")
 
 SECRET_KEY_FILE = "secret_key"
@@ -42,6 +44,14 @@ class Settings(BaseSettings):
     ingest_mapping: Literal["inline", "background"] = "inline"
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: SecretStr | None = None
+    # Where a connection test may go (dlv.health.network): comma-separated CIDRs and hosts.
+    check_allow: str = ""
+    check_deny: str = DEFAULT_KEYWORD
+
+    @model_validator(mode="after")
+    def _check_lists_parse(self) -> Settings:
+        NetworkPolicy.parse(self.check_allow, self.check_deny)  # ValueError names the entry
+        return self
 
     @model_validator(mode="after")
     def _metrics_token_required(self) -> Settings:

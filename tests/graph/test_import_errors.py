@@ -206,3 +206,31 @@ def test_parent_loop_through_stored_nodes_is_422(client: TestClient, admin: Call
     assert errors == [("nodes[0].parent", "would make the node its own ancestor")]
     found = client.get("/api/v1/nodes?name=dag", headers=admin.headers).json()["items"][0]
     assert found["parent_id"] == af["id"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "connection", "field"),
+    [
+        pytest.param(
+            "airflow",
+            {"base_url": "https://dlv:url-s3cret-99@airflow.internal"},
+            "nodes[0].connection.airflow.base_url",
+            id="airflow-userinfo",
+        ),
+        pytest.param(
+            "spark",
+            {"url": "http://spark:18080/?access_token=url-s3cret-99"},
+            "nodes[0].connection.spark.url",
+            id="spark-token-parameter",
+        ),
+    ],
+)
+def test_credentials_in_a_connection_url_are_422_and_nothing_is_imported(
+    client: TestClient, admin: Caller, db: Session, kind: str, connection: Any, field: str
+) -> None:
+    before = table_counts(db)
+    r = post(client, admin, document([node("sys", kind=kind, connection=connection)], []))
+    errors = dict(problem(r, 422))
+    assert "must not carry credentials" in errors[field]
+    assert "url-s3cret-99" not in r.text
+    assert table_counts(db) == before

@@ -45,6 +45,8 @@ def airflow_health(scheduler: str = "healthy") -> dict[str, Any]:
 class FakeApi:
     url: str = ""
     routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    # Extra response headers per route (a redirect's Location).
+    headers: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     @classmethod
@@ -65,6 +67,8 @@ class FakeApi:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in api.headers.get((method, self.path), {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 

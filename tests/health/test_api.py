@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from typing import Any
 
 import pytest
@@ -13,8 +15,10 @@ from sqlalchemy.orm import Session
 from dlv.audit.models import AuditRecord
 from dlv.crypto import SecretBox
 from dlv.health.models import HealthCheck
+from dlv.nodes.models import Node
 from tests.conftest import SECRET_KEY, Caller
 from tests.health.conftest import PG_PASSWORD, PrivatePostgres
+from tests.health.fakes import FakeApi
 from tests.nodes.factories import create, dataset
 from tests.servers import free_port
 
@@ -259,3 +263,21 @@ def test_check_all_skips_nodes_whose_secrets_cannot_be_read(
     app.state.secret_box = SecretBox(SECRET_KEY)
     counts = client.post("/api/v1/health/check-all", headers=admin.headers).json()
     assert (counts["checked"], counts["skipped"]) == (1, 1)
+
+
+def test_a_connection_stored_with_credentials_in_its_url_is_still_checked(
+    client: TestClient, admin: Caller, db: Session, fake_api: FakeApi
+) -> None:
+    # Saved by an older DLV, before URLs were refused credentials: checks keep working
+    # (the credential leaves the database when the connection is saved again).
+    fake_api.spark_history()
+    spark = {"kind": "spark", "namespace": "spark", "name": "legacy"}
+    node_id = create(client, admin, {**spark, "connection": {"url": fake_api.url}})["id"]
+    row = db.scalars(select(Node).where(Node.id == uuid.UUID(node_id))).one()
+    assert row.connection is not None
+    row.connection = {**row.connection, "url": fake_api.url.replace("//", "//dlv:legacy-pw@")}
+    db.commit()
+    result = run_check(client, admin, node_id)
+    assert result["status"] == "ok", result
+    sent = base64.b64encode(b"dlv:legacy-pw").decode()
+    assert fake_api.seen[-1][2]["authorization"] == f"Basic {sent}"

@@ -188,7 +188,7 @@ def test_a_standby_spark_master_is_an_error(
     assert result["message"].startswith("The Spark master is not serving: master STANDBY")
 
 
-def test_spark_answering_html_is_reported_as_not_json(
+def test_spark_answering_html_is_reported_as_not_json_without_quoting_it(
     client: TestClient, admin: Caller, fake_api: FakeApi
 ) -> None:
     # What a Spark UI answers on every path while its driver starts.
@@ -196,7 +196,8 @@ def test_spark_answering_html_is_reported_as_not_json(
     fake_api.get("/api/v1/version", lambda h, b: starting)
     result = check(client, admin, "spark", {"url": fake_api.url})
     assert result["status"] == "error"
-    assert "not JSON: 'Spark is starting up." in result["message"]
+    assert result["message"] == "/api/v1/version did not answer JSON (it answered an HTML page)"
+    assert "starting up" not in str(result)
 
 
 def test_a_server_error_is_reported_with_its_status(

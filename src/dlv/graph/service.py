@@ -24,6 +24,7 @@ from dlv.graph import repository as repo
 from dlv.graph.importer import Importer
 from dlv.graph.schemas import FORMAT, VERSION, ImportCounts
 from dlv.lineage import changes
+from dlv.nodes import connections
 
 EXPORT_BATCH = 2_000
 _encode: Any = json.encoder.encode_basestring
@@ -92,7 +93,8 @@ def export_document(session: Session) -> Iterator[bytes]:
 
     Deterministic: nodes by (namespace, name), edges by source then target key, fields in a
     fixed order, so exporting an import of an export gives the same bytes. Connections carry
-    their public fields only; secrets and which secrets are set are never written.
+    their public fields only; secrets and which secrets are set are never written, and a
+    credential left in a URL by an older version is masked.
     """
     if dialect(session) == "postgresql":
         # One snapshot for nodes and edges: no edge may name a node the export lacks.
@@ -146,7 +148,7 @@ def _node_line(row: Any, tags: list[str], notes: list[Any]) -> str:
         f'"owners":[{",".join(_encode(o) for o in owners or ())}],'
         f'"tags":[{",".join(_encode(t) for t in tags)}],'
         f'"annotations":[{annotations}],'
-        f'"connection":{_dump(connection) if connection else "null"}}}'
+        f'"connection":{_dump(connections.masked(connection)) if connection else "null"}}}'
     )
 
 

@@ -12,6 +12,7 @@ from dlv.auth.dependencies import Admin, Reader
 from dlv.crypto import SecretBox
 from dlv.db import SessionDep
 from dlv.health import connectors, runner, service
+from dlv.health.network import NetworkPolicy
 from dlv.health.runner import Database
 from dlv.health.schemas import (
     CheckAllResult,
@@ -38,8 +39,14 @@ def secret_box(request: Request) -> SecretBox:
     return box
 
 
+def network_policy(request: Request) -> NetworkPolicy:
+    policy: NetworkPolicy = request.app.state.network_policy
+    return policy
+
+
 Db = Annotated[Database, Depends(database)]
 Box = Annotated[SecretBox, Depends(secret_box)]
+Policy = Annotated[NetworkPolicy, Depends(network_policy)]
 
 
 async def end_auth_transaction(session: SessionDep) -> None:
@@ -55,18 +62,20 @@ async def end_auth_transaction(session: SessionDep) -> None:
     operation_id="testNodeConnection",
 )
 async def run_node_check(
-    session: SessionDep, actor: Admin, db: Db, box: Box, node_id: uuid.UUID
+    session: SessionDep, actor: Admin, db: Db, box: Box, policy: Policy, node_id: uuid.UUID
 ) -> CheckResult:
     """Test a node's connection now; the check is stored and sets the node's status."""
     await end_auth_transaction(session)
-    return await runner.check_node(db, box, actor, node_id)
+    return await runner.check_node(db, box, policy, actor, node_id)
 
 
 @router.post("/connections/test", response_model=CheckResult, operation_id="testConnection")
-async def run_connection_test(session: SessionDep, _: Admin, body: ConnectionTest) -> CheckResult:
+async def run_connection_test(
+    session: SessionDep, _: Admin, policy: Policy, body: ConnectionTest
+) -> CheckResult:
     """Test an unsaved connection config (nothing is stored)."""
     await end_auth_transaction(session)
-    return await connectors.run(body.connection)
+    return await connectors.run(body.connection, policy)
 
 
 @router.get(
@@ -97,6 +106,7 @@ async def run_check_all(
     actor: Admin,
     db: Db,
     box: Box,
+    policy: Policy,
     kind: Annotated[SystemKind | None, Query(description="Only systems of this kind")] = None,
     concurrency: Annotated[
         int, Query(ge=1, le=MAX_CONCURRENCY, description="Checks running at once")
@@ -104,4 +114,4 @@ async def run_check_all(
 ) -> CheckAllResult:
     """Test every system node with a connection, a bounded number at a time."""
     await end_auth_transaction(session)
-    return await runner.check_all(db, box, actor, kind, concurrency)
+    return await runner.check_all(db, box, policy, actor, kind, concurrency)

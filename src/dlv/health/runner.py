@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox
 from dlv.health import connectors, service
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckAllResult, CheckResult, CheckStatus
 
 P = ParamSpec("P")
@@ -69,17 +70,22 @@ class Database:
 
 
 async def check_node(
-    db: Database, box: SecretBox, actor: Principal, node_id: uuid.UUID
+    db: Database, box: SecretBox, policy: NetworkPolicy, actor: Principal, node_id: uuid.UUID
 ) -> CheckResult:
     """Test a stored node's connection now, store the check and update the node's status."""
     target = await db.read(service.load_target, box, node_id)
-    result = await connectors.run(target.config)
+    result = await connectors.run(target.config, policy)
     await db.write(service.record, actor, target, result)
     return result
 
 
 async def check_all(
-    db: Database, box: SecretBox, actor: Principal, kind: str | None, concurrency: int
+    db: Database,
+    box: SecretBox,
+    policy: NetworkPolicy,
+    actor: Principal,
+    kind: str | None,
+    concurrency: int,
 ) -> CheckAllResult:
     """Test every system node with a connection, at most ``concurrency`` at a time."""
     started = time.monotonic()
@@ -88,7 +94,7 @@ async def check_all(
 
     async def one(target: service.Target) -> tuple[CheckResult, bool] | None:
         async with gate:
-            result = await connectors.run(target.config)
+            result = await connectors.run(target.config, policy)
         try:
             changed = await db.write(service.record, actor, target, result)
         except service.NodeNotFound:

@@ -3,6 +3,10 @@
 A config arrives with its secrets as ``SecretStr``. Storage splits it: the public part is kept
 as JSON, the secrets (a flat ``{"path": value}`` dict) are sealed by ``dlv.crypto``. Responses
 carry the public part plus ``*_set`` flags, never a secret.
+
+A URL is public, so it may not carry a credential (``dlv.urlsecrets``): a config that puts one
+there is refused, naming the secret field to use instead. Configs stored before that rule are
+still read (``parse`` of a stored config skips it) and their URLs are masked wherever shown.
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ from pydantic import (
     SecretStr,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
+    field_validator,
 )
+
+from dlv import urlsecrets
 
 Host = Annotated[
     str,
@@ -32,8 +40,29 @@ SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-
 Timeout = Annotated[int, Field(ge=1, le=120, description="seconds")]
 
 
+# Validation context of a config read back from the database (see ``parse``).
+STORED: dict[str, Any] = {"stored": True}
+# The URL fields of each kind, all public. A postgres config has none: its host admits no "@".
+URL_FIELDS: dict[str, tuple[str, ...]] = {"airflow": ("base_url",), "spark": ("url",)}
+
+
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _refuse_credentials(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> AnyHttpUrl:
+    if info.context and info.context.get("stored"):
+        return url
+    found = urlsecrets.find(str(url))
+    if found is not None:
+        # The message names what was found and where it belongs; never the value.
+        msg = (
+            f"{info.field_name} must not carry credentials (it has {found.describe()}): URLs "
+            f"are shown to viewers, exported and audited. Use {instead}: encrypted at rest, "
+            "never returned"
+        )
+        raise ValueError(msg)
+    return url
 
 
 class PostgresConnection(_Config):
@@ -65,12 +94,26 @@ class AirflowConnection(_Config):
     auth: Annotated[BasicAuth | BearerAuth, Field(discriminator="type")] | None = None
     timeout: Timeout = 5
 
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value: AnyHttpUrl, info: ValidationInfo) -> AnyHttpUrl:
+        return _refuse_credentials(
+            value,
+            info,
+            "auth.password (auth type basic, with auth.username) or auth.token (auth type bearer)",
+        )
+
 
 class SparkConnection(_Config):
     kind: Literal["spark"] = "spark"
     url: Url = Field(description="History server, master or application UI REST URL")
     token: Secret | None = None
     timeout: Timeout = 5
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, value: AnyHttpUrl, info: ValidationInfo) -> AnyHttpUrl:
+        return _refuse_credentials(value, info, "token (sent as a bearer token)")
 
 
 ConnectionConfig = Annotated[
@@ -161,8 +204,26 @@ def merge_secrets(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, 
 
 
 def parse(data: dict[str, Any]) -> PostgresConnection | AirflowConnection | SparkConnection:
-    """Validate a full config dict (raises pydantic.ValidationError)."""
-    return _adapter.validate_python(data)
+    """Validate a stored config dict again (raises pydantic.ValidationError).
+
+    A URL holding a credential is accepted here: the row predates the rule, and refusing it
+    would stop the node's checks without removing anything from the database. Saving the
+    connection again is what moves the credential out (input validation refuses it).
+    """
+    return _adapter.validate_python(data, context=STORED)
+
+
+def masked(public: dict[str, Any]) -> dict[str, Any]:
+    """The public part of a stored config with any credential in its URLs masked.
+
+    Input validation keeps credentials out of URLs; this is for rows stored before it, on
+    every way out (responses, the graph export, new audit records).
+    """
+    fields = URL_FIELDS.get(str(public.get("kind")), ())
+    return {
+        k: urlsecrets.mask(v) if k in fields and isinstance(v, str) else v
+        for k, v in public.items()
+    }
 
 
 def carry_over_secrets(
@@ -188,8 +249,10 @@ def _secret_paths(public: dict[str, Any]) -> list[str]:
 def to_read(
     public: dict[str, Any], secrets_present: set[str]
 ) -> PostgresConnectionRead | AirflowConnectionRead | SparkConnectionRead:
-    """The response form: public fields plus a ``*_set`` flag per secret field."""
-    data: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v for k, v in public.items()}
+    """The response form: public fields (URLs masked) plus a ``*_set`` flag per secret field."""
+    data: dict[str, Any] = {
+        k: dict(v) if isinstance(v, dict) else v for k, v in masked(public).items()
+    }
     for path in _secret_paths(public):
         *parents, leaf = path.split(".")
         target = data

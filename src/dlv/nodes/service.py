@@ -101,7 +101,7 @@ def snapshot(node: Node) -> dict[str, Any]:
         "description": node.description,
         "owners": list(node.owners),
         "tags": node.tags,
-        "connection": node.connection,
+        "connection": connections.masked(node.connection) if node.connection else None,
         "secrets_set": sorted(node.secret_fields),
     }
 

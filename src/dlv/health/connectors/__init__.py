@@ -10,6 +10,7 @@ from dlv.health.connectors.airflow import AirflowConnector
 from dlv.health.connectors.base import Probe
 from dlv.health.connectors.postgres import PostgresConnector
 from dlv.health.connectors.spark import SparkConnector
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult, CheckStatus
 from dlv.nodes.connections import AirflowConnection, PostgresConnection, SparkConnection
 from dlv.nodes.models import NodeKind
@@ -31,8 +32,10 @@ class Connector(Protocol):
         self,
         config: AnyConnection,
         timeout: float,  # noqa: ASYNC109 - a per-step budget, applied by each step
+        policy: NetworkPolicy,
     ) -> CheckResult:
-        """Every network step bounded by ``timeout`` seconds; failures become the result."""
+        """Every network step bounded by ``timeout`` seconds, every destination allowed by
+        ``policy`` before anything connects to it; failures become the result."""
         ...
 
 
@@ -48,13 +51,14 @@ def timeout_of(config: AnyConnection) -> float:
     return float(config.timeout)
 
 
-async def run(config: AnyConnection) -> CheckResult:
-    """Test ``config`` with its kind's connector; a bug in a connector is an error result too."""
+async def run(config: AnyConnection, policy: NetworkPolicy) -> CheckResult:
+    """Test ``config`` with its kind's connector, going only where ``policy`` allows; a bug in
+    a connector is an error result too."""
     timeout = timeout_of(config)
     connector = CONNECTORS[NodeKind(config.kind)]()
     try:
         async with asyncio.timeout(timeout * MAX_STEPS):
-            return await connector.test(config, timeout)
+            return await connector.test(config, timeout, policy)
     except TimeoutError:
         probe = Probe(timeout)
         return probe.result("").model_copy(

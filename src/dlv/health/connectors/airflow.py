@@ -9,12 +9,14 @@ version need no credentials, so one authenticated call (list one DAG) proves the
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
 from dlv.health.connectors.base import (
     CheckFailed,
+    Pin,
     Probe,
     StepError,
     get_json,
@@ -22,8 +24,9 @@ from dlv.health.connectors.base import (
     http_failure,
     open_port,
     resolve,
-    short,
+    version_of,
 )
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult
 from dlv.nodes.connections import (
     AirflowConnection,
@@ -38,6 +41,8 @@ from dlv.nodes.models import NodeKind
 # triggerer and DAG processor are optional deployments and are reported, not judged.
 REQUIRED = ("metadatabase", "scheduler")
 OPTIONAL = ("triggerer", "dag_processor")
+# The statuses Airflow documents; any other value is reported as unrecognised, not echoed.
+STATUSES = ("healthy", "unhealthy")
 
 
 def _paths(api_version: int) -> dict[str, str]:
@@ -63,6 +68,16 @@ def _secrets(config: AirflowConnection) -> list[str]:
     return []
 
 
+def _heartbeat(value: object) -> str | None:
+    # Re-rendered by DLV from a parsed timestamp, never the string as it came.
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).isoformat(timespec="seconds")
+    except ValueError:
+        return None
+
+
 def judge_health(body: object) -> tuple[bool, str]:
     """(healthy?, one line per component) from Airflow's documented health JSON."""
     if not isinstance(body, dict):
@@ -75,10 +90,9 @@ def judge_health(body: object) -> tuple[bool, str]:
             healthy = False
         if status is None and name in OPTIONAL:
             continue  # not deployed
-        beat = info.get(f"latest_{name}_heartbeat") if isinstance(info, dict) else None
-        parts.append(
-            f"{name} {status or 'missing'}" + (f" (last heartbeat {beat})" if beat else "")
-        )
+        shown = status if status in STATUSES else "missing" if status is None else "unrecognised"
+        beat = _heartbeat(info.get(f"latest_{name}_heartbeat")) if isinstance(info, dict) else None
+        parts.append(f"{name} {shown}" + (f" (last heartbeat {beat})" if beat else ""))
     return healthy, "; ".join(parts)
 
 
@@ -91,6 +105,7 @@ class AirflowConnector:
         self,
         config: PostgresConnection | AirflowConnection | SparkConnection,
         timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+        policy: NetworkPolicy,
     ) -> CheckResult:
         if not isinstance(config, AirflowConnection):
             raise TypeError("AirflowConnector tests airflow configs only")
@@ -102,9 +117,9 @@ class AirflowConnector:
         paths = _paths(config.api_version)
         summary = ""
         try:
-            addresses = await resolve(probe, url.host, port)
-            await open_port(probe, addresses, port, target)
-            async with http_client(timeout) as client:
+            addresses = await resolve(probe, url.host, port, policy)
+            address = await open_port(probe, addresses, port, target)
+            async with http_client(timeout, Pin(url.host, port, address)) as client:
                 async with probe.step("health", target) as step:
                     healthy, detail = judge_health(
                         await get_json(client, base + paths["health"], paths["health"])
@@ -114,7 +129,8 @@ class AirflowConnector:
                     step.done(detail)
                 async with probe.step("version", target) as step:
                     body = await get_json(client, base + paths["version"], paths["version"])
-                    version = str(body.get("version")) if isinstance(body, dict) else "?"
+                    found = version_of(body.get("version")) if isinstance(body, dict) else None
+                    version = found or "(version not recognised)"
                     step.done(f"Airflow {version}")
                 summary = f"Airflow {version}: {detail}"
                 if config.auth is not None:
@@ -153,10 +169,8 @@ class AirflowConnector:
                 if failure:
                     raise StepError(failure)
                 token = response.json().get("access_token") if _is_json(response) else None
-                if not isinstance(token, str):
-                    raise StepError(
-                        f"/auth/token answered without an access_token: {short(response.text)!r}"
-                    )
+                if not isinstance(token, str) or not token:
+                    raise StepError("/auth/token answered without an access_token")
                 probe.secrets.append(token)
                 headers["Authorization"] = f"Bearer {token}"
                 step.done(f"got a token for {auth.username!r}")

@@ -3,30 +3,42 @@
 A check is a sequence of steps (resolve the host, open the port, log in, ask something). Each
 step runs under the check's timeout and is recorded with its latency; the first failing step
 stops the check and its message becomes the check's message. Failures are described by what
-went wrong on the network (DNS, refused, unreachable, no answer, TLS, credentials), never by
-echoing a driver's text wholesale, and every message passes through ``redact`` so that no
-password or token can reach a response, the history table or the audit trail.
+went wrong on the network (DNS, refused, unreachable, no answer, TLS, credentials), in DLV's
+own words: never bytes, text or JSON fields of the remote answer (a check can be pointed at any
+server, so what it answers must not come back through DLV). Values a check reports are parsed
+into a known shape first (a version number, a count, a status word DLV knows). Every message
+passes through ``redact`` so that no password or token can reach a response, the history table
+or the audit trail.
+
+Where a check goes is decided by the network policy (``dlv.health.network``): ``resolve``
+refuses a destination the policy denies before anything connects, and every later connection
+goes to an address ``resolve`` returned.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import re
 import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import httpx
 
 from dlv.db import utcnow
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult, CheckStatus, CheckStep
 
 MASK = "***"
 _MAX_DETAIL = 160
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN}
+_OPENSSL_REASON = re.compile(r"^[A-Z0-9_]{1,80}$")
+_VERSION = re.compile(r"v?(\d{1,6}(?:\.\d{1,6}){0,3})(?!\.?\d)")
 
 
 class StepError(Exception):
@@ -71,8 +83,7 @@ def describe(exc: BaseException, target: str, timeout: float) -> str:
                 "(host down, firewalled, or the service hangs)"
             )
         if isinstance(cause, ssl.SSLError):
-            reason = getattr(cause, "verify_message", None) or cause.reason or type(cause).__name__
-            return f"TLS problem with {target}: {reason}"
+            return f"TLS problem with {target}: the TLS handshake failed ({_tls_reason(cause)})"
         if isinstance(cause, socket.gaierror):
             return f"DNS lookup failed for {target}: {cause.strerror or 'name not found'}"
         if isinstance(cause, ConnectionRefusedError):
@@ -80,6 +91,30 @@ def describe(exc: BaseException, target: str, timeout: float) -> str:
         if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
             return f"Host unreachable: no route to {target}"
     return f"Could not talk to {target}: {type(exc).__name__}"
+
+
+def _tls_reason(error: ssl.SSLError) -> str:
+    # OpenSSL's own words: a verification message from its table (the host named in a
+    # mismatch is the configured one) or a reason code. Anything else stays unsaid.
+    verify = getattr(error, "verify_message", None)
+    if isinstance(error, ssl.SSLCertVerificationError) and isinstance(verify, str) and verify:
+        return short(verify)
+    reason = error.reason
+    if isinstance(reason, str) and _OPENSSL_REASON.match(reason):
+        return reason.lower().replace("_", " ")
+    return "no details"
+
+
+def version_of(value: object) -> str | None:
+    """A version number found in a remote answer (``3.5.1``, ``16.4``), or None.
+
+    Only a leading number is kept (``2.10.5+astro.1`` -> ``2.10.5``, ``16.4 (Debian ...)``
+    -> ``16.4``): a check reports what it recognised, never a remote string as it came.
+    """
+    if not isinstance(value, str):
+        return None
+    match = _VERSION.match(value.strip())
+    return match.group(1) if match else None
 
 
 @dataclass
@@ -138,12 +173,22 @@ def bare_host(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
-async def resolve(probe: Probe, host: str, port: int) -> list[str]:
-    """Step ``resolve``: the host's addresses (the OS resolver, as the driver would use)."""
+async def resolve(probe: Probe, host: str, port: int, policy: NetworkPolicy) -> list[str]:
+    """Step ``resolve``: the host's addresses (the OS resolver), each allowed by ``policy``.
+
+    A destination the policy denies fails this step, so nothing connects to it; the
+    addresses returned are the only ones the check may connect to.
+    """
     async with probe.step("resolve", f"host {host!r}") as step:
+        refused = policy.refuse_name(host)
+        if refused:
+            raise StepError(refused)
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(bare_host(host), port, type=socket.SOCK_STREAM)
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        refused = policy.refuse(host, addresses)
+        if refused:
+            raise StepError(refused)
         step.done(f"{host} resolves to {', '.join(addresses[:4])}")
     return addresses
 
@@ -167,13 +212,61 @@ async def open_port(probe: Probe, addresses: list[str], port: int, target: str) 
     raise AssertionError("unreachable")  # pragma: no cover - the step either returns or raises
 
 
-def http_client(timeout: float, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
-    """A client for one check: every phase bounded by ``timeout``, TLS verified.
+@dataclass(frozen=True)
+class Pin:
+    """The one destination of a check's HTTP requests: the URL's host and port, and the
+    address ``resolve`` allowed and ``open_port`` reached."""
+
+    host: str
+    port: int
+    address: str
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Sends each request to the pinned address, never to a fresh DNS answer.
+
+    The URL keeps its host name for the Host header and for TLS (SNI and certificate
+    checks); only the TCP connection goes to the address the policy checked, so a DNS
+    answer that changes between the check and the request (DNS rebinding) cannot move it.
+    """
+
+    def __init__(self, pin: Pin) -> None:
+        self._pin = pin
+        self._inner = httpx.AsyncHTTPTransport(trust_env=False)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        default_port = 443 if url.scheme == "https" else 80
+        if (
+            bare_host(url.host).lower() != bare_host(self._pin.host).lower()
+            or (url.port or default_port) != self._pin.port
+        ):
+            # Redirects are not followed, so only a bug gets here; it must not go anywhere.
+            raise StepError("DLV talks only to the configured host and port")
+        pinned = httpx.Request(
+            request.method,
+            url.copy_with(host=bare_host(self._pin.address).split("%", 1)[0]),
+            headers=request.headers,  # Host still names the configured host
+            stream=request.stream,
+            extensions={**request.extensions, "sni_hostname": bare_host(url.host)},
+        )
+        return await self._inner.handle_async_request(pinned)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def http_client(
+    timeout: float, pin: Pin, headers: dict[str, str] | None = None
+) -> httpx.AsyncClient:
+    """A client for one check: every phase bounded by ``timeout``, TLS verified, every
+    request sent to ``pin``'s address.
 
     ``trust_env=False``: a proxy configured for package downloads must not sit between DLV
     and the systems it monitors (the resolve and connect steps go direct too).
     """
     return httpx.AsyncClient(
+        transport=PinnedTransport(pin),
         timeout=httpx.Timeout(timeout),
         trust_env=False,
         follow_redirects=False,
@@ -197,10 +290,30 @@ def http_failure(response: httpx.Response, path: str) -> str | None:
     if code == 404:
         return f"Not found (HTTP 404 at {path}): check the URL and the API version"
     if code >= 400:
-        return f"HTTP {code} at {path}: {short(response.text) or response.reason_phrase}"
+        return f"HTTP {code} at {path}{_phrase(code)}"
     if code >= 300:
-        return f"HTTP {code} at {path}: redirected to {response.headers.get('location', '?')}"
+        return (
+            f"HTTP {code} at {path}: a redirect, which DLV does not follow (check the URL: "
+            "http or https, a path prefix)"
+        )
     return None
+
+
+def _phrase(code: int) -> str:
+    # The standard phrase from Python's table, not the server's reason phrase.
+    try:
+        return f" ({HTTPStatus(code).phrase})"
+    except ValueError:
+        return ""
+
+
+def _media(content_type: str) -> str:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "text/html":
+        return "an HTML page"
+    if media.startswith("text/"):
+        return "text"
+    return "something else" if media else "a body without a content type"
 
 
 async def get_json(client: httpx.AsyncClient, url: str, path: str) -> object:
@@ -209,11 +322,10 @@ async def get_json(client: httpx.AsyncClient, url: str, path: str) -> object:
     failure = http_failure(response, path)
     if failure:
         raise StepError(failure)
-    content_type = response.headers.get("content-type", "")
     try:
         return response.json()
     except ValueError:
+        content_type = response.headers.get("content-type", "")
         raise StepError(
-            f"{path} answered {content_type or 'without a content type'}, not JSON: "
-            f"{short(response.text)!r}"
+            f"{path} did not answer JSON (it answered {_media(content_type)})"
         ) from None

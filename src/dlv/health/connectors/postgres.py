@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import ClassVar
 
 import psycopg
 from psycopg import sql
 
-from dlv.health.connectors.base import CheckFailed, Probe, StepError, open_port, resolve, short
+from dlv.health.connectors.base import (
+    CheckFailed,
+    Probe,
+    StepError,
+    open_port,
+    resolve,
+    version_of,
+)
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult
 from dlv.nodes.connections import AirflowConnection, PostgresConnection, SparkConnection
 from dlv.nodes.models import NodeKind
@@ -19,6 +28,19 @@ _INVALID_AUTHORIZATION = "28000"
 _UNKNOWN_DATABASE = "3D000"
 _CANNOT_CONNECT_NOW = "57P03"
 _TOO_MANY_CONNECTIONS = "53300"
+_SQLSTATE = re.compile(r"^[0-9A-Z]{5}$")
+# What libpq says when the other end does not speak PostgreSQL's protocol; it would go on to
+# quote the byte it got instead ("received invalid response to SSL negotiation: H").
+_NOT_POSTGRES = (
+    "invalid response to SSL negotiation",
+    "invalid response to GSSAPI negotiation",
+    "expected authentication request from server",
+    "invalid protocol negotiation message",
+    "unexpected message from server",
+    "message contents do not agree with length",
+    "invalid message length",
+    "lost synchronization with server",
+)
 
 CATALOG_QUERY = (
     "SELECT count(*) FROM information_schema.tables "
@@ -28,10 +50,12 @@ CATALOG_QUERY = (
 
 def _login_failure(exc: psycopg.Error, config: PostgresConnection, target: str) -> str:
     # libpq reports login failures as text (psycopg leaves sqlstate unset for them); match on
-    # both and put known failures into our own words. Anything else quotes only the server's
-    # last line: libpq never puts the password there, and Probe redacts it regardless.
+    # both and put every failure into DLV's own words. Whatever the server said is never
+    # quoted: the check may be pointed at any server, and its answer must not come back.
     state = getattr(exc, "sqlstate", None)
     text = str(exc)
+    if any(marker in text for marker in _NOT_POSTGRES):
+        return f"Not a PostgreSQL server: {target} does not answer the PostgreSQL protocol"
     if state == _INVALID_PASSWORD or "password authentication failed" in text:
         return (
             f"Wrong credentials: password authentication failed for user {config.user!r} "
@@ -47,17 +71,37 @@ def _login_failure(exc: psycopg.Error, config: PostgresConnection, target: str) 
             "may not log in, or pg_hba.conf has no entry for DLV's address"
         )
     if "SSL" in text or "TLS" in text or "certificate" in text:
-        detail = text.rsplit(":", 1)[-1].strip()
-        return f"TLS problem with {target} (sslmode={config.sslmode}): {short(detail)}"
+        return f"TLS problem with {target} (sslmode={config.sslmode}): {_tls_failure(text)}"
     if "timeout expired" in text:
         return (
             f"Timed out: no answer from {target} while logging in, within the "
             f"{config.connect_timeout} s timeout"
         )
-    last = short(text.strip().splitlines()[-1].split("failed:")[-1]) if text.strip() else ""
+    if "server closed the connection unexpectedly" in text:
+        return (
+            f"{target} closed the connection during login: not a PostgreSQL server, or it "
+            "ended the session (see its log)"
+        )
+    code = f" (SQLSTATE {state})" if isinstance(state, str) and _SQLSTATE.match(state) else ""
     if state in (_CANNOT_CONNECT_NOW, _TOO_MANY_CONNECTIONS):
-        return f"The server on {target} refuses connections now: {last}"
-    return f"Login to {target} failed: {last or type(exc).__name__}"
+        return (
+            f"The server on {target} refuses connections now{code}: starting up, shutting "
+            "down, or at its connection limit"
+        )
+    if code:
+        return f"Login to {target} failed{code}"
+    return (
+        f"Login to {target} failed: the server refused it (DLV does not repeat a server's "
+        "own words; its log says why)"
+    )
+
+
+def _tls_failure(text: str) -> str:
+    if "server does not support SSL" in text:
+        return "the server does not offer TLS"
+    if "certificate" in text:
+        return "the server's certificate was not accepted"
+    return "the TLS handshake failed"
 
 
 class PostgresConnector:
@@ -69,6 +113,7 @@ class PostgresConnector:
         self,
         config: PostgresConnection | AirflowConnection | SparkConnection,
         timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+        policy: NetworkPolicy,
     ) -> CheckResult:
         if not isinstance(config, PostgresConnection):
             raise TypeError("PostgresConnector tests postgres configs only")
@@ -76,7 +121,7 @@ class PostgresConnector:
         probe = Probe(timeout, [password] if password else [])
         target = f"{config.host}:{config.port}"
         try:
-            addresses = await resolve(probe, config.host, config.port)
+            addresses = await resolve(probe, config.host, config.port, policy)
             address = await open_port(probe, addresses, config.port, target)
             summary = await self._session(probe, config, address, password, target)
         except CheckFailed:
@@ -97,7 +142,9 @@ class PostgresConnector:
                 try:
                     conn = await psycopg.AsyncConnection.connect(
                         host=config.host.strip("[]"),
-                        hostaddr=address,  # the address that answered; host stays for TLS
+                        # The address resolve() allowed and open_port() reached; libpq does
+                        # no lookup of its own. host stays for TLS (SNI, verify-full).
+                        hostaddr=address,
                         port=config.port,
                         dbname=config.database,
                         user=config.user,
@@ -123,7 +170,7 @@ class PostgresConnector:
                 )
                 cur = await conn.execute("SELECT 1, current_setting('server_version')")
                 row = await cur.fetchone()
-                version = str(row[1]) if row else "?"
+                version = (version_of(row[1]) if row else None) or "(version not recognised)"
                 step.done(f"SELECT 1 answered; PostgreSQL {version}")
             async with probe.step("catalog", target) as step:
                 cur = await conn.execute(CATALOG_QUERY)

@@ -14,18 +14,23 @@ import httpx
 
 from dlv.health.connectors.base import (
     CheckFailed,
+    Pin,
     Probe,
     StepError,
     get_json,
     http_client,
     open_port,
     resolve,
+    version_of,
 )
+from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckResult
 from dlv.nodes.connections import AirflowConnection, PostgresConnection, SparkConnection
 from dlv.nodes.models import NodeKind
 
 API = "/api/v1"
+# The states a standalone master reports (RecoveryState); others are not echoed.
+MASTER_STATES = ("ALIVE", "STANDBY", "RECOVERING", "COMPLETING_RECOVERY")
 
 
 def _running(app: Any) -> bool:
@@ -44,6 +49,7 @@ class SparkConnector:
         self,
         config: PostgresConnection | AirflowConnection | SparkConnection,
         timeout: float,  # noqa: ASYNC109 - the per-step budget each step applies itself
+        policy: NetworkPolicy,
     ) -> CheckResult:
         if not isinstance(config, SparkConnection):
             raise TypeError("SparkConnector tests spark configs only")
@@ -56,9 +62,9 @@ class SparkConnector:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         summary = ""
         try:
-            addresses = await resolve(probe, url.host, port)
-            await open_port(probe, addresses, port, target)
-            async with http_client(timeout, headers) as client:
+            addresses = await resolve(probe, url.host, port, policy)
+            address = await open_port(probe, addresses, port, target)
+            async with http_client(timeout, Pin(url.host, port, address), headers) as client:
                 async with probe.step("version", target) as step:
                     version = await self._version(client, base)
                     step.done(f"Spark {version}" if version else "a standalone master (/json/)")
@@ -80,9 +86,10 @@ class SparkConnector:
             if master.status_code == 200 and _json_object(master).get("status") is not None:
                 return None
             raise
-        if not isinstance(body, dict) or "spark" not in body:
+        version = version_of(body.get("spark")) if isinstance(body, dict) else None
+        if version is None:
             raise StepError(f"{API}/version did not answer Spark's {{'spark': version}} object")
-        return str(body["spark"])
+        return version
 
     async def _applications(
         self, probe: Probe, client: httpx.AsyncClient, base: str, target: str, version: str
@@ -100,10 +107,11 @@ class SparkConnector:
             body = await get_json(client, base + "/json/", "/json/")
             if not isinstance(body, dict):
                 raise StepError("/json/ did not answer a JSON object")
-            status = str(body.get("status"))
-            workers = body.get("aliveworkers", len(body.get("workers") or []))
-            active = len(body.get("activeapps") or [])
-            completed = len(body.get("completedapps") or [])
+            raw_status = body.get("status")
+            status = raw_status if raw_status in MASTER_STATES else "in an unrecognised state"
+            workers = _count(body.get("aliveworkers"), body.get("workers"))
+            active = _count(None, body.get("activeapps"))
+            completed = _count(None, body.get("completedapps"))
             detail = (
                 f"master {status}, {workers} alive workers, "
                 f"{active + completed} applications ({active} running)"
@@ -112,6 +120,13 @@ class SparkConnector:
                 raise StepError(f"The Spark master is not serving: {detail}")
             step.done(detail)
         return f"Spark standalone {detail}"
+
+
+def _count(number: object, items: object) -> int:
+    # A count DLV computes: the number the master gives if it is one, else its list's length.
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 0:
+        return number
+    return len(items) if isinstance(items, list) else 0
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:
