@@ -30,7 +30,7 @@ from dlv.db import new_id, utcnow
 from dlv.ingestion import catalog_repository as repository
 from dlv.ingestion import mapping
 from dlv.ingestion.catalog_repository import EdgeRow, FactsRow, NodeRow
-from dlv.ingestion.mapping import Key, Plan, Sender, Sighting, postgres_address
+from dlv.ingestion.mapping import Key, NodeSpec, Plan, Sender, Sighting, postgres_address
 from dlv.ingestion.models import RunState
 from dlv.lineage import changes
 from dlv.lineage.models import OBSERVED_ORIGINS, EdgeOrigin
@@ -81,6 +81,7 @@ class Catalog:
     now: datetime = field(default_factory=utcnow)
     # Node statuses to write: one statement for the batch, not one per job.
     statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    created: set[int] = field(default_factory=set)  # nodes this batch inserted
     _systems: list[tuple[int, str, int, str | None]] | None = None
 
     def facts_of(self, pk: int) -> FactsRow:
@@ -120,6 +121,7 @@ def load(session: Session, plan: Plan) -> Catalog:
     keys = list(plan.nodes)
     found = repository.nodes_by_key(session, keys)
     missing = [k for k in keys if k not in found]
+    created: set[int] = set()
     if missing:
         now = utcnow()
         rows: list[dict[str, Any]] = [
@@ -140,6 +142,7 @@ def load(session: Session, plan: Plan) -> Catalog:
         for node in inserted:
             key = (node.namespace, node.name)
             found[key] = node
+            created.add(node.pk)
             snapshot = {"kind": node.kind, "namespace": node.namespace, "name": node.name}
             audit.record(
                 session,
@@ -156,7 +159,7 @@ def load(session: Session, plan: Plan) -> Catalog:
     # locks in the same order in every process (as the repository's writes do), so two
     # processes mapping at once never deadlock.
     nodes = dict(sorted(found.items(), key=lambda item: item[1].pk))
-    return Catalog(session, nodes, facts)
+    return Catalog(session, nodes, facts, created=created)
 
 
 def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: Any) -> Any:
@@ -186,13 +189,26 @@ def _offer(catalog: Catalog, node: NodeRow, name: str, time: datetime, value: An
     return diff
 
 
+def _mark_derived(catalog: Catalog, node: NodeRow, spec: NodeSpec) -> None:
+    """A node this batch made from SQL or column lineage alone says so; once an event
+    reports it as an input or output, it no longer does."""
+    facts = catalog.facts.get(node.pk)
+    held = facts.derived if facts is not None else None
+    if spec.reported:
+        if held is not None:
+            catalog.facts_of(node.pk).set("derived", None)
+    elif held is None and node.pk in catalog.created and "derived" in spec.fields:
+        catalog.facts_of(node.pk).set("derived", spec.fields["derived"][1])
+
+
 def apply_metadata(catalog: Catalog, plan: Plan) -> None:
     """Owners, description, columns, query and job type: the newest event's."""
     for key, node in catalog.nodes.items():
         spec = plan.nodes[key]
         changed: dict[str, Any] = {}
+        _mark_derived(catalog, node, spec)
         for name, (time, raw) in spec.fields.items():
-            if name not in ("parent", "tags"):
+            if name not in ("parent", "tags", "derived"):
                 value = mapping.columns(raw) if name == "columns" else raw
                 diff = _offer(catalog, node, name, time, value)
                 if diff is not None:
@@ -400,6 +416,8 @@ def _confirm(
         if edge is None or pair in new or edge.origin not in OBSERVED_ORIGINS:
             continue
         values: dict[str, Any] = {}
+        if edge.origin != sighting.origin == ORIGIN:  # derived, and now reported
+            values["origin"] = ORIGIN
         if edge.first_seen_at is None or sighting.first < edge.first_seen_at:
             values["first_seen_at"] = sighting.first
         last = edge.last_seen_at

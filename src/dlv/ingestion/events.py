@@ -124,6 +124,19 @@ class JobRef(TypedDict):
     name: Name
 
 
+_JOB_REF: TypeAdapter[JobRef] = TypeAdapter(JobRef)
+
+
+def valid_key(namespace: str, name: str) -> bool:
+    """Whether a namespace and name found elsewhere in an event (column lineage, SQL) are
+    what an event's own dataset would be held to, unchanged."""
+    try:
+        checked = _JOB_REF.validate_python({"namespace": namespace, "name": name})
+    except ValidationError:
+        return False
+    return (checked["namespace"], checked["name"]) == (namespace, name)
+
+
 class RunRef(TypedDict):
     runId: RunId
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from dlv.ingestion.derive import derive
 from dlv.ingestion.events import (
     DatasetFacets,
     DatasetIn,
@@ -29,6 +30,7 @@ from dlv.ingestion.events import (
     ParsedEvent,
     RunFacets,
     SchemaField,
+    valid_key,
 )
 from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
 from dlv.lineage.models import EdgeOrigin
@@ -81,6 +83,8 @@ class NodeSpec:
     kind: NodeKind
     sender: Sender
     fields: dict[str, tuple[datetime, Any]] = field(default_factory=dict)
+    # An event named it as an input, output or dataset (not only in SQL or column lineage).
+    reported: bool = False
 
     def offer(self, name: str, time: datetime, value: Any) -> None:
         held = self.fields.get(name)
@@ -216,6 +220,7 @@ def _job(plan: Plan, job: JobIn, time: datetime, sender: Sender) -> Key:
 def _dataset(plan: Plan, dataset: DatasetIn, time: datetime, sender: Sender) -> Key:
     key = (dataset["namespace"], dataset["name"])
     spec = plan.node(key, NodeKind.dataset, sender)
+    spec.reported = True
     facets = dataset.get("facets")
     if facets is not None:
         _common_facets(spec, time, facets)
@@ -235,20 +240,41 @@ class Seen:
     sender: Sender
 
 
-def _edge(plan: Plan, source: Key, target: Key, seen: Seen) -> None:
+def _edge(
+    plan: Plan, source: Key, target: Key, seen: Seen, origin: str = EdgeOrigin.openlineage
+) -> None:
     if source == target:
         return
     sighting = plan.edges.get((source, target))
     if sighting is None:
         runs = {seen.run_id} if seen.run_id is not None else set()
         plan.edges[(source, target)] = Sighting(
-            seen.sender, seen.time, seen.time, seen.run_id, runs
+            seen.sender, seen.time, seen.time, seen.run_id, runs, origin
         )
-    else:
-        sighting.see(seen.time, seen.run_id)
+        return
+    sighting.see(seen.time, seen.run_id)
+    if origin == EdgeOrigin.openlineage:  # reported beats derived
+        sighting.origin = origin
 
 
-def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:
+def _derived(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
+    """Datasets the event's column lineage or SQL names but does not report (``derive``)."""
+    inputs = [(d["namespace"], d["name"]) for d in event.get("inputs") or ()]
+    outputs = event.get("outputs") or ()
+    reported = [(d["namespace"], d["name"]) for d in outputs]
+    for found in derive(inputs, reported, outputs, sql):
+        if not valid_key(*found.key):
+            continue
+        spec = plan.node(found.key, NodeKind.dataset, seen.sender)
+        mark = {"job": f"{job[0]}/{job[1]}", "source": found.source}
+        spec.offer("derived", seen.time, mark)
+        if found.role == "input":
+            _edge(plan, found.key, job, seen, EdgeOrigin.derived)
+        else:
+            _edge(plan, job, found.key, seen, EdgeOrigin.derived)
+
+
+def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
     time, sender = seen.time, seen.sender
     for dataset in event.get("inputs") or ():
         _edge(plan, _dataset(plan, dataset, time, sender), job, seen)
@@ -262,6 +288,7 @@ def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:
             if held is None or time >= held.time:
                 fields = dict(lineage["fields"])
                 plan.columns[(job, output)] = ColumnSpec(time, fields, lineage.get("dataset", []))
+    _derived(plan, event, job, seen, sql)
 
 
 def plan(events: Iterable[Sent]) -> Plan:
@@ -284,7 +311,10 @@ def plan(events: Iterable[Sent]) -> Plan:
             if parent_key != job:
                 result.node(parent_key, NodeKind.job, sender)
                 result.nodes[job].offer("parent", time, parent_key)
-        _flow(result, event, job, Seen(time, parsed.run_id, sender))
+        job_facets = job_in.get("facets")
+        sql_facet = job_facets.get("sql") if job_facets else None
+        sql = sql_facet["query"] if sql_facet else None
+        _flow(result, event, job, Seen(time, parsed.run_id, sender), sql)
         if parsed.run_id is not None:
             result.runs.setdefault(parsed.run_id, []).append((parsed, sender))
     return result
