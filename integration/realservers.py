@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -34,8 +35,20 @@ from pathlib import Path
 
 AIRFLOW_VERSION = "3.3.2"
 PYSPARK_VERSION = "4.3.0"
+OPENLINEAGE_VERSION = "1.54.0"
 REQUIREMENTS = {
-    "airflow": [f"apache-airflow=={AIRFLOW_VERSION}"],
+    # The providers and the OpenLineage libraries decide what the events look like (the SQL
+    # parser finds the datasets), so they are pinned with Airflow; versions resolved together
+    # by pip for Airflow 3.3.2.
+    "airflow": [
+        f"apache-airflow=={AIRFLOW_VERSION}",
+        "apache-airflow-providers-openlineage==2.20.3",
+        "apache-airflow-providers-postgres==7.1.1",
+        "apache-airflow-providers-common-sql==2.4.0",
+        f"openlineage-python=={OPENLINEAGE_VERSION}",
+        f"openlineage-integration-common=={OPENLINEAGE_VERSION}",
+        f"openlineage-sql=={OPENLINEAGE_VERSION}",
+    ],
     "spark": [f"pyspark=={PYSPARK_VERSION}"],
 }
 # Throwaway credentials of a throwaway server on loopback.
@@ -60,8 +73,13 @@ def _log(message: str) -> None:
 
 
 def _venv_dir(name: str) -> Path:
-    pin = REQUIREMENTS[name][0].split("==")[1]
-    return cache_dir() / f"{name}-{pin}-py{sys.version_info[0]}{sys.version_info[1]}"
+    """Named by the first pin's version, plus a digest of all pins when there are several:
+    changing any pin names a new venv, which is built (and the old one removed) on next use."""
+    pins = REQUIREMENTS[name]
+    tag = pins[0].split("==")[1]
+    if len(pins) > 1:
+        tag += "-" + hashlib.sha256("\n".join(sorted(pins)).encode()).hexdigest()[:10]
+    return cache_dir() / f"{name}-{tag}-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
 def is_ready(name: str) -> bool:
