@@ -9,7 +9,8 @@ into DLV's own environment: each gets a virtualenv under ``DLV_INTEGRATION_CACHE
     python integration/realservers.py spark
     python integration/realservers.py spark-master
 
-The tests import ``airflow_server``, ``spark_app`` and ``spark_master`` from here. Only the
+The tests import ``airflow_server``, ``airflow_with_lineage`` (an Airflow that runs DAGs and
+sends their OpenLineage events to DLV), ``spark_app`` and ``spark_master`` from here. Only the
 standard library is used, so this runs with any Python 3.11+.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -27,15 +29,29 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 AIRFLOW_VERSION = "3.3.2"
 PYSPARK_VERSION = "4.3.0"
+OPENLINEAGE_VERSION = "1.54.0"
 REQUIREMENTS = {
-    "airflow": [f"apache-airflow=={AIRFLOW_VERSION}"],
+    # The providers and the OpenLineage libraries decide what the events look like (the SQL
+    # parser finds the datasets), so they are pinned with Airflow; versions resolved together
+    # by pip for Airflow 3.3.2.
+    "airflow": [
+        f"apache-airflow=={AIRFLOW_VERSION}",
+        "apache-airflow-providers-openlineage==2.20.3",
+        "apache-airflow-providers-postgres==7.1.1",
+        "apache-airflow-providers-common-sql==2.4.0",
+        f"openlineage-python=={OPENLINEAGE_VERSION}",
+        f"openlineage-integration-common=={OPENLINEAGE_VERSION}",
+        f"openlineage-sql=={OPENLINEAGE_VERSION}",
+    ],
     "spark": [f"pyspark=={PYSPARK_VERSION}"],
 }
 # Throwaway credentials of a throwaway server on loopback.
@@ -60,8 +76,13 @@ def _log(message: str) -> None:
 
 
 def _venv_dir(name: str) -> Path:
-    pin = REQUIREMENTS[name][0].split("==")[1]
-    return cache_dir() / f"{name}-{pin}-py{sys.version_info[0]}{sys.version_info[1]}"
+    """Named by the first pin's version, plus a digest of all pins when there are several:
+    changing any pin names a new venv, which is built (and the old one removed) on next use."""
+    pins = REQUIREMENTS[name]
+    tag = pins[0].split("==")[1]
+    if len(pins) > 1:
+        tag += "-" + hashlib.sha256("\n".join(sorted(pins)).encode()).hexdigest()[:10]
+    return cache_dir() / f"{name}-{tag}-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
 def is_ready(name: str) -> bool:
@@ -120,13 +141,17 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
         time.sleep(0.5)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    # The servers fork workers; each runs in its own process group so all of it stops.
-    if proc.poll() is None:
+def _stop(*procs: subprocess.Popen[bytes], grace: float = 20) -> None:
+    # The servers fork workers; each runs in its own process group so all of it stops. All
+    # are told at once: each may take seconds to shut down.
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in running:
         try:
-            proc.wait(20)
+            proc.wait(max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -141,75 +166,232 @@ class Airflow:
     version: str
 
 
+def _airflow_env(home: Path, port: int, username: str, password: str) -> dict[str, str]:
+    (home / "dags").mkdir(exist_ok=True)
+    passwords = home / "passwords.json"
+    passwords.write_text(json.dumps({username: password}))
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{username}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "dlv-integration-jwt-secret-0123456789",
+        "AIRFLOW__API__SECRET_KEY": "dlv-integration-secret-key-0123456789",
+    }
+
+
+@contextlib.contextmanager
+def _run_airflow(
+    env: dict[str, str], port: int, commands: list[list[str]], healthy: tuple[str, ...]
+) -> Iterator[str]:
+    """A migrated metadatabase, then the api-server and ``commands``, each in its own process
+    group; yields the API's URL once it answers and each of ``healthy`` reports healthy."""
+    bin_dir = venv_python("airflow").parent
+    airflow = str(bin_dir / "airflow")
+    home = Path(env["AIRFLOW_HOME"])
+    log = home / "airflow.log"
+    # A migrated metadatabase holds nothing of its home (tables, the default pool, the log
+    # templates), so one is migrated per venv and copied: `airflow db migrate` takes 4-9 s.
+    template = bin_dir.parent / "metadata-template.db"
+    with log.open("wb") as out:
+        if template.exists():
+            shutil.copyfile(template, home / "airflow.db")
+        else:
+            migrate = [airflow, "db", "migrate"]
+            subprocess.run(migrate, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)  # noqa: S603
+            partial = template.with_name(f"{template.name}.{os.getpid()}")
+            shutil.copyfile(home / "airflow.db", partial)
+            partial.replace(template)  # atomic: a concurrent run copies all of it or none
+        procs = [
+            subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [airflow, *command],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for command in (["api-server", "--port", str(port)], *commands)
+        ]
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{url}/api/v2/monitor/health", procs[0], log, START_TIMEOUT)
+        _wait_healthy(url, procs, log, healthy)
+        yield url
+    finally:
+        # A throwaway deployment whose state is deleted with it: no need to wait out the
+        # api-server's graceful shutdown (8 s on a busy machine).
+        _stop(*procs, grace=3)
+
+
+def _wait_healthy(
+    url: str, procs: list[subprocess.Popen[bytes]], log: Path, components: tuple[str, ...]
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as answer:  # noqa: S310
+            health = json.load(answer)
+        if all((health.get(c) or {}).get("status") == "healthy" for c in components):
+            return
+        if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"Airflow's {', '.join(components)} did not become healthy:\n{tail}")
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def airflow_server(
     username: str = "dlv", password: str = INTEGRATION_PASSWORD, *, scheduler: bool = True
 ) -> Iterator[Airflow]:
     """Airflow's API server and scheduler (SQLite metadatabase, simple auth manager)."""
-    python = venv_python("airflow")
-    bin_dir = python.parent
     with tempfile.TemporaryDirectory(prefix="dlv-airflow-") as tmp:
-        home = Path(tmp)
-        (home / "dags").mkdir()
-        passwords = home / "passwords.json"
-        passwords.write_text(json.dumps({username: password}))
         port = free_port()
-        env = {
-            **os.environ,
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{username}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API_AUTH__JWT_SECRET": "dlv-integration-jwt-secret-0123456789",
-            "AIRFLOW__API__SECRET_KEY": "dlv-integration-secret-key-0123456789",
-        }
-        log = home / "airflow.log"
-        with log.open("wb") as out:
-            subprocess.run(  # noqa: S603 - fixed argv, no shell
-                [str(bin_dir / "airflow"), "db", "migrate"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=True,
-            )
-            procs = [
-                subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                    [str(bin_dir / "airflow"), *command],
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                for command in (
-                    ["api-server", "--port", str(port)],
-                    *([["scheduler"]] if scheduler else []),
-                )
-            ]
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_http(f"{url}/api/v2/monitor/health", procs[0], log, START_TIMEOUT)
-            if scheduler:
-                _wait_healthy_scheduler(url, procs[1], log)
+        env = _airflow_env(Path(tmp), port, username, password)
+        commands = [["scheduler"]] if scheduler else []
+        healthy = ("scheduler",) if scheduler else ()
+        with _run_airflow(env, port, commands, healthy) as url:
             yield Airflow(url, username, password, AIRFLOW_VERSION)
-        finally:
-            for proc in procs:
-                _stop(proc)
 
 
-def _wait_healthy_scheduler(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as answer:  # noqa: S310
-            if json.load(answer)["scheduler"]["status"] == "healthy":
+DAG_RUN_TIMEOUT = float(os.environ.get("DLV_INTEGRATION_DAG_RUN_TIMEOUT", "300"))
+FINISHED = frozenset({"success", "failed"})
+
+
+@dataclass(frozen=True)
+class DagRun:
+    dag_id: str
+    run_id: str
+    state: str
+    tasks: dict[str, str]  # task id -> final state
+
+
+@dataclass(frozen=True)
+class AirflowLineage:
+    """A running Airflow whose task runs send OpenLineage events; DAG runs start through its
+    REST API, as a user's trigger would."""
+
+    url: str
+    namespace: str
+    home: Path
+    username: str
+    password: str = field(repr=False)
+
+    def _call(self, method: str, path: str, body: object = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if path != "/auth/token":
+            headers["Authorization"] = f"Bearer {self._token()}"
+        request = urllib.request.Request(  # noqa: S310 - loopback URL
+            f"{self.url}{path}", data=data, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                return json.load(answer)
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"{method} {path}: HTTP {exc.code} {exc.read()[:2000]!r}") from None
+
+    def _token(self) -> str:
+        # Airflow's JWTs last a day; one per call keeps this object immutable and is cheap.
+        body = {"username": self.username, "password": self.password}
+        return str(self._call("POST", "/auth/token", body)["access_token"])
+
+    def log_tail(self) -> str:
+        """The end of Airflow's log (its processes'; each task also logs under logs/)."""
+        return (self.home / "airflow.log").read_text(errors="replace")[-4000:]
+
+    def wait_for_dag(self, dag_id: str, timeout: float = START_TIMEOUT) -> None:
+        """Wait until the dag-processor has parsed ``dag_id``; a DAG file that fails to import
+        raises with Airflow's import error."""
+        deadline = time.monotonic() + timeout
+        while True:
+            dags = self._call("GET", "/api/v2/dags?limit=100")["dags"]
+            if any(d["dag_id"] == dag_id for d in dags):
                 return
-        if proc.poll() is not None or time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-4000:]
-            raise RuntimeError(f"the Airflow scheduler did not become healthy:\n{tail}")
-        time.sleep(1)
+            errors = self._call("GET", "/api/v2/importErrors")["import_errors"]
+            if errors:
+                raise RuntimeError(f"Airflow could not import the DAG files: {errors}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"DAG {dag_id!r} was not parsed in time:\n{self.log_tail()}")
+            time.sleep(0.5)
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        """Start a DAG run now (with ``conf``, which overrides the DAG's params); its run id."""
+        self.wait_for_dag(dag_id)
+        body = {"logical_date": None, "conf": conf or {}}
+        return str(self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns", body)["dag_run_id"])
+
+    def wait(self, dag_id: str, run_id: str, timeout: float = DAG_RUN_TIMEOUT) -> DagRun:
+        """Wait until the DAG run has finished (succeeded or failed)."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+        deadline = time.monotonic() + timeout
+        while (state := self._call("GET", path)["state"]) not in FINISHED:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{dag_id} {run_id} still {state}:\n{self.log_tail()}")
+            time.sleep(0.5)
+        tasks = self._call("GET", f"{path}/taskInstances")["task_instances"]
+        return DagRun(dag_id, run_id, state, {t["task_id"]: t["state"] for t in tasks})
+
+    def run(self, dag_id: str, conf: dict[str, Any] | None = None) -> DagRun:
+        """Trigger a DAG run and wait for it to finish."""
+        return self.wait(dag_id, self.trigger(dag_id, conf))
+
+
+@contextlib.contextmanager
+def airflow_with_lineage(
+    lineage_url: str,
+    api_key: str,
+    dags: Mapping[str, str],
+    connections: Mapping[str, str] | None = None,
+    *,
+    namespace: str = "dlv-integration",
+    username: str = "dlv",
+    password: str = INTEGRATION_PASSWORD,
+) -> Iterator[AirflowLineage]:
+    """Airflow that runs DAGs and sends their OpenLineage events to ``lineage_url``.
+
+    ``dags`` maps file names to DAG sources, written into the DAGs folder before start;
+    ``connections`` maps connection ids to URIs (``postgresql://user@host:port/db``). The
+    OpenLineage HTTP transport is configured the way a user configures it, with ``api_key``
+    as its bearer token. The api-server (it also serves the Execution API the tasks report
+    to), the scheduler with the LocalExecutor, and the dag-processor run as a deployment's
+    would, on SQLite: unlike ``airflow dags test``, the scheduler sends the DAG run's own
+    START event and runs each task in its own supervised process.
+    """
+    with tempfile.TemporaryDirectory(prefix="dlv-airflow-lineage-") as tmp:
+        home = Path(tmp)
+        port = free_port()
+        env = _airflow_env(home, port, username, password)
+        for filename, source in dags.items():
+            (home / "dags" / filename).write_text(source)
+        url = f"http://127.0.0.1:{port}"
+        transport = {
+            "type": "http",
+            "url": lineage_url,
+            "endpoint": "api/v1/lineage",
+            "auth": {"type": "api_key", "apiKey": api_key},
+        }
+        env |= {
+            "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+            "AIRFLOW__OPENLINEAGE__NAMESPACE": namespace,
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            # The machines have two cores: more task workers would only compete for them.
+            "AIRFLOW__CORE__PARALLELISM": "2",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
+            "AIRFLOW__API__BASE_URL": url,
+            # A task's supervisor notices its task has exited at its next heartbeat (5 s by
+            # default), and the DAG run finishes only then; this changes no event.
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+        }
+        for conn_id, uri in (connections or {}).items():
+            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = uri
+        commands = [["scheduler"], ["dag-processor"]]
+        with _run_airflow(env, port, commands, ("scheduler", "dag_processor")) as running:
+            yield AirflowLineage(running, namespace, home, username, password)
 
 
 # A tiny job, then the driver stays up so its application UI (and REST API) keeps serving;
