@@ -6,7 +6,7 @@ The SQL of mapping a batch into the catalog is in ``catalog_repository``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -230,6 +230,39 @@ def count_events(session: Session) -> tuple[int, int, datetime | None]:
     ).one()
     failed = session.scalar(select(func.count()).where(OpenLineageEvent.error.is_not(None)))
     return int(pending_count), int(failed or 0), oldest
+
+
+_MOMENTS = with_list(
+    OpenLineageEvent.run_id,
+    "ids",
+    lambda among: select(
+        OpenLineageEvent.id,
+        OpenLineageEvent.run_id,
+        OpenLineageEvent.event_type,
+        OpenLineageEvent.event_time,
+    ).where(among),
+)
+
+
+def run_event_moments(
+    session: Session, run_ids: Iterable[uuid.UUID], besides: Sequence[int]
+) -> list[tuple[int, tuple[uuid.UUID, str | None, datetime]]]:
+    """(id, (run id, type, time)) of the stored events of these runs, but ``besides``."""
+    skip = set(besides)
+    found = []
+    stmt = _MOMENTS[dialect(session)]
+    for chunk in chunks(sorted(run_ids)):
+        for event_id, run_id, event_type, time in session.connection().execute(
+            stmt, {"ids": list(chunk)}
+        ):
+            if event_id not in skip:
+                found.append((event_id, (run_id, event_type, time)))
+    return found
+
+
+def delete_events(session: Session, ids: Sequence[int]) -> None:
+    for chunk in chunks(sorted(ids)):
+        session.execute(delete(OpenLineageEvent).where(OpenLineageEvent.id.in_(list(chunk))))
 
 
 def events_of_run(session: Session, run_id: uuid.UUID) -> Sequence[OpenLineageEvent]:

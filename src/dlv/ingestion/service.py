@@ -34,6 +34,7 @@ from dlv.ingestion.models import (
     RunState,
 )
 from dlv.nodes.models import NodeStatus
+from dlv.ops import metrics
 
 log = logging.getLogger("dlv.ingestion")
 
@@ -104,7 +105,7 @@ def ingest(
         return ids, True
     try:
         with session.begin_nested():
-            apply(session, batch)
+            apply(session, batch, ids)
     except Exception as exc:  # any mapping failure: the events are stored; drain retries
         log.debug("mapping failed", exc_info=exc)
         log.warning(
@@ -117,11 +118,12 @@ def ingest(
     return ids, False
 
 
-def apply(session: Session, batch: Batch, plan: Plan | None = None) -> None:
-    """Map events into the catalog and runs (idempotent: the same events change nothing).
-    ``plan``: the batch's, if already folded."""
+def apply(session: Session, batch: Batch, ids: Sequence[int], plan: Plan | None = None) -> None:
+    """Map stored events (``ids``, aligned with ``batch``) into the catalog and runs
+    (idempotent: the same events change nothing). ``plan``: the batch's, if already folded."""
     if plan is None:
         plan = mapping.plan(batch)
+    _drop_duplicates(session, plan, batch, ids)
     if not plan.nodes:
         return
     catalog = catalog_ops.load(session, plan)
@@ -132,6 +134,49 @@ def apply(session: Session, batch: Batch, plan: Plan | None = None) -> None:
     catalog_ops.apply_columns(catalog, plan, edges)
     _apply_health(catalog, _apply_runs(catalog, plan))
     catalog.save()
+
+
+def _drop_duplicates(session: Session, plan: Plan, batch: Batch, ids: Sequence[int]) -> None:
+    """A delivery a client retried is the same run event twice (same run, type, time and
+    text): the later copy changes nothing. It leaves its run's fold, and its stored row is
+    deleted. Copies stored before are found by the run's other events (by run id, indexed),
+    whose text is read only when type and time match."""
+    first: dict[tuple[Any, ...], int] = {}  # an event's key -> its position in the batch
+    copies: list[int] = []
+    for position, (parsed, _) in enumerate(batch):
+        if parsed.run_id is None:
+            continue
+        key = (parsed.run_id, parsed.event_type, parsed.event_time, parsed.payload)
+        if key in first:
+            copies.append(position)
+        else:
+            first[key] = position
+    moments: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for key in first:
+        moments.setdefault(key[:3], []).append(key)
+    if moments:
+        stored = repository.run_event_moments(session, {k[0] for k in first}, ids)
+        earlier = [
+            (event_id, key)
+            for event_id, moment in stored
+            for key in moments.get(moment, ())
+            if event_id < ids[first[key]]
+        ]
+        texts = repository.stored(session, [i for i, _ in earlier]) if earlier else {}
+        for event_id, key in earlier:
+            if key in first and texts[event_id][0] == key[3]:
+                copies.append(first.pop(key))
+    if not copies:
+        return
+    dropped = {id(batch[p][0]) for p in copies}  # the plan holds the same parsed events
+    for run_id in list(plan.runs):
+        kept = [item for item in plan.runs[run_id] if id(item[0]) not in dropped]
+        if kept:
+            plan.runs[run_id] = kept
+        else:
+            del plan.runs[run_id]
+    repository.delete_events(session, [ids[p] for p in copies])
+    metrics.ingest_duplicates.inc(len(copies))
 
 
 def _fold_of(run: dict[str, Any]) -> RunFold:
@@ -355,7 +400,7 @@ def drain(
     batch, taken = _gather(session, ids, own, now)
     try:
         with session.begin_nested():
-            apply(session, batch, early if taken == planned else None)
+            apply(session, batch, taken, early if taken == planned else None)
         repository.mark_processed(session, taken, now)
         return len(ids)
     except Exception as exc:  # one bad event must not hold back the others: go one by one
@@ -367,7 +412,7 @@ def drain(
         row = repository.event(session, event_id)
         try:
             with session.begin_nested():
-                apply(session, [item])
+                apply(session, [item], [event_id])
             row.processed_at, row.error = now, None
         except Exception as exc:  # recorded on the event; given up after MAX_ATTEMPTS
             row.attempts += 1

@@ -75,6 +75,11 @@ ingest_nodes_created = Counter(
 ingest_edges_created = Counter(
     "dlv_ingest_edges_created", "Lineage edges created by ingestion", registry=REGISTRY
 )
+ingest_duplicates = Counter(
+    "dlv_ingest_duplicates",
+    "OpenLineage run events received again (same run, type, time and text) and dropped",
+    registry=REGISTRY,
+)
 check_results = Counter(
     "dlv_check_results",
     "Connection checks run, by node kind and outcome",
