@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 
 from dlv.audit import service as audit
 from dlv.auth import service as auth_service
-from dlv.auth.dependencies import Reader, oauth2_scheme
+from dlv.auth.dependencies import BearerToken, Reader
 from dlv.auth.principal import Permission, Principal
 from dlv.db import SessionDep
 from dlv.errors import DlvError, Forbidden, NotAuthenticated
@@ -78,9 +78,7 @@ def _authenticate(request: Request, bearer: str) -> Principal | None:
         return auth_service.principal_from_bearer(session, state.secret_key, bearer)
 
 
-async def ingest_caller(
-    request: Request, bearer: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Sender:
+async def ingest_caller(request: Request, bearer: BearerToken) -> Sender:
     """``Ingester``, with a one-second cache: an event stream must not cost a token lookup
     (and, on SQLite, a write lock) per event. Revocation takes effect within that second."""
     if not bearer:
