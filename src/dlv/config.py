@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     runs_retention_days: int = Field(default=30, ge=1)
     runs_prune_interval_seconds: int = Field(default=3600, ge=1)
     ingest_mapping: Literal["inline", "background"] = "inline"
+    ingest_summary_seconds: float = Field(default=60, ge=0)
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: SecretStr | None = None
 
