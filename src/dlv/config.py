@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 log = logging.getLogger("dlv.config")
 
 SECRET_KEY_FILE = "secret_key"
+DATABASE_FILE = "dlv.db"  # in DLV_HOME, when DLV_DATABASE_URL is not set
 MIN_SECRET_KEY_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
 
@@ -60,7 +61,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         self.home.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.home / 'dlv.db').resolve()}"
+        return f"sqlite:///{(self.home / DATABASE_FILE).resolve()}"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated on first use and kept in ``home`` (mode 0600)."""
