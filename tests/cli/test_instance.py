@@ -5,12 +5,17 @@ line too, with no traceback and no secret."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
@@ -21,6 +26,7 @@ from dlv.cli.main import app as cli
 from dlv.config import get_settings
 from dlv.ops.logging import DlvHandler
 from tests.conftest import BACKEND, PG_ADMIN_URL
+from tests.servers import free_port
 
 Run = Callable[..., Result]
 ELSEWHERE = "run `dlv init` here, or set DLV_HOME / DLV_DATABASE_URL"
@@ -227,3 +233,30 @@ def test_invalid_settings_are_one_line_naming_the_variable(
     assert result.exit_code == 1
     (line,) = lines(result)
     assert line.startswith("error: invalid settings: DLV_ACCESS_TOKEN_MINUTES: ")
+
+
+def test_serve_creates_a_new_instance_and_names_its_database(workdir: Path) -> None:
+    # `serve` may create one, and says which: compare with what a command names.
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DLV_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from dlv.cli.main import app; app()", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert f"Database: sqlite:///{workdir / '.dlv' / 'dlv.db'}\n" in output, output
+    assert (workdir / ".dlv" / "dlv.db").is_file()

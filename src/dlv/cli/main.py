@@ -135,6 +135,8 @@ def serve(
             session, bootstrap.get_secret_value() if bootstrap else None
         )
     typer.echo(f"DLV API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    # Which instance: a `dlv` command run elsewhere names the one it looked at, compare.
+    typer.echo(f"Database: {shown_url(settings.resolved_database_url)}")
     uvicorn.run(
         "dlv.app:create_app",
         factory=True,
