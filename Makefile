@@ -9,16 +9,21 @@ PYTEST_ARGS ?=
 
 .PHONY: run test lint typecheck test-sqlite test-postgres test-integration clean
 
+# pip's own output is the progress of the install: a first run downloads and builds for
+# ~30 s, which --quiet turned into silence.
 $(BIN)/python:
+	@echo "creating the virtualenv $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@echo "installing DLV into $(VENV) (the first run takes ~30 s)..."
+	$(BIN)/pip install --disable-pip-version-check -e .
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "installing DLV and its development tools into $(VENV) (the first run takes ~1 min)..."
+	$(BIN)/pip install --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

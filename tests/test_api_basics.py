@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,50 @@ def test_openapi_and_swagger_ui_are_served(client: TestClient) -> None:
         == "/api/v1/auth/token"
     )
     assert "swagger-ui" in client.get("/docs").text
+
+
+def _asset_urls(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', html)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_load_nothing_from_another_host(client: TestClient, page: str) -> None:
+    # Offline sites: a script or font from a CDN leaves the page blank there.
+    r = client.get(page)
+    assert r.status_code == 200
+    assert re.findall(r"(?:https?:)?//[\w.-]+", r.text) == []
+    assert _asset_urls(r.text)  # it does load its assets, from here
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_assets_are_served_with_their_content_type(client: TestClient, page: str) -> None:
+    expected = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+    for url in _asset_urls(client.get(page).text):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"].startswith(expected[url[url.rindex(".") :]]), url
+        assert len(r.content) > 1000, url
+
+
+def test_the_root_redirects_to_the_docs(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 307
+    assert r.headers["location"] == "/docs"
+
+
+def test_swagger_authorize_offers_pasting_an_api_token(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["APIToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "dlv_... API token, or a login token",
+        "description": spec["components"]["securitySchemes"]["APIToken"]["description"],
+    }
+    for operation in (
+        spec["paths"]["/api/v1/nodes"]["get"],
+        spec["paths"]["/api/v1/lineage"]["post"],
+    ):
+        assert operation["security"] == [{"OAuth2PasswordBearer": []}, {"APIToken": []}]
 
 
 def test_errors_are_problem_json(client: TestClient, admin: Caller) -> None:

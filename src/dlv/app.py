@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from dlv import __doc__ as description
+from dlv.apidocs import install_docs
 from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
 from dlv.auth.router import router as auth_router
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=description or "",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN: see apidocs
+        redoc_url=None,
         # Every route may answer these; documenting them app-wide keeps the schema honest
         # (and replaces FastAPI's default 422 body, which is not what DLV sends).
         responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429),
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboards_router)
     app.include_router(graph_router)
     app.include_router(ops_router)
+    install_docs(app)
 
     @app.get("/healthz", tags=["ops"], operation_id="healthz")
     def healthz() -> dict[str, str]:

@@ -17,6 +17,7 @@ from dlv.health.network import DEFAULT_KEYWORD, NetworkPolicy
 log = logging.getLogger("dlv.config")
 
 SECRET_KEY_FILE = "secret_key"
+DATABASE_FILE = "dlv.db"  # in DLV_HOME, when DLV_DATABASE_URL is not set
 MIN_SECRET_KEY_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
 
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
     runs_retention_days: int = Field(default=30, ge=1)
     runs_prune_interval_seconds: int = Field(default=3600, ge=1)
     ingest_mapping: Literal["inline", "background"] = "inline"
+    ingest_summary_seconds: float = Field(default=60, ge=0)
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: SecretStr | None = None
     # Where a connection test may go (dlv.health.network): comma-separated CIDRs and hosts.
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         self.home.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.home / 'dlv.db').resolve()}"
+        return f"sqlite:///{(self.home / DATABASE_FILE).resolve()}"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated on first use and kept in ``home`` (mode 0600)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from dlv.db import make_engine
 
@@ -28,12 +30,40 @@ def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def current(url: str) -> str | None:
-    """The revision(s) the database is at (None for an empty database)."""
+def heads(url: str) -> tuple[str, ...]:
+    """The revisions the database is at (none for an empty database)."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            heads = MigrationContext.configure(conn).get_current_heads()
-            return ", ".join(sorted(heads)) or None
+            return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
     finally:
         engine.dispose()
+
+
+def current(url: str) -> str | None:
+    """The revision(s) the database is at (None for an empty database)."""
+    return ", ".join(heads(url)) or None
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """What ``upgrade_counted`` did: the revisions before and after, and how many it applied."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    applied: int
+
+
+def upgrade_counted(url: str) -> Upgraded:
+    """``upgrade``, telling what it did."""
+    before = heads(url)
+    upgrade(url)
+    after = heads(url)
+    script = ScriptDirectory.from_config(alembic_config(url))
+
+    def reached(revisions: tuple[str, ...]) -> set[str]:
+        if not revisions:
+            return set()
+        return {r.revision for r in script.iterate_revisions(revisions, "base") if r is not None}
+
+    return Upgraded(before, after, len(reached(after) - reached(before)))

@@ -48,3 +48,17 @@ def test_in_background_mode_events_are_mapped_by_the_drain(
     assert poster.get("/api/v1/ingestion/status")["pending"] == 0
     assert poster.get(f"/api/v1/runs/{run}")["state"] == "COMPLETE"
     assert poster.node(PG_NS, "shop.analytics.daily_orders")["kind"] == "dataset"
+
+
+def test_the_summary_counts_each_failed_attempt_to_map_an_event(
+    poisoned: None, client: TestClient, poster: Poster
+) -> None:
+    good, bad = run_id(), run_id()
+    poster.post(orders_task("COMPLETE", run=good, dag_run=run_id()))
+    poster.post(airflow_task("COMPLETE", task="poison", run=bad, dag_run=run_id()))
+    for _ in range(MAX_ATTEMPTS + 1):
+        runtime(client).drain_all(wait=True)
+    summary = runtime(client).summary
+    assert summary is not None
+    window = summary.take()
+    assert (window.accepted, window.refused, window.mapping_failures) == (2, 0, MAX_ATTEMPTS)

@@ -16,6 +16,7 @@ import importlib.resources
 import json
 import re
 import shlex
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import jsonschema.validators
 import pytest
 import yaml
 from jsonschema.protocols import Validator
+from packaging.requirements import Requirement
 from sqlalchemy.engine import make_url
 
 from dlv.config import Settings
@@ -656,3 +658,27 @@ def test_runbook_documents_every_setting() -> None:
     runbook = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     names = {f"DLV_{name.upper()}" for name in Settings.model_fields}
     assert {n for n in names if f"`{n}`" not in runbook} == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# pyproject.toml and the Makefile: what `make run` shows a new user
+
+
+def test_the_license_is_an_spdx_expression_the_build_backend_understands() -> None:
+    # A TOML table made every install print a SetuptoolsDeprecationWarning; setuptools reads
+    # the SPDX string (PEP 639) from version 77 on.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["license"] == "Apache-2.0"
+    (setuptools,) = [
+        Requirement(r) for r in pyproject["build-system"]["requires"] if r.startswith("setuptools")
+    ]
+    assert "76.9" not in setuptools.specifier
+    assert setuptools.specifier.contains("77.0")
+
+
+def test_make_run_shows_the_install_as_it_goes() -> None:
+    # ~30 s of silence on a first run looked like a hang.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if "pip install" in line and " -e " in line]
+    assert installs
+    assert [line for line in installs if "--quiet" in line or " -q " in line] == []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from dlv.app import create_app
 from dlv.auth.models import TokenScope
 from dlv.config import Settings
 from dlv.ops.logging import (
@@ -277,3 +280,82 @@ def test_logs_go_to_the_current_stderr(
     logging.getLogger("dlv.somewhere").warning("written after stderr was swapped")
     (line,) = swapped.getvalue().splitlines()
     assert json.loads(line)["message"] == "written after stderr was swapped"
+
+
+# ------------------------------------------------------------------ OpenLineage summary
+
+SUMMARY = re.compile(
+    r"openlineage: 3 events in the last \d+ s from 1 namespace \(airflow-prod\), "
+    r"1 refused, 0 mapping failures"
+)
+
+
+def summaries(stream: io.StringIO) -> list[str]:
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    return [
+        e["message"]
+        for e in entries
+        if e["logger"] == "dlv.ingestion" and e["message"].startswith("openlineage:")
+    ]
+
+
+def post_three_events_and_a_bad_one(client: TestClient, db: Session) -> None:
+    headers = make_token(db, "airflow", TokenScope.ingest)
+    good = [orders_task("COMPLETE", run=run_id(), dag_run=run_id()) for _ in range(3)]
+    r = client.post("/api/v1/lineage/batch", json=[*good, {"x": 1}], headers=headers)
+    assert r.json()["accepted"] == 3
+
+
+def wait_for_summary(stream: io.StringIO) -> list[str]:
+    deadline = time.monotonic() + 30
+    while not summaries(stream) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return summaries(stream)
+
+
+def summary_app(database_url: str, home: Path, seconds: float) -> FastAPI:
+    return create_app(
+        ops_settings(database_url, home, log_format="json", ingest_summary_seconds=seconds)
+    )
+
+
+def test_openlineage_events_are_summarised_at_info_every_interval(
+    database_url: str, tmp_path: Path, db: Session
+) -> None:
+    with TestClient(summary_app(database_url, tmp_path, 0.05)) as client:
+        stream = capture()
+        post_three_events_and_a_bad_one(client, db)
+        (line,) = wait_for_summary(stream)
+    assert SUMMARY.fullmatch(line), line
+    entry = next(json.loads(x) for x in stream.getvalue().splitlines() if "openlineage:" in x)
+    assert entry["level"] == "INFO"
+
+
+def test_no_summary_is_logged_for_an_interval_without_events(
+    database_url: str, tmp_path: Path, db: Session
+) -> None:
+    with TestClient(summary_app(database_url, tmp_path, 0.05)) as client:
+        stream = capture()
+        post_three_events_and_a_bad_one(client, db)
+        wait_for_summary(stream)  # the loop runs: the intervals after it had nothing
+        time.sleep(0.3)
+    assert len(summaries(stream)) == 1
+
+
+def test_the_last_interval_is_summarised_when_the_server_stops(
+    database_url: str, tmp_path: Path, db: Session
+) -> None:
+    with TestClient(summary_app(database_url, tmp_path, 3600)) as client:
+        stream = capture()
+        post_three_events_and_a_bad_one(client, db)
+    (line,) = summaries(stream)
+    assert SUMMARY.fullmatch(line), line
+
+
+def test_a_summary_interval_of_zero_logs_no_summary(
+    database_url: str, tmp_path: Path, db: Session
+) -> None:
+    with TestClient(summary_app(database_url, tmp_path, 0)) as client:
+        stream = capture()
+        post_three_events_and_a_bad_one(client, db)
+    assert summaries(stream) == []

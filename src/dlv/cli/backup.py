@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dlv.cli.context import fail
+from dlv.cli.context import fail, instance_secret_key, instance_url
 from dlv.config import get_settings
 from dlv.ops import backup as ops_backup
 from dlv.ops import restore as ops_restore
@@ -21,8 +21,7 @@ def backup(
     file: Annotated[str, typer.Argument(help="File to write (gzip JSON lines); - for stdout")],
 ) -> None:
     """Write a consistent snapshot of the whole instance to FILE (mode 0600)."""
-    settings = get_settings()
-    url, key = settings.resolved_database_url, settings.resolved_secret_key()
+    url, key = instance_url(), instance_secret_key()
     try:
         if file == STDIO:
             summary = ops_backup.backup(url, sys.stdout.buffer, key)

@@ -14,8 +14,7 @@ from typing import IO, Annotated
 import typer
 
 from dlv.auth.principal import SYSTEM
-from dlv.cli.context import transaction
-from dlv.config import get_settings
+from dlv.cli.context import instance_secret_key, instance_url, transaction
 from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import DlvError
@@ -36,7 +35,7 @@ FileArg = Annotated[str, typer.Argument(help="A file path, or - for stdin/stdout
 @app.command("export")
 def export(path: FileArg) -> None:
     """Write the catalog and graph as a dlv-graph document (a .gz path is gzipped)."""
-    engine = make_engine(get_settings().resolved_database_url)
+    engine = make_engine(instance_url())
     try:
         with make_sessionmaker(read_only(engine))() as session:
             chunks = service.export_document(session)
@@ -76,8 +75,8 @@ def _chunks(f: IO[bytes]) -> Iterator[bytes]:
 @app.command("import")
 def import_(path: FileArg) -> None:
     """Upsert a dlv-graph document (gzip detected); all or nothing, problems on stderr."""
-    settings = get_settings()
-    box = SecretBox(settings.resolved_secret_key())
+    instance_url()
+    box = SecretBox(instance_secret_key())
     try:
         with ExitStack() as stack:
             f = sys.stdin.buffer if path == STDIO else stack.enter_context(open(path, "rb"))

@@ -12,15 +12,21 @@ from dlv import demo as demo_data
 from dlv import migrate
 from dlv.auth import service as auth_service
 from dlv.cli import backup, graph, runs, secret_key, tokens, users
-from dlv.cli.context import fail, transaction
+from dlv.cli.context import fail, instance_secret_key, instance_url, shown_url, transaction
+from dlv.cli.errors import DlvGroup
 from dlv.config import get_settings
 from dlv.crypto import SecretBox
 from dlv.ops.logging import configure_logging
 from dlv.ops.multiproc import prepare_multiprocess_dir
 
-# No rich tracebacks: they print local variables, which can hold passwords and tokens.
+# No rich tracebacks: they print local variables, which can hold passwords and tokens. An
+# unexpected error is one line (DlvGroup); `init`, `serve`, `db upgrade` and `restore` may
+# make a new instance, every other command refuses one that does not exist (cli.context).
 app = typer.Typer(
-    help="DLV: self-hosted data lineage.", no_args_is_help=True, pretty_exceptions_enable=False
+    cls=DlvGroup,
+    help="DLV: self-hosted data lineage.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -33,17 +39,36 @@ app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 
 
+@app.callback()
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", envvar="DLV_DEBUG", help="Print the traceback of an unexpected error too"
+        ),
+    ] = False,
+) -> None:
+    """DLV: self-hosted data lineage."""
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations."""
-    migrate.upgrade(get_settings().resolved_database_url)
-    typer.echo("Database is up to date")
+    """Apply pending migrations (creates the database if it does not exist)."""
+    url = get_settings().resolved_database_url
+    done = migrate.upgrade_counted(url)
+    after = ", ".join(done.after)
+    if not done.applied:
+        typer.echo(f"{shown_url(url)} is already at {after}")
+        return
+    before = f"from {', '.join(done.before)}" if done.before else "from an empty database"
+    plural = "" if done.applied == 1 else "s"
+    typer.echo(f"migrated {shown_url(url)} {before} to {after} ({done.applied} revision{plural})")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision."""
-    typer.echo(migrate.current(get_settings().resolved_database_url) or "(empty)")
+    typer.echo(migrate.current(instance_url()) or "(empty)")
 
 
 INITIAL_PASSWORD_FILE = "initial_admin_password"
@@ -77,10 +102,11 @@ def init() -> None:
 @app.command()
 def demo() -> None:
     """Load a small example platform (PostgreSQL shop, Airflow DAG, Spark job) to explore."""
-    settings = get_settings()
-    migrate.upgrade(settings.resolved_database_url)
+    # Into the instance a server reads: never a new one (`dlv init` or `dlv serve` make it).
+    url, box = instance_url(), SecretBox(instance_secret_key())
+    migrate.upgrade(url)
     with transaction() as session:
-        loaded = demo_data.load(session, SecretBox(settings.resolved_secret_key()))
+        loaded = demo_data.load(session, box)
     typer.echo("Loaded the example platform." if loaded else "The example is already loaded.")
     typer.echo(
         "Try: GET /api/v1/nodes?q=revenue, then /api/v1/nodes/{id}/impact?direction=upstream"
@@ -112,6 +138,8 @@ def serve(
     except auth_service.WeakPassword as exc:
         raise fail(exc.detail) from None
     typer.echo(f"DLV API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    # Which instance: a `dlv` command run elsewhere names the one it looked at, compare.
+    typer.echo(f"Database: {shown_url(settings.resolved_database_url)}")
     uvicorn.run(
         "dlv.app:create_app",
         factory=True,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dlv.cli.context import instance_url
 from dlv.config import get_settings
 from dlv.db import make_engine, make_sessionmaker
 from dlv.ingestion import retention
@@ -32,7 +33,7 @@ def prune(
     """Delete raw events and runs older than the retention period (never nodes or edges)."""
     settings = get_settings()
     days = older_than_days or settings.runs_retention_days
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(instance_url())
     try:
         pruned = retention.prune(make_sessionmaker(engine), timedelta(days=days), batch=batch_size)
     finally:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from dlv.cli.context import fail, transaction
+from dlv.cli.context import fail, instance_secret_key, instance_url, transaction
 from dlv.config import MIN_SECRET_KEY_LENGTH, SECRET_KEY_FILE, get_settings
 from dlv.crypto import SecretBox, SecretsUnreadable
 from dlv.nodes import service as nodes_service
@@ -27,6 +27,7 @@ def rotate(
 
     Login tokens are signed with the key too: everyone logs in again afterwards.
     """
+    instance_url()
     settings = get_settings()
     from_env = bool(settings.secret_key and settings.secret_key.get_secret_value())
     if from_env and not new_key_stdin:
@@ -37,7 +38,7 @@ def rotate(
     new_key = sys.stdin.readline().strip() if new_key_stdin else secrets.token_urlsafe(48)
     if len(new_key) < MIN_SECRET_KEY_LENGTH:
         raise fail(f"The new key must be at least {MIN_SECRET_KEY_LENGTH} characters")
-    old_box, new_box = SecretBox(settings.resolved_secret_key()), SecretBox(new_key)
+    old_box, new_box = SecretBox(instance_secret_key()), SecretBox(new_key)
     path = settings.home / SECRET_KEY_FILE
     staged = path.with_suffix(".new")
     if not from_env:

@@ -13,7 +13,7 @@ from dlv.auth import service as auth_service
 from dlv.auth.models import Role
 from dlv.auth.principal import SYSTEM
 from dlv.auth.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate, UserUpdate
-from dlv.cli.context import fail, transaction
+from dlv.cli.context import fail, instance_url, transaction
 from dlv.errors import DlvError
 
 app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -33,6 +33,7 @@ def create(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
 ) -> None:
     """Create a user."""
+    instance_url()  # before asking for a password
     password = _read_password(password_stdin)
     try:
         data = UserCreate.model_validate({"username": name, "password": password, "role": role})
@@ -60,6 +61,7 @@ def set_password(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin")] = False,
 ) -> None:
     """Set a user's password (their login tokens stop working)."""
+    instance_url()
     password = _read_password(password_stdin)
     try:
         data = UserUpdate.model_validate({"password": password})

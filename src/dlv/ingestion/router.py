@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 
 from dlv.audit import service as audit
 from dlv.auth import service as auth_service
-from dlv.auth.dependencies import Reader, oauth2_scheme
+from dlv.auth.dependencies import BearerToken, Reader
 from dlv.auth.principal import Permission, Principal
 from dlv.db import SessionDep
 from dlv.errors import DlvError, Forbidden, NotAuthenticated
@@ -78,9 +78,7 @@ def _authenticate(request: Request, bearer: str) -> Principal | None:
         return auth_service.principal_from_bearer(session, state.secret_key, bearer)
 
 
-async def ingest_caller(
-    request: Request, bearer: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Sender:
+async def ingest_caller(request: Request, bearer: BearerToken) -> Sender:
     """``Ingester``, with a one-second cache: an event stream must not cost a token lookup
     (and, on SQLite, a write lock) per event. Revocation takes effect within that second."""
     if not bearer:
@@ -136,13 +134,21 @@ async def _write(request: Request, batch: list[Sent]) -> list[int]:
 )
 async def post_event(request: Request, sender: Ingest) -> Response:
     """Accept one OpenLineage event (JSON, optionally gzip); 201 once it is stored."""
-    parsed = decoding.parse_event(await _body(request))
-    if isinstance(parsed, list):
-        metrics.events_rejected.inc()
-        fields = ", ".join(e["field"] for e in parsed[:5])
-        raise InvalidEvent(f"Invalid OpenLineage event: {fields}", errors=parsed)
-    ids = await _write(request, [(parsed, sender)])
+    summary = _runtime(request).summary
+    try:
+        parsed = decoding.parse_event(await _body(request))
+        if isinstance(parsed, list):
+            metrics.events_rejected.inc()
+            fields = ", ".join(e["field"] for e in parsed[:5])
+            raise InvalidEvent(f"Invalid OpenLineage event: {fields}", errors=parsed)
+        ids = await _write(request, [(parsed, sender)])
+    except DlvError:
+        if summary is not None:
+            summary.refused()
+        raise
     metrics.events_ingested.inc()
+    if summary is not None:
+        summary.accepted((parsed.namespace,))
     # The IngestResult body, written directly: this answer is sent once per event.
     return Response(b'{"id":%d}' % ids[0], status_code=201, media_type="application/json")
 
@@ -167,18 +173,34 @@ async def post_event(request: Request, sender: Ingest) -> Response:
 )
 async def post_batch(request: Request, sender: Ingest) -> BatchResult:
     """Accept an array of events; each gets its own result, so bad ones spare the good ones."""
+    summary = _runtime(request).summary
+    try:
+        parsed_items = decoding.parse_batch(await _body(request), MAX_BATCH_EVENTS)
+    except DlvError:
+        if summary is not None:
+            summary.refused()  # the whole body: how many events it held is unknown
+        raise
     results: list[BatchItem] = []
     valid: list[Sent] = []
-    for index, parsed in enumerate(decoding.parse_batch(await _body(request), MAX_BATCH_EVENTS)):
+    for index, parsed in enumerate(parsed_items):
         if isinstance(parsed, list):
             errors = [EventError(field=e["field"], message=e["message"]) for e in parsed]
             results.append(BatchItem(index=index, status=400, errors=errors))
         else:
             results.append(BatchItem(index=index, status=201))
             valid.append((parsed, sender))
-    ids = iter(await _write(request, valid) if valid else [])
+    try:
+        ids = iter(await _write(request, valid) if valid else [])
+    except DlvError:
+        if summary is not None:
+            summary.refused(len(results))
+        raise
     metrics.events_ingested.inc(len(valid))
     metrics.events_rejected.inc(len(results) - len(valid))
+    if summary is not None:
+        summary.accepted(event.namespace for event, _ in valid)
+        if len(results) > len(valid):
+            summary.refused(len(results) - len(valid))
     for result in results:
         if result.status == 201:
             result.id = next(ids)

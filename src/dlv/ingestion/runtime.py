@@ -22,6 +22,7 @@ from dlv.db import utcnow
 from dlv.ingestion import retention, service
 from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.inbox import Inbox, Staging, inbox_url
+from dlv.ingestion.summary import IngestSummary
 from dlv.ingestion.writer import EventWriter
 
 log = logging.getLogger("dlv.ingestion")
@@ -79,10 +80,12 @@ def drain_batch(
     *,
     wait: bool = False,
     started: datetime | None = None,
+    summary: IngestSummary | None = None,
 ) -> int:
     """One drain transaction of up to ``limit`` events, moving them out of SQLite's inbox
     first (and deleting them there once it committed); how many were taken. ``started``:
-    when this process started (events stored before are no live process's own)."""
+    when this process started (events stored before are no live process's own). ``summary``
+    counts the events that failed to map."""
     now = utcnow()
     before = service.others_cutoff(now, started)
     staging = None
@@ -97,6 +100,7 @@ def drain_batch(
             handoff=handoff,
             staging=staging,
             others_before=before,
+            on_failures=summary.mapping_failed if summary is not None else None,
         )
     if staging is not None:
         staging.committed()
@@ -155,6 +159,8 @@ class IngestRuntime:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.started = utcnow()
+        # None when DLV_INGEST_SUMMARY_SECONDS is 0: then nothing is counted either.
+        self.summary = IngestSummary() if settings.ingest_summary_seconds > 0 else None
 
     def poke(self) -> None:
         """Wake the drain (callable from any thread)."""
@@ -171,6 +177,9 @@ class IngestRuntime:
             asyncio.create_task(self._drain_loop(), name="dlv-ingest-drain"),
             asyncio.create_task(self._prune_loop(), name="dlv-runs-prune"),
         ]
+        if self.summary is not None:
+            summary_loop = self._summary_loop(self.summary)
+            self._tasks.append(asyncio.create_task(summary_loop, name="dlv-ingest-summary"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -181,6 +190,8 @@ class IngestRuntime:
         await asyncio.to_thread(self.writer.stop)
         if self.inbox is not None:
             self.inbox.dispose()
+        if self.summary is not None:
+            self.summary.log()  # the last, shorter interval
 
     def drain_all(self, *, wait: bool = False) -> int:
         """Map every waiting event (in the caller's thread); how many were taken. With
@@ -195,7 +206,13 @@ class IngestRuntime:
     def drain_once(self, *, wait: bool = False) -> int:
         """Map one batch of waiting events in its own transaction; how many were taken."""
         return drain_batch(
-            self.factory, self.handoff, self.inbox, DRAIN_BATCH, wait=wait, started=self.started
+            self.factory,
+            self.handoff,
+            self.inbox,
+            DRAIN_BATCH,
+            wait=wait,
+            started=self.started,
+            summary=self.summary,
         )
 
     async def _give_way(self) -> None:
@@ -231,3 +248,8 @@ class IngestRuntime:
                 continue
             if pruned.events or pruned.runs:
                 log.info("pruned %d raw events and %d runs", pruned.events, pruned.runs)
+
+    async def _summary_loop(self, summary: IngestSummary) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ingest_summary_seconds)
+            summary.log()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -376,6 +376,7 @@ def drain(
     wait: bool = False,
     staging: inbox.Staging | None = None,
     others_before: datetime | None = None,
+    on_failures: Callable[[int], None] | None = None,
 ) -> int:
     """Map up to ``limit`` stored, unmapped events; the number taken (0 when none wait).
 
@@ -385,6 +386,7 @@ def drain(
     the others are read back and parsed again. ``staging``: SQLite's inbox, whose events
     this moves into the events table first, in this transaction. Events not handed off
     here are taken if received before ``others_before`` (default: ``others_cutoff(now)``).
+    ``on_failures`` is told how many events failed to map (each has its error recorded).
     """
     own = handoff.take(limit)
     # Planned before the first statement, which on SQLite takes the write lock: folding the
@@ -398,10 +400,13 @@ def drain(
     if not ids:
         return 0
     batch, taken = _gather(session, ids, own, now)
+    failures = len(ids) - len(taken)  # stored text that no longer parses
     try:
         with session.begin_nested():
             apply(session, batch, taken, early if taken == planned else None)
         repository.mark_processed(session, taken, now)
+        if failures and on_failures is not None:
+            on_failures(failures)
         return len(ids)
     except Exception as exc:  # one bad event must not hold back the others: go one by one
         log.warning(
@@ -415,11 +420,14 @@ def drain(
                 apply(session, [item], [event_id])
             row.processed_at, row.error = now, None
         except Exception as exc:  # recorded on the event; given up after MAX_ATTEMPTS
+            failures += 1
             row.attempts += 1
             row.error = _describe(exc)
             if row.attempts >= MAX_ATTEMPTS:
                 row.processed_at = now
     session.flush()
+    if failures and on_failures is not None:
+        on_failures(failures)
     return len(ids)
 
 
