@@ -295,3 +295,50 @@ def test_the_second_runs_source_table_feeds_table_c(lineage: Lineage) -> None:
     refresh = lineage.node(NAMESPACE, "changing_sql.refresh")
     assert lineage.sources(lineage.table("mart.table_c")) == {"changing_sql.refresh"}
     assert "raw.table_b" in lineage.sources(refresh)
+
+
+# -- the on-call questions, on what a real Airflow sent (issue 23) -------------------------
+
+
+def test_the_failing_task_not_its_dag_is_the_likely_root_cause(lineage: Lineage) -> None:
+    task = lineage.node(NAMESPACE, "shop_etl.build_report")
+    report = lineage.get(f"/api/v1/nodes/{task['id']}/impact", direction="upstream")
+    assert [n["name"] for n in report["likely_root_causes"]] == ["shop_etl.build_report"]
+    assert [p["name"] for p in report["parents"]] == ["shop_etl"]
+    revenue = lineage.table("mart.revenue")
+    healthy = lineage.get(f"/api/v1/nodes/{revenue['id']}/impact", direction="upstream")
+    assert healthy["likely_root_causes"] == []
+
+
+def test_the_missing_table_is_derived_from_what_the_task_named(lineage: Lineage) -> None:
+    task = lineage.node(NAMESPACE, "shop_etl.build_report")
+    assert lineage.sources(task) == {"staging.missing_table"}
+    missing = lineage.table("staging.missing_table")
+    facts = lineage.get(f"/api/v1/nodes/{missing['id']}/openlineage")
+    assert facts["derived"]["job"] == f"{NAMESPACE}/shop_etl.build_report"
+    [edge] = lineage.get("/api/v1/edges", node_id=missing["id"])["items"]
+    assert edge["origin"] == "derived"
+
+
+def test_what_the_failed_task_writes_is_at_risk(lineage: Lineage) -> None:
+    report = lineage.table("mart.report")
+    assert report["status"] == "at_risk"
+    assert report["status_message"].startswith("producer shop_etl.build_report failed at ")
+    assert lineage.table("mart.revenue")["status"] == "ok"
+
+
+def test_the_input_the_first_run_read_is_stale_after_the_second(lineage: Lineage) -> None:
+    refresh = lineage.node(NAMESPACE, "changing_sql.refresh")
+    assert lineage.sources(refresh) == {"raw.table_b"}
+    graph = lineage.get(
+        f"/api/v1/nodes/{refresh['id']}/lineage", direction="upstream", include_stale=True
+    )
+    stale = {e["source_id"] for e in graph["edges"] if e["relation"] == "flow" and e["stale"]}
+    assert stale == {lineage.table("raw.table_a")["id"]}
+
+
+def test_every_owner_and_the_dag_tags_are_kept(lineage: Lineage) -> None:
+    dag = lineage.node(NAMESPACE, "shop_etl")
+    assert dag["owners"] == ["alice", "bob", "carol"]
+    assert dag["tags"] == ["finance", "team:data"]
+    assert lineage.node(NAMESPACE, "shop_etl.build_report")["owners"] == ["carol"]

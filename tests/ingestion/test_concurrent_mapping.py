@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from dlv.db import make_engine, make_sessionmaker
-from dlv.ingestion import catalog
+from dlv.ingestion import catalog, edges
 from dlv.ingestion.mapping import Key, Plan, Sender, Sighting
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node, NodeKind
@@ -118,7 +118,7 @@ def test_two_mappers_drawing_the_same_edges_in_opposite_orders_both_succeed(
     pairs = tuple((KEYS[i], KEYS[i + 1]) for i in range(0, len(KEYS), 2))
 
     def draw(session: Session, plan: Plan) -> None:
-        catalog.apply_edges(catalog.load(session, plan), plan)
+        edges.apply_edges(catalog.load(session, plan), plan)
 
     middle = plan_of(KEYS, (pairs[len(pairs) // 2],))
     errors = race(engine, draw, middle, (plan_of(KEYS, pairs), plan_of(KEYS, pairs[::-1])))

@@ -1,9 +1,10 @@
-"""Applying a batch's Plan to the catalog: nodes, their metadata and parents, edges, columns.
+"""Applying a batch's Plan to the catalog: nodes, their metadata, tags, parents and status
+(edges and column lineage: ``edges``).
 
-Manual work is never overwritten: an existing edge is left as it is whatever its origin, and a
-node's owner, description and parent change only while they hold what an event last wrote
-there (``openlineage_nodes``) or nothing. Every graph change goes to the lineage change log in
-the same transaction, so the next lineage query in any process sees it.
+Manual work is never overwritten: a node's owners, description, tags and parent change only
+while they hold what an event last wrote there (``openlineage_nodes``) or nothing. Every graph
+change goes to the lineage change log in the same transaction, so the next lineage query in
+any process sees it.
 
 Each metadata field remembers ``[event time, digest]`` of the value it holds, and the value of
 the newest event wins: an event older than the held time never replaces a different value.
@@ -25,15 +26,14 @@ from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from dlv.audit import service as audit
-from dlv.auth.principal import SYSTEM, Principal
+from dlv.auth.principal import Principal
 from dlv.db import new_id, utcnow
 from dlv.ingestion import catalog_repository as repository
 from dlv.ingestion import mapping
-from dlv.ingestion.catalog_repository import EdgeRow, FactsRow, NodeRow
-from dlv.ingestion.mapping import Key, NodeSpec, Plan, Sender, Sighting, postgres_address
-from dlv.ingestion.models import RunState
+from dlv.ingestion.catalog_repository import FactsRow, NodeRow
+from dlv.ingestion.mapping import Key, NodeSpec, Plan, Sender, postgres_address
 from dlv.lineage import changes
-from dlv.lineage.models import OBSERVED_ORIGINS, EdgeOrigin
+from dlv.lineage.models import EdgeOrigin
 from dlv.nodes import repository as nodes_repository
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
 from dlv.nodes.schemas import MAX_TAGS
@@ -344,208 +344,6 @@ def apply_parents(catalog: Catalog, plan: Plan) -> None:
                 "origin": ORIGIN,
             },
         )
-
-
-Edges = dict[tuple[int, int], EdgeRow]
-
-
-def apply_edges(catalog: Catalog, plan: Plan) -> Edges:
-    """inputs -> job -> outputs, each with the events that last reported it; edges a person or
-    an import drew stay as they are."""
-    seen: dict[tuple[int, int], Sighting] = {}
-    for (source_key, target_key), sighting in plan.edges.items():
-        source, target = catalog.nodes.get(source_key), catalog.nodes.get(target_key)
-        if source is not None and target is not None and source.pk != target.pk:
-            seen[(source.pk, target.pk)] = sighting
-    pairs = list(seen)
-    edges = repository.edges_between(catalog.session, pairs)
-    rows = [
-        {
-            "id": new_id(),
-            "source_pk": s,
-            "target_pk": t,
-            "origin": seen[(s, t)].origin,
-            "created_at": catalog.now,
-            "first_seen_at": seen[(s, t)].first,
-            "last_seen_at": seen[(s, t)].last,
-            "last_run_id": seen[(s, t)].run_id,
-        }
-        for s, t in pairs
-        if (s, t) not in edges
-    ]
-    inserted = repository.insert_edges(catalog.session, rows)
-    if inserted:
-        metrics.ingest_edges_created.inc(len(inserted))
-        changes.log_many(catalog.session, changes.EDGE_ADDED, [(s, t) for _, s, t in inserted])
-        ids = {n.pk: n.id for n in catalog.nodes.values()}
-        for edge_id, s, t in inserted:
-            sighting = seen[(s, t)]
-            edges[(s, t)] = EdgeRow(
-                edge_id, sighting.origin, sighting.first, sighting.last, sighting.run_id, None
-            )
-            audit.record(
-                catalog.session,
-                actor(sighting.sender),
-                "edge.create",
-                "edge",
-                edge_id,
-                {"source_id": ids[s], "target_id": ids[t], "origin": sighting.origin},
-            )
-    missing = [p for p in pairs if p not in edges]
-    if missing:  # inserted by another process meanwhile
-        edges.update(repository.edges_between(catalog.session, missing))
-    _confirm(catalog, seen, edges, {(s, t) for _, s, t in inserted})
-    return edges
-
-
-def _health_runs(catalog: Catalog, pair: tuple[int, int]) -> set[uuid.UUID]:
-    runs = (catalog.facts.get(pk) for pk in pair)
-    return {f.health_run_id for f in runs if f is not None and f.health_run_id is not None}
-
-
-def _confirm(
-    catalog: Catalog, seen: dict[tuple[int, int], Sighting], edges: Edges, new: Any
-) -> None:
-    """Move the seen times and the run of the observed edges events reported again, and
-    bring back a stale one when a run as new as the one that left it out reports it (or the
-    job's latest run does: its events may come after its completion)."""
-    updates: list[dict[str, Any]] = []
-    revived: list[tuple[int, int]] = []
-    for pair, sighting in seen.items():
-        edge = edges.get(pair)
-        if edge is None or pair in new or edge.origin not in OBSERVED_ORIGINS:
-            continue
-        values: dict[str, Any] = {}
-        if edge.origin != sighting.origin == ORIGIN:  # derived, and now reported
-            values["origin"] = ORIGIN
-        if edge.first_seen_at is None or sighting.first < edge.first_seen_at:
-            values["first_seen_at"] = sighting.first
-        last = edge.last_seen_at
-        # Once per run, and then hourly: a job's events repeat its datasets in every event.
-        if last is None or (
-            sighting.last > last
-            and (sighting.run_id != edge.last_run_id or sighting.last >= last + STAMP_STEP)
-        ):
-            values["last_seen_at"], values["last_run_id"] = sighting.last, sighting.run_id
-        if edge.stale_since is not None and (
-            sighting.last >= edge.stale_since or sighting.runs & _health_runs(catalog, pair)
-        ):
-            values["stale_since"] = None
-            revived.append(pair)
-        if values:
-            updates.append({"id": edge.id, **values})
-            for name, value in values.items():
-                setattr(edge, name, value)
-    repository.update_edges(catalog.session, updates)
-    if revived:
-        changes.log_many(catalog.session, changes.EDGE_ADDED, revived)
-        ids = {n.pk: n.id for n in catalog.nodes.values()}
-        for s, t in revived:
-            audit.record(
-                catalog.session,
-                actor(seen[(s, t)].sender),
-                "edge.update",
-                "edge",
-                edges[(s, t)].id,
-                {"source_id": ids[s], "target_id": ids[t], "stale": {"from": True, "to": False}},
-            )
-
-
-def expire_edges(catalog: Catalog, job: NodeRow, run_id: uuid.UUID, start: datetime) -> None:
-    """A job's run succeeded: its observed edges that no event since the run's start
-    reported are stale (kept, and shown when asked, but out of lineage answers). Only if
-    the run reported any edge at all: a run whose lineage was not extracted says nothing."""
-    if not repository.run_reported_edges(catalog.session, job.pk, run_id):
-        return
-    stale = repository.stale_edges_of(catalog.session, job.pk, start)
-    if not stale:
-        return
-    changes.log_many(catalog.session, changes.EDGE_REMOVED, [(s, t) for _, s, t in stale])
-    ids = repository.node_ids(catalog.session, {pk for _, s, t in stale for pk in (s, t)})
-    for edge_id, s, t in stale:
-        audit.record(
-            catalog.session,
-            SYSTEM,
-            "edge.update",
-            "edge",
-            edge_id,
-            {
-                "source_id": ids.get(s),
-                "target_id": ids.get(t),
-                "stale": {"from": False, "to": True},
-                "reason": f"run {run_id} of {job.namespace}/{job.name} no longer reports it",
-            },
-        )
-
-
-def apply_columns(catalog: Catalog, plan: Plan, edges: Edges) -> None:
-    """Column lineage on the job -> output edges that events drew (not on others' edges)."""
-    wanted: dict[uuid.UUID, Any] = {}
-    for (job, output), spec in plan.columns.items():
-        j, o = catalog.nodes.get(job), catalog.nodes.get(output)
-        edge = edges.get((j.pk, o.pk)) if j is not None and o is not None else None
-        if edge is not None and edge.origin == ORIGIN:
-            wanted[edge.id] = spec
-    if not wanted:
-        return
-    held = repository.column_digests_for_update(catalog.session, list(wanted))
-    new, changed = [], []
-    for edge_id, spec in wanted.items():
-        value_digest = digest([spec.fields, spec.dataset])
-        row = {"edge_id": edge_id, "event_time": spec.time, "updated_at": catalog.now}
-        current = held.get(edge_id)
-        decision = newer(spec.time, value_digest, current)
-        lineage = {"fields": spec.fields, "dataset": spec.dataset, "digest": value_digest}
-        if current is None:
-            new.append({**row, **lineage})
-        elif decision is True:
-            changed.append({**row, **lineage})
-        elif decision is None:
-            changed.append(row)
-    repository.save_column_lineages(catalog.session, new, changed)
-
-
-def _outcome(catalog: Catalog, pks: set[int]) -> dict[int, tuple[Any, ...]]:
-    """``{job pk: (time, state, run id, message)}``: this batch's facts, else the stored."""
-    held = {
-        pk: (f.health_time, f.health_state, f.health_run_id, f.health_message)
-        for pk in pks
-        if (f := catalog.facts.get(pk)) is not None and f.health_time is not None
-    }
-    held.update(repository.health_of(catalog.session, pks - held.keys()))
-    return held
-
-
-def follow_producers(catalog: Catalog, jobs: dict[int, Sender]) -> None:
-    """The datasets these jobs write follow their producers' latest outcome: ``at_risk``
-    ("producer X failed at T") when the producer whose run ended last failed, ``ok`` once a
-    producer's run succeeds after it. A dataset in ``error`` (a person's, or a check's) is
-    left as it is."""
-    outputs = repository.outputs_of(catalog.session, jobs)
-    datasets = {d for _, d in outputs}
-    if not datasets:
-        return
-    producers: dict[int, list[int]] = {}
-    for job, dataset in repository.producers_of(catalog.session, datasets):
-        producers.setdefault(dataset, []).append(job)
-    outcomes = _outcome(catalog, {j for js in producers.values() for j in js})
-    known = {n.pk: n for n in catalog.nodes.values()}
-    wanted = datasets | {j for js in producers.values() for j in js}
-    known.update(repository.nodes_by_pk(catalog.session, wanted - known.keys()))
-    sender_of = {d: jobs[j] for j, d in outputs}
-    for dataset in sorted(datasets):
-        node = known.get(dataset)
-        ended = [(outcomes[j], j) for j in producers.get(dataset, ()) if j in outcomes]
-        if node is None or not ended or node.status == NodeStatus.error:
-            continue
-        (time, state, _, message), job = max(ended, key=lambda e: (e[0][0], str(e[0][2])))
-        if state in (RunState.FAIL, RunState.ABORT):
-            producer = known[job]
-            why = f": {message}" if message else ""
-            text = f"producer {producer.name} failed at {time:%Y-%m-%d %H:%M:%S} UTC{why}"
-            set_status(catalog, node, NodeStatus.at_risk, text, sender_of[dataset])
-        else:
-            set_status(catalog, node, NodeStatus.ok, None, sender_of[dataset])
 
 
 def set_status(

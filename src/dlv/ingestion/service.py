@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dlv.errors import NotFound
 from dlv.ingestion import catalog as catalog_ops
-from dlv.ingestion import catalog_repository, decoding, inbox, mapping, repository
+from dlv.ingestion import catalog_repository, decoding, edges, inbox, mapping, repository
 from dlv.ingestion.catalog import Catalog
 from dlv.ingestion.catalog_repository import FactsRow
 from dlv.ingestion.events import InvalidEvent, ParsedEvent
@@ -130,8 +130,8 @@ def apply(session: Session, batch: Batch, ids: Sequence[int], plan: Plan | None 
     catalog_ops.apply_metadata(catalog, plan)
     catalog_ops.apply_tags(catalog, plan)
     catalog_ops.apply_parents(catalog, plan)
-    edges = catalog_ops.apply_edges(catalog, plan)
-    catalog_ops.apply_columns(catalog, plan, edges)
+    drawn = edges.apply_edges(catalog, plan)
+    edges.apply_columns(catalog, plan, drawn)
     _apply_health(catalog, _apply_runs(catalog, plan))
     catalog.save()
 
@@ -277,9 +277,9 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
         else:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
             if current is None or current.run_id != health.run_id:
-                catalog_ops.expire_edges(catalog, node, health.run_id, start)
+                edges.expire_edges(catalog, node, health.run_id, start)
     if changed:
-        catalog_ops.follow_producers(catalog, changed)
+        edges.follow_producers(catalog, changed)
 
 
 def _parse_stored(payload: str) -> ParsedEvent | None:
