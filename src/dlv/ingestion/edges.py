@@ -27,7 +27,7 @@ from dlv.ingestion.catalog import (
     set_status,
 )
 from dlv.ingestion.catalog_repository import NodeRow
-from dlv.ingestion.edges_repository import EdgeRow
+from dlv.ingestion.edges_repository import EdgeRow, LiveEdge
 from dlv.ingestion.mapping import Plan, Sender, Sighting
 from dlv.ingestion.models import RunState
 from dlv.lineage import changes
@@ -140,27 +140,48 @@ def _confirm(
             )
 
 
-def expire_edges(catalog: Catalog, job: NodeRow, run_id: uuid.UUID, start: datetime) -> None:
-    """A job's run succeeded: its observed edges that no event since the run's start
-    reported are stale (kept, and shown when asked, but out of lineage answers). Only if
-    the run reported any edge at all: a run whose lineage was not extracted says nothing."""
-    if not repository.run_reported_edges(catalog.session, job.pk, run_id):
+Finished = tuple[NodeRow, uuid.UUID, datetime]  # a job, its successful run, the run's start
+
+
+def expire_edges(catalog: Catalog, finished: list[Finished]) -> None:
+    """Jobs' runs succeeded: each job's observed edges that no event since its run's start
+    reported are stale (kept, and shown when asked, but out of lineage answers). Only if the
+    run reported any edge at all: a run whose lineage was not extracted says nothing. One
+    read for the batch; a write only for an edge that goes stale."""
+    if not finished:
         return
-    stale = repository.stale_edges_of(catalog.session, job.pk, start)
+    by_job: dict[int, list[LiveEdge]] = {}
+    for edge in repository.live_observed_edges(catalog.session, [j.pk for j, _, _ in finished]):
+        for pk in (edge.source_pk, edge.target_pk):
+            by_job.setdefault(pk, []).append(edge)
+    stale: list[tuple[LiveEdge, NodeRow, uuid.UUID]] = []
+    for job, run_id, start in finished:
+        edges = by_job.get(job.pk, [])
+        if not any(e.last_run_id == run_id for e in edges):
+            continue
+        for edge in edges:
+            last = edge.last_seen_at
+            if (
+                last is not None
+                and last < start
+                and repository.make_stale(catalog.session, edge.id, start)
+            ):
+                stale.append((edge, job, run_id))
     if not stale:
         return
-    changes.log_many(catalog.session, changes.EDGE_REMOVED, [(s, t) for _, s, t in stale])
-    ids = catalog_repository.node_ids(catalog.session, {pk for _, s, t in stale for pk in (s, t)})
-    for edge_id, s, t in stale:
+    pairs = [(e.source_pk, e.target_pk) for e, _, _ in stale]
+    changes.log_many(catalog.session, changes.EDGE_REMOVED, pairs)
+    ids = catalog_repository.node_ids(catalog.session, {pk for pair in pairs for pk in pair})
+    for edge, job, run_id in stale:
         audit.record(
             catalog.session,
             SYSTEM,
             "edge.update",
             "edge",
-            edge_id,
+            edge.id,
             {
-                "source_id": ids.get(s),
-                "target_id": ids.get(t),
+                "source_id": ids.get(edge.source_pk),
+                "target_id": ids.get(edge.target_pk),
                 "stale": {"from": False, "to": True},
                 "reason": f"run {run_id} of {job.namespace}/{job.name} no longer reports it",
             },

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -101,33 +101,50 @@ def update_edges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     update_many(session, Edge, "id", rows)
 
 
-def run_reported_edges(session: Session, job_pk: int, run_id: uuid.UUID) -> bool:
-    """Whether any edge in or out of the job was last reported by this run."""
-    stmt = (
-        select(Edge.id)
-        .where(or_(Edge.source_pk == job_pk, Edge.target_pk == job_pk), Edge.last_run_id == run_id)
-        .limit(1)
+@dataclass(frozen=True)
+class LiveEdge:
+    """An observed edge that is not stale, as aging reads it."""
+
+    id: uuid.UUID
+    source_pk: int
+    target_pk: int
+    last_seen_at: datetime | None
+    last_run_id: uuid.UUID | None
+
+
+def _live_observed(column: Any) -> dict[str, Any]:
+    return with_list(
+        column,
+        "pks",
+        lambda among: select(
+            Edge.id, Edge.source_pk, Edge.target_pk, Edge.last_seen_at, Edge.last_run_id
+        ).where(among, Edge.origin.in_(sorted(OBSERVED_ORIGINS)), Edge.stale_since.is_(None)),
     )
-    return conn(session).execute(stmt).first() is not None
 
 
-def stale_edges_of(
-    session: Session, job_pk: int, since: datetime
-) -> list[tuple[uuid.UUID, int, int]]:
-    """Mark stale (``stale_since``) the observed edges in and out of a job that no event
-    reported since ``since``; (id, source, target) of those."""
+_LIVE_FROM, _LIVE_INTO = _live_observed(Edge.source_pk), _live_observed(Edge.target_pk)
+
+
+def live_observed_edges(session: Session, job_pks: Iterable[int]) -> list[LiveEdge]:
+    """The observed edges in and out of these jobs that are not stale."""
+    found: dict[uuid.UUID, LiveEdge] = {}
+    for statements in (_LIVE_FROM, _LIVE_INTO):
+        for chunk in chunks(sorted(set(job_pks))):
+            for row in conn(session).execute(statements[dialect(session)], {"pks": chunk}):
+                found[row.id] = LiveEdge(*row)
+    return list(found.values())
+
+
+def make_stale(session: Session, edge_id: uuid.UUID, since: datetime) -> bool:
+    """Mark an edge stale unless an event reported it since ``since`` meanwhile (the
+    condition is checked again on the row, under its lock); whether it was marked."""
     stmt = (
         update(Edge)
-        .where(
-            or_(Edge.source_pk == job_pk, Edge.target_pk == job_pk),
-            Edge.origin.in_(sorted(OBSERVED_ORIGINS)),
-            Edge.stale_since.is_(None),
-            Edge.last_seen_at < since,
-        )
+        .where(Edge.id == edge_id, Edge.stale_since.is_(None), Edge.last_seen_at < since)
         .values(stale_since=since)
-        .returning(Edge.id, Edge.source_pk, Edge.target_pk)
+        .returning(Edge.id)
     )
-    return sorted((edge_id, s, t) for edge_id, s, t in conn(session).execute(stmt))
+    return conn(session).execute(stmt).first() is not None
 
 
 def insert_edges(

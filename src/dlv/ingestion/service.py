@@ -260,6 +260,7 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
     successful run ages the edges it no longer reports; what the jobs write follows them."""
     nodes = {n.pk: n for n in catalog.nodes.values()}
     changed: dict[int, Sender] = {}
+    succeeded: list[edges.Finished] = []
     for job_pk, health, sender, start in sorted(candidates, key=lambda c: (c[1].time, c[1].run_id)):
         node = nodes.get(job_pk)
         current = _held_health(catalog.facts.get(job_pk))
@@ -277,7 +278,8 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
         else:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
             if current is None or current.run_id != health.run_id:
-                edges.expire_edges(catalog, node, health.run_id, start)
+                succeeded.append((node, health.run_id, start))
+    edges.expire_edges(catalog, succeeded)
     if changed:
         edges.follow_producers(catalog, changed)
 
