@@ -162,26 +162,23 @@ def insert_edges(
     return [(edge_id, s, t) for edge_id, s, t in conn(session).execute(stmt, ordered)]
 
 
-_target = Node.__table__.alias("target_node")
-_source = Node.__table__.alias("source_node")
-_OUTPUTS = with_list(
-    Edge.source_pk,
-    "pks",
-    lambda among: (
-        select(Edge.source_pk, Edge.target_pk)
-        .join(_target, _target.c.pk == Edge.target_pk)
-        .where(among, Edge.stale_since.is_(None), _target.c.kind == NodeKind.dataset.value)
-    ),
-)
-_PRODUCERS = with_list(
-    Edge.target_pk,
-    "pks",
-    lambda among: (
-        select(Edge.source_pk, Edge.target_pk)
-        .join(_source, _source.c.pk == Edge.source_pk)
-        .where(among, Edge.stale_since.is_(None), _source.c.kind == NodeKind.job.value)
-    ),
-)
+def _flows(known: Any, other: Any, kind: NodeKind) -> dict[str, Any]:
+    """(source, target) of the live edges whose ``known`` end is among "pks" and whose
+    ``other`` end is a node of ``kind``."""
+    node = Node.__table__.alias(f"{other.key}_node")
+    return with_list(
+        known,
+        "pks",
+        lambda among: (
+            select(Edge.source_pk, Edge.target_pk)
+            .join(node, node.c.pk == other)
+            .where(among, Edge.stale_since.is_(None), node.c.kind == kind.value)
+        ),
+    )
+
+
+_OUTPUTS = _flows(Edge.source_pk, Edge.target_pk, NodeKind.dataset)
+_PRODUCERS = _flows(Edge.target_pk, Edge.source_pk, NodeKind.job)
 
 
 def _pairs(
