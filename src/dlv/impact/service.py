@@ -54,6 +54,11 @@ class View:
     as_of: datetime | None = None
     include_stale: bool = False
 
+    @property
+    def rebuilt(self) -> bool:
+        """Whether this graph is not the live index's (see ``LiveIndex.snapshot``)."""
+        return self.as_of is not None or self.include_stale
+
 
 def _root_pk(session: Session, node_id: uuid.UUID) -> int:
     pk = repository.pk_of(session, node_id)
@@ -93,8 +98,8 @@ def _traverse(
     # Under the lock: the facts must match the index they are read with.
     with live.lock:
         index = live.current(session)
-        stale: set[tuple[int, int]] = set()
-        if view is not None and (view.as_of is not None or view.include_stale):
+        stale: set[tuple[int, int]] | None = None  # None: today's graph, without them
+        if view is not None and view.rebuilt:
             snapshot = live.snapshot(session, view.as_of)
             index, stale = snapshot.index, snapshot.stale
         # Containment is not data flow. Downstream, a system's failure reaches what it
@@ -123,7 +128,7 @@ def _traverse(
             ids = picked.ids + [c["id"] for c in containers]
             flow = index.edges_among(found.nodes)
             edges = _edges(ids, everything, *flow)
-            if view is not None and (view.as_of is not None or view.include_stale):
+            if stale is not None:
                 _mark_stale(edges, flow, stale)
             edges += _edges(ids, everything, *index.children_among(everything), "contains")
         causes = _causes(index, found, outside, picked, picked_outside) if with_causes else []
@@ -158,7 +163,7 @@ def _causes(
     statuses = picked.statuses + outside_picked.statuses
     kinds = picked.kinds + outside_picked.kinds
     failing = np.array([s == NodeStatus.error for s in statuses], dtype=np.bool_)
-    failing[found.nodes.size :] &= np.array([k in SYSTEM_KINDS for k in kinds])[found.nodes.size :]
+    failing[found.nodes.size :] &= [k in SYSTEM_KINDS for k in outside_picked.kinds]
     if not failing.any():
         return []
     flow_sources, flow_targets = index.edges_among(found.nodes)
