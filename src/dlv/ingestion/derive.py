@@ -14,7 +14,7 @@ ways; their SQL is not read (their column lineage still is).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -60,45 +60,51 @@ def _context(keys: Iterable[Key]) -> tuple[str, str] | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _column_inputs(outputs: Iterable[Any]) -> Iterator[Key]:
-    for output in outputs:
-        facets = output.get("facets") or {}
-        lineage = facets.get("columnLineage")
-        if not lineage:
-            continue
-        for column in (lineage.get("fields") or {}).values():
-            for field in column.get("inputFields") or ():
-                yield (field["namespace"], field["name"])
-        for field in lineage.get("dataset") or ():
-            yield (field["namespace"], field["name"])
-
-
-def derive(
-    reported_inputs: list[Key], reported_outputs: list[Key], outputs: Iterable[Any], sql: str | None
-) -> list[Derived]:
-    """The datasets an event's column lineage (of ``outputs``) and SQL name that it does not
-    report as inputs or outputs."""
-    known = set(reported_inputs) | set(reported_outputs)
-    found: dict[Key, Derived] = {}
-    for key in _column_inputs(outputs):
-        if key not in known and key not in found:
-            found[key] = Derived(key, "input", "columnLineage")
-    if sql:
+def derive(inputs: Iterable[Any], outputs: Sequence[Any], sql: str | None) -> list[Derived]:
+    """The datasets an event's column lineage (of its ``outputs``) and SQL name that it does
+    not report as ``inputs`` or ``outputs``."""
+    # This runs for every event, and nearly every time finds nothing: leave early.
+    named = {
+        (field["namespace"], field["name"])
+        for output in outputs
+        if (lineage := (output.get("facets") or {}).get("columnLineage"))
+        for field in _fields(lineage)
+    }
+    tables = _tables(sql) if sql else ((), ())
+    if not named and not any(tables):
+        return []
+    known = {(d["namespace"], d["name"]) for d in (*inputs, *outputs)}
+    found = {key: Derived(key, "input", "columnLineage") for key in named - known}
+    if any(tables):
         context = _context([*known, *found])
         if context is not None:
-            namespace, database = context
-            # A name the events report as schema.table under the same database is the same
-            # table: compare without the database.
-            short = {name.split(".", 1)[-1] for ns, name in known if ns == namespace}
-            ins, outs = _tables(sql)
-            sides: tuple[tuple[Role, Any], ...] = (("input", ins), ("output", outs))
-            for role, tables in sides:
-                for db, schema, table in tables:
-                    # PostgreSQL folds unquoted names to lower case, as its catalog lists them.
-                    parts = ((db or database), (schema or "public"), table)
-                    name = ".".join(p.lower() for p in parts)
-                    key = (namespace, name)
-                    if key in known or key in found or name.split(".", 1)[1] in short:
-                        continue
-                    found[key] = Derived(key, role, "sql")
+            _from_sql(found, known, context, tables)
     return list(found.values())
+
+
+def _fields(lineage: Any) -> Iterator[Any]:
+    for column in (lineage.get("fields") or {}).values():
+        yield from column.get("inputFields") or ()
+    yield from lineage.get("dataset") or ()
+
+
+def _from_sql(
+    found: dict[Key, Derived],
+    known: set[Key],
+    context: tuple[str, str],
+    tables: tuple[tuple[tuple[str | None, str | None, str], ...], ...],
+) -> None:
+    namespace, database = context
+    # A name the events report as schema.table under the same database is the same table:
+    # compare without the database.
+    short = {name.split(".", 1)[-1] for ns, name in known if ns == namespace}
+    sides: tuple[tuple[Role, Any], ...] = (("input", tables[0]), ("output", tables[1]))
+    for role, side in sides:
+        for db, schema, table in side:
+            # PostgreSQL folds unquoted names to lower case, as its catalog lists them.
+            parts = ((db or database), (schema or "public"), table)
+            name = ".".join(p.lower() for p in parts)
+            key = (namespace, name)
+            if key in known or key in found or name.split(".", 1)[1] in short:
+                continue
+            found[key] = Derived(key, role, "sql")

@@ -99,7 +99,7 @@ class ColumnSpec:
     dataset: list[Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Sighting:
     """What a batch saw of one edge: who first sent it, the event times that reported it,
     and the run of the latest (``runs``: every run that reported it)."""
@@ -259,10 +259,7 @@ def _edge(
 
 def _derived(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
     """Datasets the event's column lineage or SQL names but does not report (``derive``)."""
-    inputs = [(d["namespace"], d["name"]) for d in event.get("inputs") or ()]
-    outputs = event.get("outputs") or ()
-    reported = [(d["namespace"], d["name"]) for d in outputs]
-    for found in derive(inputs, reported, outputs, sql):
+    for found in derive(event.get("inputs") or (), event.get("outputs") or (), sql):
         if not valid_key(*found.key):
             continue
         spec = plan.node(found.key, NodeKind.dataset, seen.sender)

@@ -240,23 +240,21 @@ _MOMENTS = with_list(
         OpenLineageEvent.run_id,
         OpenLineageEvent.event_type,
         OpenLineageEvent.event_time,
-    ).where(among),
+    ).where(among, OpenLineageEvent.id < bindparam("below")),
 )
 
 
 def run_event_moments(
-    session: Session, run_ids: Iterable[uuid.UUID], besides: Sequence[int]
+    session: Session, run_ids: Iterable[uuid.UUID], below: int
 ) -> list[tuple[int, tuple[uuid.UUID, str | None, datetime]]]:
-    """(id, (run id, type, time)) of the stored events of these runs, but ``besides``."""
-    skip = set(besides)
+    """(id, (run id, type, time)) of the stored events of these runs with ids below ``below``."""
     found = []
     stmt = _MOMENTS[dialect(session)]
     for chunk in chunks(sorted(run_ids)):
         for event_id, run_id, event_type, time in session.connection().execute(
-            stmt, {"ids": list(chunk)}
+            stmt, {"ids": list(chunk), "below": below}
         ):
-            if event_id not in skip:
-                found.append((event_id, (run_id, event_type, time)))
+            found.append((event_id, (run_id, event_type, time)))
     return found
 
 

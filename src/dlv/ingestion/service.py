@@ -139,33 +139,28 @@ def apply(session: Session, batch: Batch, ids: Sequence[int], plan: Plan | None 
 def _drop_duplicates(session: Session, plan: Plan, batch: Batch, ids: Sequence[int]) -> None:
     """A delivery a client retried is the same run event twice (same run, type, time and
     text): the later copy changes nothing. It leaves its run's fold, and its stored row is
-    deleted. Copies stored before are found by the run's other events (by run id, indexed),
-    whose text is read only when type and time match."""
-    first: dict[tuple[Any, ...], int] = {}  # an event's key -> its position in the batch
+    deleted. Copies stored before the batch are found by the run's other events (by run id,
+    indexed), whose text is read only when type and time match; a copy stored after the
+    batch finds this one when it is mapped."""
+    first: dict[tuple[Any, ...], list[int]] = {}  # (run, type, time) -> positions in batch
     copies: list[int] = []
     for position, (parsed, _) in enumerate(batch):
         if parsed.run_id is None:
             continue
-        key = (parsed.run_id, parsed.event_type, parsed.event_time, parsed.payload)
-        if key in first:
+        moment = (parsed.run_id, parsed.event_type, parsed.event_time)
+        held = first.setdefault(moment, [])
+        if any(batch[p][0].payload == parsed.payload for p in held):
             copies.append(position)
         else:
-            first[key] = position
-    moments: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-    for key in first:
-        moments.setdefault(key[:3], []).append(key)
-    if moments:
-        stored = repository.run_event_moments(session, {k[0] for k in first}, ids)
-        earlier = [
-            (event_id, key)
-            for event_id, moment in stored
-            for key in moments.get(moment, ())
-            if event_id < ids[first[key]]
-        ]
+            held.append(position)
+    if first:
+        stored = repository.run_event_moments(session, {m[0] for m in first}, min(ids))
+        earlier = [(event_id, m) for event_id, m in stored if m in first]
         texts = repository.stored(session, [i for i, _ in earlier]) if earlier else {}
-        for event_id, key in earlier:
-            if key in first and texts[event_id][0] == key[3]:
-                copies.append(first.pop(key))
+        for event_id, stored_moment in earlier:
+            for position in first[stored_moment]:
+                if position not in copies and batch[position][0].payload == texts[event_id][0]:
+                    copies.append(position)
     if not copies:
         return
     dropped = {id(batch[p][0]) for p in copies}  # the plan holds the same parsed events
