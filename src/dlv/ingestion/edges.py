@@ -9,7 +9,7 @@ of lineage answers (ADR 10). Edges a person or an import drew are never touched.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dlv.audit import service as audit
@@ -19,7 +19,6 @@ from dlv.ingestion import catalog_repository
 from dlv.ingestion import edges_repository as repository
 from dlv.ingestion.catalog import (
     ORIGIN,
-    STAMP_STEP,
     Catalog,
     actor,
     digest,
@@ -36,6 +35,9 @@ from dlv.nodes.models import NodeStatus
 from dlv.ops import metrics
 
 Edges = dict[tuple[int, int], EdgeRow]
+# How precisely an edge's last sighting is kept (``_confirm``): an edge last seen less than
+# this before a successful run started is not made stale by it.
+SEEN_STEP = timedelta(seconds=1)
 
 
 def apply_edges(catalog: Catalog, plan: Plan) -> Edges:
@@ -110,11 +112,9 @@ def _confirm(
         if edge.first_seen_at is None or sighting.first < edge.first_seen_at:
             values["first_seen_at"] = sighting.first
         last = edge.last_seen_at
-        # Once per run, and then hourly: a job's events repeat its datasets in every event.
-        if last is None or (
-            sighting.last > last
-            and (sighting.run_id != edge.last_run_id or sighting.last >= last + STAMP_STEP)
-        ):
+        # Written at most every SEEN_STEP: a busy job's runs report the same edges many times
+        # a second, and aging needs a sighting only to within that step.
+        if last is None or sighting.last >= last + SEEN_STEP:
             values["last_seen_at"], values["last_run_id"] = sighting.last, sighting.run_id
         if edge.stale_since is not None and (
             sighting.last >= edge.stale_since or sighting.runs & _health_runs(catalog, pair)
@@ -144,10 +144,10 @@ Finished = tuple[NodeRow, uuid.UUID, datetime]  # a job, its successful run, the
 
 
 def expire_edges(catalog: Catalog, finished: list[Finished]) -> None:
-    """Jobs' runs succeeded: each job's observed edges that no event since its run's start
-    reported are stale (kept, and shown when asked, but out of lineage answers). Only if the
-    run reported any edge at all: a run whose lineage was not extracted says nothing. One
-    read for the batch; a write only for an edge that goes stale."""
+    """Jobs' runs that named datasets succeeded: each job's observed edges that no event
+    reported since its run's start (to within ``SEEN_STEP``) are stale: kept, and shown when
+    asked, but out of lineage answers. One read for the batch; a write only for an edge that
+    goes stale."""
     if not finished:
         return
     by_job: dict[int, list[LiveEdge]] = {}
@@ -156,15 +156,13 @@ def expire_edges(catalog: Catalog, finished: list[Finished]) -> None:
             by_job.setdefault(pk, []).append(edge)
     stale: list[tuple[LiveEdge, NodeRow, uuid.UUID]] = []
     for job, run_id, start in finished:
-        edges = by_job.get(job.pk, [])
-        if not any(e.last_run_id == run_id for e in edges):
-            continue
-        for edge in edges:
+        unseen_since = start - SEEN_STEP
+        for edge in by_job.get(job.pk, []):
             last = edge.last_seen_at
             if (
                 last is not None
-                and last < start
-                and repository.make_stale(catalog.session, edge.id, start)
+                and last < unseen_since
+                and repository.make_stale(catalog.session, edge.id, unseen_since, start)
             ):
                 stale.append((edge, job, run_id))
     if not stale:

@@ -135,13 +135,13 @@ def live_observed_edges(session: Session, job_pks: Iterable[int]) -> list[LiveEd
     return list(found.values())
 
 
-def make_stale(session: Session, edge_id: uuid.UUID, since: datetime) -> bool:
-    """Mark an edge stale unless an event reported it since ``since`` meanwhile (the
-    condition is checked again on the row, under its lock); whether it was marked."""
+def make_stale(session: Session, edge_id: uuid.UUID, unseen_since: datetime, at: datetime) -> bool:
+    """Mark an edge stale (``stale_since`` = ``at``) unless an event reported it since
+    ``unseen_since`` meanwhile (checked again on the row, under its lock); whether it was."""
     stmt = (
         update(Edge)
-        .where(Edge.id == edge_id, Edge.stale_since.is_(None), Edge.last_seen_at < since)
-        .values(stale_since=since)
+        .where(Edge.id == edge_id, Edge.stale_since.is_(None), Edge.last_seen_at < unseen_since)
+        .values(stale_since=at)
         .returning(Edge.id)
     )
     return conn(session).execute(stmt).first() is not None

@@ -329,6 +329,9 @@ class RunFold:
     last_event_time: datetime
     event_count: int
     parent_run_id: uuid.UUID | None
+    # Whether any of its events named a dataset: a run that named none says nothing about
+    # which edges its job still has (its lineage was not extracted), so it ages none.
+    lineage: bool = False
 
     @property
     def ended_at(self) -> datetime | None:
@@ -360,8 +363,10 @@ def fold(run: RunFold | None, parsed: ParsedEvent) -> RunFold:
     parent_facet = (_run_facets(parsed.event) or {}).get("parent")
     parent = parent_facet["run"]["runId"] if parent_facet else None
     started = time if state is RunState.START else None
+    lineage = bool(parsed.event.get("inputs") or parsed.event.get("outputs"))
     if run is None:
-        return RunFold(state, time, started, message, time, time, 1, parent)
+        return RunFold(state, time, started, message, time, time, 1, parent, lineage)
+    run.lineage = run.lineage or lineage
     new, old = state_key(state, time), state_key(run.state, run.state_time)
     if new > old:
         run.state, run.state_time, run.error_message = state, time, message

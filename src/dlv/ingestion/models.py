@@ -12,6 +12,7 @@ import lz4.frame
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Dialect,
     Float,
     ForeignKey,
@@ -149,6 +150,8 @@ class Run(Base):
     first_event_time: Mapped[datetime] = mapped_column(UTCDateTime)
     last_event_time: Mapped[datetime] = mapped_column(UTCDateTime)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether any of its events named a dataset (only such a run ages its job's edges).
+    lineage: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

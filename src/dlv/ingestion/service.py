@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -184,11 +184,18 @@ def _fold_of(run: dict[str, Any]) -> RunFold:
         run["last_event_time"],
         run["event_count"],
         run["parent_run_id"],
+        run["lineage"],
     )
 
 
-# A job's terminal run: the job's pk, the outcome, who sent it, and the run's first event time.
-Candidate = tuple[int, Health, Sender, datetime]
+class Candidate(NamedTuple):
+    """A job's terminal run, as a candidate for the job's status."""
+
+    job_pk: int
+    health: Health
+    sender: Sender
+    start: datetime  # the run's first event time
+    lineage: bool  # whether the run named any dataset
 
 
 def _run_values(fold: RunFold) -> dict[str, Any]:
@@ -203,6 +210,7 @@ def _run_values(fold: RunFold) -> dict[str, Any]:
         "last_event_time": fold.last_event_time,
         "event_count": fold.event_count,
         "parent_run_id": fold.parent_run_id,
+        "lineage": fold.lineage,
     }
 
 
@@ -238,7 +246,9 @@ def _apply_runs(catalog: Catalog, plan: Plan) -> list[Candidate]:
             changed.append({"id": run_id, **values})
         if fold.state in TERMINAL_STATES and job_pk is not None:
             health = Health(run_id, fold.state_time, fold.state, fold.error_message)
-            candidates.append((job_pk, health, sender, fold.first_event_time))
+            candidates.append(
+                Candidate(job_pk, health, sender, fold.first_event_time, fold.lineage)
+            )
     catalog_repository.save_runs(catalog.session, new, changed)
     return candidates
 
@@ -256,7 +266,9 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
     nodes = {n.pk: n for n in catalog.nodes.values()}
     changed: dict[int, Sender] = {}
     succeeded: list[edges.Finished] = []
-    for job_pk, health, sender, start in sorted(candidates, key=lambda c: (c[1].time, c[1].run_id)):
+    for job_pk, health, sender, start, lineage in sorted(
+        candidates, key=lambda c: (c.health.time, c.health.run_id)
+    ):
         node = nodes.get(job_pk)
         current = _held_health(catalog.facts.get(job_pk))
         if node is None or not mapping.newer_health(current, health):
@@ -272,7 +284,7 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
             catalog_ops.set_status(catalog, node, NodeStatus.error, message, sender)
         else:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
-            if current is None or current.run_id != health.run_id:
+            if lineage and (current is None or current.run_id != health.run_id):
                 succeeded.append((node, health.run_id, start))
     edges.expire_edges(catalog, succeeded)
     if changed:

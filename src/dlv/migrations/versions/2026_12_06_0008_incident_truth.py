@@ -6,6 +6,7 @@
 - ``edges.first_seen_at``, ``last_seen_at``, ``last_run_id``, ``stale_since``: when events
   first and last reported an observed edge, which run last did, and since when a job's
   successful runs no longer report it (kept, hidden from lineage by default).
+- ``runs.lineage``: whether any event of the run named a dataset (only such a run ages edges).
 - ``openlineage_nodes``: ``owners`` (the list events last wrote, was ``owner``), ``tags``
   (the tags events set), ``derived`` (the node was read off a job's SQL or column lineage).
 
@@ -70,6 +71,10 @@ def upgrade() -> None:
     op.execute("UPDATE edges SET first_seen_at = created_at")
     op.execute("UPDATE edges SET last_seen_at = created_at WHERE origin = 'openlineage'")
 
+    # Runs so far are taken to have named datasets: their jobs' edges may age as before.
+    op.add_column(
+        "runs", sa.Column("lineage", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
     op.add_column("openlineage_nodes", sa.Column("owners", sa.JSON(), nullable=True))
     op.add_column("openlineage_nodes", sa.Column("tags", sa.JSON(), nullable=True))
     op.add_column("openlineage_nodes", sa.Column("derived", sa.JSON(), nullable=True))
@@ -85,6 +90,7 @@ def downgrade() -> None:
     op.execute(f"UPDATE openlineage_nodes SET owner = {first}")  # noqa: S608
     for column in ("derived", "tags", "owners"):
         op.execute(f"ALTER TABLE openlineage_nodes DROP COLUMN {column}")
+    op.execute("ALTER TABLE runs DROP COLUMN lineage")
     for column in ("stale_since", "last_run_id", "last_seen_at", "first_seen_at"):
         op.execute(f"ALTER TABLE edges DROP COLUMN {column}")
     op.execute("DROP TRIGGER IF EXISTS nodes_facts_changed" + (" ON nodes" if pg else ""))
