@@ -3,6 +3,7 @@ statements per dialect."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -148,6 +149,21 @@ def read_only(engine: Engine) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (responses read them)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``asyncio.to_thread``, except that a cancelled caller still waits for the thread.
+
+    A background loop's thread holds a database connection, and cancelling the loop is how a
+    server stops, right before it disposes of its engine. With ``asyncio.to_thread`` the thread
+    ran on and put its connection back into the disposed pool, where it stayed open until the
+    garbage collector found it (a ResourceWarning in whatever test ran then)."""
+    future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])  # its own error, if any, is not the caller's concern now
+        raise
 
 
 def get_session(request: Request) -> Iterator[Session]:
