@@ -16,7 +16,7 @@ from dlv.auth import service as auth_service
 from dlv.auth.dependencies import BearerToken, Reader
 from dlv.auth.principal import Permission, Principal
 from dlv.db import SessionDep, in_thread
-from dlv.errors import DlvError, Forbidden, NotAuthenticated
+from dlv.errors import DATABASE_RETRY_AFTER, DlvError, Forbidden, NotAuthenticated
 from dlv.ingestion import decoding, events, service
 from dlv.ingestion.events import InvalidEvent
 from dlv.ingestion.mapping import Sender, Sent
@@ -114,7 +114,10 @@ async def _write(request: Request, batch: list[Sent]) -> list[int]:
     try:
         return await _runtime(request).writer.write(batch)
     except StoreFailed:
-        raise Unavailable("The event store is unavailable; nothing was kept, retry") from None
+        raise Unavailable(
+            "The event store is unavailable; nothing was kept, retry",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        ) from None
 
 
 @router.post(
