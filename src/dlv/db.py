@@ -25,6 +25,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from dlv.files import precreate_sqlite
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -127,6 +129,7 @@ def _sqlite_begin(conn: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine configured for a server: SQLite gets WAL, FKs and a busy timeout."""
     if url.startswith("sqlite"):
+        precreate_sqlite(url)  # 0600, not SQLite's 0644: it holds password and token hashes
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
 
