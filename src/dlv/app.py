@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Engine
 
 from dlv import __doc__ as description
 from dlv.apidocs import install_docs
@@ -18,7 +17,7 @@ from dlv.config import Settings, get_settings
 from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
 from dlv.db import make_engine, make_sessionmaker, read_only
-from dlv.errors import install_error_handlers, problem, problem_responses
+from dlv.errors import install_error_handlers, problem_responses
 from dlv.graph.router import router as graph_router
 from dlv.health.network import NetworkPolicy
 from dlv.health.router import router as health_router
@@ -41,9 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url)
+    def start(app: FastAPI, engine: Engine) -> None:
         app.state.engine = engine
         app.state.read_engine = read_only(engine)
         app.state.sessionmaker = make_sessionmaker(engine)
@@ -57,7 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.lineage_index = LiveIndex()
         with app.state.sessionmaker(bind=app.state.read_engine) as session:
             app.state.lineage_index.rebuild(session)
-        try:
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url)
+        try:  # a start that fails (no database) leaves no connection to the GC either
+            start(app, engine)
             yield
         finally:
             engine.dispose()
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         # Every route may answer these; documenting them app-wide keeps the schema honest
         # (and replaces FastAPI's default 422 body, which is not what DLV sends).
-        responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429),
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
     )
     app.state.settings = settings
     app.state.network_policy = NetworkPolicy.parse(settings.check_allow, settings.check_deny)
@@ -105,20 +107,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         """The process is alive."""
         return {"status": "ok"}
-
-    @app.get(
-        "/readyz",
-        tags=["ops"],
-        operation_id="readyz",
-        responses={503: {"description": "The database is not reachable"}},
-    )
-    def readyz() -> JSONResponse:
-        """The database is reachable."""
-        try:
-            with app.state.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:  # any driver error means "not ready"; the details stay in the log
-            return problem(503, "not-ready", "Not ready", "The database is not reachable")
-        return JSONResponse({"status": "ok"})
 
     return app

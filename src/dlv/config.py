@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dlv.files import create_private, private_dir
 from dlv.health.network import DEFAULT_KEYWORD, NetworkPolicy
 
 log = logging.getLogger("dlv.config")
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
         """The configured URL, or a SQLite file inside ``home``."""
         if self.database_url:
             return self.database_url
-        self.home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)
         return f"sqlite:///{(self.home / DATABASE_FILE).resolve()}"
 
     def resolved_secret_key(self) -> str:
@@ -86,11 +87,11 @@ class Settings(BaseSettings):
         path = self.home / SECRET_KEY_FILE
         if path.exists():
             return path.read_text().strip()
-        self.home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)
         value = secrets.token_urlsafe(48)
         # O_EXCL: two processes starting at once must not both write different keys.
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = create_private(path)
         except FileExistsError:
             return path.read_text().strip()
         with os.fdopen(fd, "w") as f:

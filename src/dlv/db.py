@@ -3,6 +3,7 @@ statements per dialect."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from dlv.files import precreate_sqlite
 
 T = TypeVar("T")
 
@@ -126,6 +129,7 @@ def _sqlite_begin(conn: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine configured for a server: SQLite gets WAL, FKs and a busy timeout."""
     if url.startswith("sqlite"):
+        precreate_sqlite(url)  # 0600, not SQLite's 0644: it holds password and token hashes
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
 
@@ -148,6 +152,21 @@ def read_only(engine: Engine) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (responses read them)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``asyncio.to_thread``, except that a cancelled caller still waits for the thread.
+
+    A background loop's thread holds a database connection, and cancelling the loop is how a
+    server stops, right before it disposes of its engine. With ``asyncio.to_thread`` the thread
+    ran on and put its connection back into the disposed pool, where it stayed open until the
+    garbage collector found it (a ResourceWarning in whatever test ran then)."""
+    future = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])  # its own error, if any, is not the caller's concern now
+        raise
 
 
 def get_session(request: Request) -> Iterator[Session]:

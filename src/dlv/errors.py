@@ -15,7 +15,15 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("dlv.errors")
@@ -124,6 +132,7 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid input; `errors` names each field",
     429: "Too many requests",
+    503: "The database is unavailable or busy; retry after `Retry-After` seconds",
 }
 
 
@@ -222,6 +231,59 @@ async def _data_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+DATABASE_RETRY_AFTER = 5  # seconds; a client retrying sooner would mostly meet the same outage
+
+# SQLite's primary result codes that mean "cannot use the database now", not a bug: busy or
+# locked (another writer, such as a long import, past the busy timeout), read-only, I/O
+# error, corrupt, full, cannot open, not a database.
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 8, 10, 11, 13, 14, 26})
+_SQLITE_BUSY = frozenset({5, 6})
+# PostgreSQL's undefined_table: the schema is gone (the database was created again, empty).
+_PG_NO_SCHEMA = "42P01"
+
+
+def database_unavailable(exc: SQLAlchemyError) -> str | None:
+    """Why ``exc`` means the database cannot be used now ("busy" or "unavailable"), or None
+    when it is a bug (a syntax error is an OperationalError on SQLite too)."""
+    if isinstance(exc, PoolTimeout):  # every pooled connection in use for 30 s
+        return "busy"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        if code & 0xFF in _SQLITE_BUSY:
+            return "busy"
+        unavailable = code & 0xFF in _SQLITE_UNAVAILABLE or str(orig).startswith("no such table")
+        return "unavailable" if unavailable else None
+    # PostgreSQL (psycopg): connection failures, shutdown, too many connections, lock and
+    # statement timeouts, serialization failures are all OperationalErrors.
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return "unavailable"
+    return "unavailable" if getattr(orig, "sqlstate", None) == _PG_NO_SCHEMA else None
+
+
+async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SQLAlchemyError)
+    cause = database_unavailable(exc)
+    if cause is None:
+        raise exc  # a bug: on to the 500 handler, like any other
+    # The driver's message names hosts, databases and tables: the log has it, the client not.
+    log.warning("database %s: %s: %s", cause, type(exc).__name__, getattr(exc, "orig", exc))
+    detail = (
+        "The database is busy with another write (such as a long import)"
+        if cause == "busy"
+        else "The database is unavailable"
+    )
+    return problem(
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        f"{detail}; retry in {DATABASE_RETRY_AFTER} seconds",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "internal", "Internal server error", "An unexpected error occurred")
@@ -234,4 +296,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

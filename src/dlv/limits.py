@@ -9,6 +9,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dlv.errors import problem
 
+# JSON nested deeper than this is refused, the top-level value being level 0 (as
+# pydantic-core's parser counts, which stops there itself). Deeper values could not be served
+# back (pydantic serializes about 255 levels), and the C parsers exhaust their stack near 1,000
+# levels with a RecursionError.
+MAX_JSON_DEPTH = 200
+TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
+
 
 def _too_large(limit: int) -> str:
     return f"The request body is larger than the limit of {limit} bytes"

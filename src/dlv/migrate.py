@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from dlv.db import make_engine
 
@@ -67,3 +69,15 @@ def upgrade_counted(url: str) -> Upgraded:
         return {r.revision for r in script.iterate_revisions(revisions, "base") if r is not None}
 
     return Upgraded(before, after, len(reached(after) - reached(before)))
+
+
+@cache
+def code_heads() -> tuple[str, ...]:
+    """The head revision(s) of this code's migrations, sorted (read once: parsing the
+    migration files takes tens of milliseconds)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("")).get_heads()))
+
+
+def database_heads(conn: Connection) -> tuple[str, ...]:
+    """The revision(s) the database is at, sorted; () when it has no migration history."""
+    return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))

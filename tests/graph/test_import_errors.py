@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dlv.app import create_app
 from dlv.config import Settings
+from dlv.limits import MAX_JSON_DEPTH
 from tests.conftest import Caller
 from tests.graph.conftest import EXPORT, IMPORT, with_graph_routes
 from tests.graph.docs import document, edge, node, post, ref, table_counts
@@ -121,6 +122,41 @@ def test_invalid_document_is_422_naming_the_field(
     fields = [f for f, _ in problem(post(client, admin, doc), 422)]
     assert fields[0] == field
     assert table_counts(db) == before
+
+
+DEEP = "[" * 5000 + "]" * 5000  # beyond what the JSON parsers can recurse into
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        # One item per line: decoded in batches (msgspec), then item by item to name it.
+        pytest.param(
+            '{"format":"dlv-graph","version":1,"nodes":[\n' + DEEP + '\n],"edges":[]}',
+            "nodes[0]",
+            id="node-batch",
+        ),
+        pytest.param(
+            '{"format":"dlv-graph","version":1,"nodes":[],"edges":[\n{"x":' + DEEP + "}\n]}",
+            "edges[0]",
+            id="edge-batch",
+        ),
+        # On one line: read item by item (the standard library) from the start.
+        pytest.param(
+            '{"format":"dlv-graph","version":1,"nodes":[' + DEEP + '],"edges":[]}',
+            "nodes[0]",
+            id="one-line",
+        ),
+        pytest.param('{"format":' + DEEP + ',"version":1}', "format", id="header"),
+        pytest.param(DEEP, "body", id="top"),
+    ],
+)
+def test_json_nested_too_deeply_is_422_naming_the_limit(
+    client: TestClient, admin: Caller, body: str, field: str
+) -> None:
+    assert problem(post(client, admin, body.encode()), 422) == [
+        (field, f"nested more than {MAX_JSON_DEPTH} levels deep")
+    ]
 
 
 def test_kind_of_an_existing_node_cannot_change(client: TestClient, admin: Caller) -> None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from dlv import demo as demo_data
-from dlv import migrate
+from dlv import files, migrate
 from dlv.auth import service as auth_service
 from dlv.cli import backup, graph, runs, secret_key, tokens, users
 from dlv.cli.context import fail, instance_secret_key, instance_url, shown_url, transaction
 from dlv.cli.errors import DlvGroup
-from dlv.config import get_settings
+from dlv.config import SECRET_KEY_FILE, Settings, get_settings
 from dlv.crypto import SecretBox
+from dlv.files import create_private, private_dir
+from dlv.ingestion.inbox import inbox_url
 from dlv.ops.logging import configure_logging
 from dlv.ops.multiproc import prepare_multiprocess_dir
 
@@ -74,6 +77,19 @@ def db_current() -> None:
 INITIAL_PASSWORD_FILE = "initial_admin_password"
 
 
+def _private_paths(settings: Settings) -> list[Path]:
+    """DLV_HOME and what DLV keeps there or beside its SQLite database."""
+    url = settings.resolved_database_url
+    inbox = inbox_url(url)
+    return [
+        settings.home,
+        settings.home / SECRET_KEY_FILE,
+        settings.home / INITIAL_PASSWORD_FILE,
+        *files.sqlite_files(url),
+        *(files.sqlite_files(inbox) if inbox else []),
+    ]
+
+
 @app.command()
 def init() -> None:
     """Create the first admin (password in a 0600 file, never printed) if there are no users."""
@@ -85,9 +101,9 @@ def init() -> None:
         user = auth_service.ensure_bootstrap_admin(session, password)
     path = settings.home / INITIAL_PASSWORD_FILE
     if user is not None:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.home)
         path.unlink(missing_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = create_private(path)
         with os.fdopen(fd, "w") as f:
             f.write(password + "\n")
         typer.echo(f"Created the first admin: user 'admin', password in {path}")
@@ -126,6 +142,7 @@ def serve(
     configure_logging(settings)  # from the first line on: migrations log too
     migrate.upgrade(settings.resolved_database_url)
     settings.resolved_secret_key()  # generate (and announce) it once, before workers fork
+    files.warn_if_readable_by_others(_private_paths(settings))
     prepare_multiprocess_dir()  # last run's metric files would add to this run's totals
     # Once, before the workers start: workers racing to create the first admin clash on
     # the unique username, and uvicorn stops the whole server when one fails to start.

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import msgspec
 
 from dlv.errors import DlvError, FieldError
+from dlv.limits import TOO_DEEP
 
 GZIP_MAGIC = b"\x1f\x8b"
 WINDOW = 1 << 20  # characters decoded per batch (about 5,000 edges)
@@ -205,13 +206,17 @@ class DocumentReader:
         self._pos += 1
         return c
 
-    def _value(self, where: str) -> Any:
+    def _value(self, where: str, field: str = "body") -> Any:
         """One JSON value with the standard library (small values and slow-path items)."""
         self._peek()
         while True:
             try:
                 value, end = _STDLIB.raw_decode(self._buf, self._pos)
-            except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+            except RecursionError:
+                # Valid JSON, maybe, but deeper than any dlv-graph document; more text would
+                # not help, so it is not read on.
+                raise DocumentInvalid(field, TOO_DEEP) from None
+            except (json.JSONDecodeError, ValueError) as exc:
                 if len(self._buf) - self._pos > MAX_ITEM or not self._fill():
                     raise _malformed(f"invalid JSON {where}: {_reason(exc)}") from None
                 continue
@@ -252,7 +257,7 @@ class DocumentReader:
             raise DocumentInvalid(key, "appears twice")
         self.seen.add(key)
         if key in _HEADER_KEYS:
-            yield Header(key, self._value(f"in {key}"))
+            yield Header(key, self._value(f"in {key}", key))
         elif key in _SECTIONS:
             if self._peek() != "[":
                 raise DocumentInvalid(key, "must be an array")
@@ -284,7 +289,7 @@ class DocumentReader:
                 # Item by item up to the window's last line break, then try a batch again.
                 cut = self._buf.rfind("\n", self._pos, self._pos + WINDOW)
                 retry_at = self._base + (cut + 1 if cut > self._pos else len(self._buf))
-            item = self._value(f"in {section}[{index}]")
+            item = self._value(f"in {section}[{index}]", f"{section}[{index}]")
             yield Batch(section, index, [item], typed=False)
             index += 1
             if self._expect(",]", f"after {section}[{index - 1}]") == "]":
@@ -318,7 +323,8 @@ class DocumentReader:
                     items = _ANY.decode(text)
             else:
                 items = _ANY.decode(text)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
+            # Not a clean cut, or nested too deeply: item by item, which names the item.
             return None
         self._pos = end + 1 if more else end
         if not more and self._expect(",]", f"after {section}[{index + len(items) - 1}]") == ",":
@@ -343,6 +349,4 @@ class DocumentInvalid(DlvError):
 def _reason(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return exc.msg
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
     return str(exc)

@@ -32,6 +32,7 @@ from dlv.ingestion.events import (
     SQLFacet,
 )
 from dlv.ingestion.models import RunState
+from dlv.limits import MAX_JSON_DEPTH, TOO_DEEP
 from dlv.nodes.schemas import no_control_chars
 
 Result = ParsedEvent | list[FieldError]
@@ -175,14 +176,32 @@ def _fast(payload: str, prefix: str) -> Result | None:
 def _load(text: str) -> Any:
     try:
         # pydantic-core's parser refuses NaN/Infinity (not JSON, and unstorable as jsonb)
-        # and nesting deep enough to exhaust the stack.
+        # and nesting deeper than MAX_JSON_DEPTH.
         return from_json(text, allow_inf_nan=False)
-    except ValueError:
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            raise InvalidEvent(
+                f"The body is {TOO_DEEP}", errors=[FieldError("body", TOO_DEEP)]
+            ) from None
         raise events.not_json() from None
+
+
+def _too_deep(text: str) -> bool:
+    """Nested deeper than MAX_JSON_DEPTH (msgspec reads ~1,000 levels, but such an event
+    could not be served back). Counting brackets in C rules it out for the usual event."""
+    if text.count("{") + text.count("[") <= MAX_JSON_DEPTH:
+        return False
+    try:
+        from_json(text)
+    except ValueError as exc:
+        return "recursion limit" in str(exc)
+    return False
 
 
 def parse_event(text: str, prefix: str = "body") -> Result:
     """One event from its JSON text; InvalidEvent if the text is not JSON at all."""
+    if _too_deep(text):
+        return [FieldError(prefix, TOO_DEEP)]
     fast = _fast(text, prefix)
     return fast if fast is not None else events.parse(_load(text), text, prefix)
 

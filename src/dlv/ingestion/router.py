@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -16,8 +15,8 @@ from dlv.audit import service as audit
 from dlv.auth import service as auth_service
 from dlv.auth.dependencies import BearerToken, Reader
 from dlv.auth.principal import Permission, Principal
-from dlv.db import SessionDep
-from dlv.errors import DlvError, Forbidden, NotAuthenticated
+from dlv.db import SessionDep, in_thread
+from dlv.errors import DATABASE_RETRY_AFTER, DlvError, Forbidden, NotAuthenticated
 from dlv.ingestion import decoding, events, service
 from dlv.ingestion.events import InvalidEvent
 from dlv.ingestion.mapping import Sender, Sent
@@ -86,7 +85,7 @@ async def ingest_caller(request: Request, bearer: BearerToken) -> Sender:
     cache = _runtime(request).principals
     principal = cache.get(bearer)
     if principal is None:
-        principal = await asyncio.to_thread(_authenticate, request, bearer)
+        principal = await in_thread(_authenticate, request, bearer)
         if principal is None:
             raise NotAuthenticated("The token is invalid, expired or revoked")
         cache.put(bearer, principal)
@@ -115,7 +114,10 @@ async def _write(request: Request, batch: list[Sent]) -> list[int]:
     try:
         return await _runtime(request).writer.write(batch)
     except StoreFailed:
-        raise Unavailable("The event store is unavailable; nothing was kept, retry") from None
+        raise Unavailable(
+            "The event store is unavailable; nothing was kept, retry",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        ) from None
 
 
 @router.post(

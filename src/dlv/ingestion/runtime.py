@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth.principal import Principal
 from dlv.config import Settings
-from dlv.db import utcnow
+from dlv.db import in_thread, utcnow
 from dlv.ingestion import retention, service
 from dlv.ingestion.handoff import Handoff
 from dlv.ingestion.inbox import Inbox, Staging, inbox_url
@@ -227,7 +227,7 @@ class IngestRuntime:
             try:
                 if self.mode == "background" and not behind:
                     await self._give_way()
-                taken = await asyncio.to_thread(self.drain_once)
+                taken = await in_thread(self.drain_once)
             except Exception:  # keep draining later; the events are safe in the table
                 log.exception("draining stored events failed")
             if taken == DRAIN_BATCH:
@@ -242,7 +242,7 @@ class IngestRuntime:
         while True:
             await asyncio.sleep(interval)
             try:
-                pruned = await asyncio.to_thread(retention.prune, self.factory, older_than)
+                pruned = await in_thread(retention.prune, self.factory, older_than)
             except Exception:  # try again next time
                 log.exception("pruning old runs failed")
                 continue

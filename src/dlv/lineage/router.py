@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Query, Response, status
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth.dependencies import Admin, Reader
-from dlv.db import SessionDep
+from dlv.db import SessionDep, in_thread
 from dlv.lineage import changes, service
 from dlv.lineage.schemas import EdgeCreate, EdgeRead
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
@@ -28,7 +28,7 @@ async def _prune_changes(factory: sessionmaker[Session]) -> None:
     while True:
         await asyncio.sleep(PRUNE_INTERVAL_SECONDS)
         try:
-            pruned = await asyncio.to_thread(changes.prune, factory)
+            pruned = await in_thread(changes.prune, factory)
         except Exception:  # try again next time
             log.exception("pruning the lineage change log failed")
             continue

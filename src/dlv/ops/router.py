@@ -1,15 +1,54 @@
-"""``GET /metrics`` for Prometheus, guarded by ``DLV_METRICS``: off, open or token."""
+"""``GET /readyz`` for load balancers; ``GET /metrics`` for Prometheus, guarded by
+``DLV_METRICS``: off, open or token."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
-from dlv.errors import NotAuthenticated, NotFound
+from dlv import migrate
+from dlv.errors import NotAuthenticated, NotFound, problem
 from dlv.ops import metrics
 
+log = logging.getLogger("dlv.ops")
 router = APIRouter(tags=["ops"])
+_reported: set[tuple[str, ...]] = set()  # schema states logged already (not once per poll)
+
+
+@router.get(
+    "/readyz",
+    operation_id="readyz",
+    responses={503: {"description": "The database is not reachable, or not at this code's schema"}},
+)
+def readyz(request: Request) -> JSONResponse:
+    """The database is reachable and at the schema revision this code expects."""
+    # Polled: a pooled connection and two small reads (is there a version table; its rows).
+    # A reader's connection: on SQLite it does not queue behind a long import.
+    try:
+        with request.app.state.read_engine.connect() as conn:
+            revisions = migrate.database_heads(conn)
+    except Exception:  # any driver error means "not ready"; the details stay in the log
+        return problem(503, "not-ready", "Not ready", "The database is not reachable")
+    expected = migrate.code_heads()
+    if revisions != expected:
+        if revisions not in _reported:
+            _reported.add(revisions)
+            log.warning(
+                "not ready: the database is at revision %s, this code's is %s",
+                ", ".join(revisions) or "(none: no DLV schema)",
+                ", ".join(expected),
+            )
+        return problem(
+            503,
+            "not-ready",
+            "Not ready",
+            "The database schema is not this server's (empty, older or newer): run "
+            "`dlv db upgrade`, or restore a backup",
+        )
+    return JSONResponse({"status": "ok"})
 
 
 def _authorized(request: Request, expected: str) -> bool:
