@@ -114,6 +114,11 @@ def test_event_text_stored_before_reads_back(poster: Poster, db: Session, stored
         (lambda e: e.update(inputs="orders"), "body.inputs"),
         (lambda e: e["inputs"][1].update(name=5), "body.inputs[1].name"),
         (lambda e: e["job"].update(namespace=""), "body.job.namespace"),
+        (lambda e: e["job"].update(name="etl\u202eredro"), "body.job.name"),
+        (
+            lambda e: e["inputs"][0].update(namespace="postgres://db\u200b:5432"),
+            "body.inputs[0].namespace",
+        ),
         (
             lambda e: e["run"]["facets"]["parent"]["job"].pop("name"),
             "body.run.facets.parent.job.name",

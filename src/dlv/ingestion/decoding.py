@@ -14,6 +14,7 @@ each event is the text it was sent as, unless it holds a secret: both ways read 
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from typing import Any, NotRequired, TypedDict
 
 import msgspec
@@ -34,7 +35,7 @@ from dlv.ingestion.events import (
     SQLFacet,
 )
 from dlv.ingestion.models import RunState
-from dlv.nodes.schemas import no_control_chars
+from dlv.nodes.schemas import MAX_NAME, MAX_NAMESPACE, clean_name, nfc
 from dlv.ops import secrets
 
 Result = ParsedEvent | list[FieldError]
@@ -119,16 +120,20 @@ TOO_DEEP = "nested too deeply"
 
 
 def _key(value: str, limit: int) -> str:
-    # events.Namespace/Name trim whitespace, then check the length and control characters.
-    # A name with whitespace around it goes the exact way (pydantic and Python disagree on
-    # what whitespace is); one without is what the trim would leave. ValueError: go exact.
-    # The usual key first, in C loops: no printable string holds a control character, and
-    # str.strip trims what str.isspace calls whitespace.
-    if 0 < len(value) <= limit and value.isprintable() and value.strip() == value:
+    # events.Namespace/Name bring the text to NFC, trim whitespace, then check the length and
+    # control, text-direction and zero-width characters. A name with whitespace around it goes
+    # the exact way (pydantic and Python disagree on what whitespace is); one without is what
+    # the trim would leave. ValueError: go exact.
+    # The usual key first, in C loops: no printable string holds a control character (nor a
+    # text-direction or zero-width one: all are format characters), str.strip trims what
+    # str.isspace calls whitespace, and an ASCII text is in NFC.
+    usual = 0 < len(value) <= limit and value.isprintable() and value.strip() == value
+    if usual and (value.isascii() or unicodedata.is_normalized("NFC", value)):
         return value
+    value = nfc(value)
     if not value or len(value) > limit or value[0].isspace() or value[-1].isspace():
         raise ValueError(value)
-    return no_control_chars(value)
+    return clean_name(value)
 
 
 def _facets(facets: dict[str, Any] | None) -> Any:
@@ -138,8 +143,8 @@ def _facets(facets: dict[str, Any] | None) -> Any:
 
 
 def _subject(subject: Any) -> None:
-    subject["namespace"] = _key(subject["namespace"], events.MAX_NAMESPACE)
-    subject["name"] = _key(subject["name"], events.MAX_NAME)
+    subject["namespace"] = _key(subject["namespace"], MAX_NAMESPACE)
+    subject["name"] = _key(subject["name"], MAX_NAME)
     if "facets" in subject:
         subject["facets"] = _facets(subject["facets"])
 
