@@ -208,3 +208,18 @@ def test_maybe_secret_never_misses_a_secret_in_any_letter_case(
 def test_maybe_secret_sees_through_json_escapes(text: str) -> None:
     assert maybe_secret(text)
     assert "hunter2" not in json.dumps(mask(json.loads(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["password=x " * 5000, "Basic dXNlcjpwYXNz " * 5000, "x://u:p@h " * 5000],
+    ids=["names", "basic", "urls"],
+)
+def test_a_text_made_of_secrets_is_masked_whole(text: str) -> None:
+    # Each secret is looked at once; past 4096 of a kind, the text is one (time is bounded).
+    assert scrub(text) == "***"
+
+
+def test_a_long_text_with_a_few_secrets_keeps_the_rest() -> None:
+    text = "ab." * 100_000 + " token=hunter2 " + "a" * 100_000
+    assert scrub(text) == "ab." * 100_000 + " token=*** " + "a" * 100_000
