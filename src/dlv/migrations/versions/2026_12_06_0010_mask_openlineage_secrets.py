@@ -18,8 +18,8 @@ Left as they are, on purpose:
   become another node's name. An admin renames or deletes such nodes.
 
 Revision ID: 0010
-Revises: 0007
-Create Date: 2026-11-28 12:00:00
+Revises: 0009
+Create Date: 2026-12-06 19:00:00
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from alembic import op
 from dlv.ops import secrets
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
