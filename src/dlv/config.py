@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     runs_prune_interval_seconds: int = Field(default=3600, ge=1)
     ingest_mapping: Literal["inline", "background"] = "inline"
     ingest_summary_seconds: float = Field(default=60, ge=0)
+    # Store OpenLineage events as sent, secrets included (the catalog and answers stay masked).
+    ingest_store_raw_secrets: bool = False
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: SecretStr | None = None
     # Where a connection test may go (dlv.health.network): comma-separated CIDRs and hosts.

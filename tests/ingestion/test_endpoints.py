@@ -114,11 +114,11 @@ def test_event_text_stored_before_reads_back(poster: Poster, db: Session, stored
         (lambda e: e.update(inputs="orders"), "body.inputs"),
         (lambda e: e["inputs"][1].update(name=5), "body.inputs[1].name"),
         (lambda e: e["job"].update(namespace=""), "body.job.namespace"),
+        (lambda e: e["job"].update(name="etl\u202eredro"), "body.job.name"),
         (
-            lambda e: e["inputs"][0].update(namespace="postgres://u:hunter2@db:5432"),
+            lambda e: e["inputs"][0].update(namespace="postgres://db\u200b:5432"),
             "body.inputs[0].namespace",
         ),
-        (lambda e: e["job"].update(namespace="spark://u:hunter2@host"), "body.job.namespace"),
         (
             lambda e: e["run"]["facets"]["parent"]["job"].pop("name"),
             "body.run.facets.parent.job.name",
@@ -137,7 +137,7 @@ def test_an_invalid_event_is_400_naming_the_field_and_nothing_is_stored(
     assert r.status_code == 400
     assert r.headers["content-type"] == "application/problem+json"
     assert field in [e["field"] for e in r.json()["errors"]]
-    assert "hunter2" not in r.text  # a refused secret is not echoed
+    assert "hunter2" not in r.text  # a secret is not echoed
     assert stored(db) == (0, 0, 0)
 
 

@@ -142,6 +142,9 @@ def test_careless_log_calls_are_scrubbed(app: FastAPI, lines: Lines) -> None:
         ("Private-Key: abc", "Private-Key: ***"),
         ("jwt eyJhbGci.eyJzdWIi.c2ln", "jwt ***"),
         ("MYSQL://root:pw@h/db", "MYSQL://root:***@h/db"),
+        # A password holding "/", and Oracle's user/password@ (found missed in events).
+        ("postgresql://u:pa/ss@h:5432/db", "postgresql://u:***@h:5432/db"),
+        ("jdbc:oracle:thin:scott/tiger@//h:1521/svc", "jdbc:oracle:thin:scott/***@//h:1521/svc"),
     ],
 )
 def test_scrub_masks(raw: str, clean: str) -> None:
@@ -155,6 +158,7 @@ def test_scrub_masks(raw: str, clean: str) -> None:
         "token prefix dlv_AbC123",  # the 10-character prefix DLV shows on purpose
         "GET /api/v1/tokens/6f1c0d8e-6f1c-4d8e-8f1c-0d8e6f1c0d8e 204",
         "https://airflow.internal/api/v1/dags",
+        "tag key=team value=sales",  # a field named key holds a name, not a secret
     ],
 )
 def test_scrub_leaves_ordinary_text(harmless: str) -> None:

@@ -2,66 +2,28 @@
 
 from __future__ import annotations
 
-import enum
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from dlv.audit import repository
 from dlv.audit.models import AuditRecord
 from dlv.auth.principal import Principal
-
-MASK = "***"
-# Any key naming one of these is a secret, whatever system it configures.
-_SECRET_MARKERS = (
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "credential",
-    "private",
-)
-# "key" as a word of a dotted or snake name: Spark's fs.azure.account.key.<account>, ssh_key.
-_KEY_WORD = re.compile(r"(?:^|[._-])key(?:[._-]|$)")
+from dlv.ops import secrets
 
 
 def is_secret_key(key: str) -> bool:
     """True for field names whose values must never be written down."""
-    lowered = key.lower()
-    return any(marker in lowered for marker in _SECRET_MARKERS) or bool(_KEY_WORD.search(lowered))
+    return secrets.is_secret_name(key)
 
 
-def mask(value: Any, text: Callable[[str], str] | None = None) -> Any:
-    """A JSON-safe copy of ``value`` with every secret-named field replaced by ``***``;
-    ``text``, if given, masks what looks secret inside each string too (in the same pass)."""
-    if isinstance(value, SecretStr):
-        return MASK
-    if isinstance(value, Mapping):
-        return {
-            str(k): (MASK if is_secret_key(str(k)) and v is not None else mask(v, text))
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [mask(v, text) for v in value]
-    if isinstance(value, str) and text is not None:
-        return text(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+def mask(value: Any, text: Callable[[str], str] | None = secrets.scrub) -> Any:
+    """A JSON-safe copy of ``value``, secrets masked by the one policy (``dlv.ops.secrets``):
+    secret-named fields' values, and what looks secret inside each string (``text``)."""
+    return secrets.mask(value, text)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

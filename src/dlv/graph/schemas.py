@@ -9,6 +9,7 @@ the pydantic model, which is the authority and gives the precise message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.connections import ConnectionConfig
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind
 from dlv.nodes.schemas import (
+    INVISIBLE,
     Description,
     Name,
     Namespace,
@@ -134,6 +136,16 @@ class FastEdge(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 fast_edges = msgspec.json.Decoder(list[FastEdge])
 
 
+def _clean(value: str) -> bool:
+    if _CLEAN.fullmatch(value) is None:
+        return False
+    # Not ASCII: it may need NFC or hold an invisible character, which the exact way decides.
+    return value.isascii() or (
+        unicodedata.is_normalized("NFC", value) and INVISIBLE.search(value) is None
+    )
+
+
 def clean_key(namespace: str, name: str) -> bool:
-    """True when the API would accept the key unchanged (no control chars, nothing to strip)."""
-    return _CLEAN.fullmatch(namespace) is not None and _CLEAN.fullmatch(name) is not None
+    """True when the API would accept the key unchanged (no control chars, nothing to strip,
+    ASCII: nothing to normalize)."""
+    return _clean(namespace) and _clean(name)

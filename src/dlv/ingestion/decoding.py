@@ -7,11 +7,14 @@ measured with the events ``bench/ingest.py`` sends), and splits a batch into its
 without building them. It only accepts what it reads exactly as ``events.parse`` would:
 anything else (a value pydantic would coerce, a retracted facet, a name with spaces around
 it, any error) goes the exact way, which decides and names the problem. The stored text of
-each event is the text it was sent as.
+each event is the text it was sent as, unless it holds a secret: both ways read the text
+``masked`` gives them (docs/security.md), which is the text itself for the usual event.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from typing import Any, NotRequired, TypedDict
 
 import msgspec
@@ -33,7 +36,8 @@ from dlv.ingestion.events import (
 )
 from dlv.ingestion.models import RunState
 from dlv.limits import MAX_JSON_DEPTH, TOO_DEEP
-from dlv.nodes.schemas import no_control_chars
+from dlv.nodes.schemas import MAX_NAME, MAX_NAMESPACE, clean_name, nfc
+from dlv.ops import secrets
 
 Result = ParsedEvent | list[FieldError]
 
@@ -112,19 +116,24 @@ _EVENT = msgspec.json.Decoder(_Event)
 _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 # Texts the exact way handles better: a retracted facet ({"_deleted": true}) and NUL.
 _RETRACTED, _NUL = '"_deleted"', "\\u0000"
+_NOT_JSON = object()
 
 
 def _key(value: str, limit: int) -> str:
-    # events.Namespace/Name trim whitespace, then check the length and control characters.
-    # A name with whitespace around it goes the exact way (pydantic and Python disagree on
-    # what whitespace is); one without is what the trim would leave. ValueError: go exact.
-    # The usual key first, in C loops: no printable string holds a control character, and
-    # str.strip trims what str.isspace calls whitespace.
-    if 0 < len(value) <= limit and value.isprintable() and value.strip() == value:
+    # events.Namespace/Name bring the text to NFC, trim whitespace, then check the length and
+    # control, text-direction and zero-width characters. A name with whitespace around it goes
+    # the exact way (pydantic and Python disagree on what whitespace is); one without is what
+    # the trim would leave. ValueError: go exact.
+    # The usual key first, in C loops: no printable string holds a control character (nor a
+    # text-direction or zero-width one: all are format characters), str.strip trims what
+    # str.isspace calls whitespace, and an ASCII text is in NFC.
+    usual = 0 < len(value) <= limit and value.isprintable() and value.strip() == value
+    if usual and (value.isascii() or unicodedata.is_normalized("NFC", value)):
         return value
+    value = nfc(value)
     if not value or len(value) > limit or value[0].isspace() or value[-1].isspace():
         raise ValueError(value)
-    return no_control_chars(value)
+    return clean_name(value)
 
 
 def _facets(facets: dict[str, Any] | None) -> Any:
@@ -134,8 +143,8 @@ def _facets(facets: dict[str, Any] | None) -> Any:
 
 
 def _subject(subject: Any) -> None:
-    subject["namespace"] = events.no_credentials(_key(subject["namespace"], events.MAX_NAMESPACE))
-    subject["name"] = _key(subject["name"], events.MAX_NAME)
+    subject["namespace"] = _key(subject["namespace"], MAX_NAMESPACE)
+    subject["name"] = _key(subject["name"], MAX_NAME)
     if "facets" in subject:
         subject["facets"] = _facets(subject["facets"])
 
@@ -198,12 +207,70 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-def parse_event(text: str, prefix: str = "body") -> Result:
-    """One event from its JSON text; InvalidEvent if the text is not JSON at all."""
+def _decode_any(text: str) -> Any:
+    try:
+        return msgspec.json.decode(text)
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    try:
+        return from_json(text, allow_inf_nan=False)
+    except ValueError:
+        return _NOT_JSON
+
+
+def _encode(data: Any) -> str:
+    try:
+        return msgspec.json.encode(data).decode()
+    except (TypeError, ValueError, OverflowError):
+        return events.text_of(data)
+
+
+def masked(text: str) -> str:
+    """An event's JSON text with its secrets masked (``dlv.ops.secrets``); ``text`` itself
+    when it holds none, or is no JSON (the parse refuses it). RecursionError: nested too
+    deeply to be walked."""
+    if not secrets.maybe_secret(text):  # the usual event: one pass of a SIMD automaton
+        return text
+    data = _decode_any(text)
+    if data is _NOT_JSON:
+        return text
+    clean = secrets.mask(data)
+    return text if clean == data else _encode(clean)
+
+
+def _with_payload(result: Result, raw: str, keep_raw: bool) -> Result:
+    # DLV_INGEST_STORE_RAW_SECRETS: the text as sent is stored; what is mapped stays masked.
+    if keep_raw and isinstance(result, ParsedEvent) and result.payload is not raw:
+        return dataclasses.replace(result, payload=raw)
+    return result
+
+
+def parse_event(text: str, prefix: str = "body", *, keep_raw: bool = False) -> Result:
+    """One event from its JSON text, its secrets masked (in the text to store too, unless
+    ``keep_raw``); InvalidEvent if the text is not JSON at all."""
     if _too_deep(text):
         return [FieldError(prefix, TOO_DEEP)]
-    fast = _fast(text, prefix)
-    return fast if fast is not None else events.parse(_load(text), text, prefix)
+    try:
+        clean = masked(text)
+    except RecursionError:
+        return [FieldError(prefix, TOO_DEEP)]
+    fast = _fast(clean, prefix)
+    result = fast if fast is not None else events.parse(_load(clean), clean, prefix)
+    return _with_payload(result, text, keep_raw)
+
+
+def _parse_item(item: Any, prefix: str, keep_raw: bool) -> Result:
+    # A batch item decoded the exact way (msgspec could not split the batch).
+    text = events.text_of(item)
+    clean, clean_text = item, text
+    if secrets.maybe_secret(text):
+        try:
+            clean = secrets.mask(item)
+        except RecursionError:
+            return [FieldError(prefix, TOO_DEEP)]
+        if clean != item:
+            clean_text = events.text_of(clean)
+    return _with_payload(events.parse(clean, clean_text, prefix), text, keep_raw)
 
 
 def _items(text: str) -> tuple[list[Any], bool]:
@@ -220,9 +287,9 @@ def _items(text: str) -> tuple[list[Any], bool]:
     return data, False
 
 
-def parse_batch(text: str, max_items: int) -> list[Result]:
-    """Each event of a JSON array, on its own; InvalidEvent if the body is not such an array
-    of at most ``max_items``."""
+def parse_batch(text: str, max_items: int, *, keep_raw: bool = False) -> list[Result]:
+    """Each event of a JSON array, on its own (see ``parse_event``); InvalidEvent if the body
+    is not such an array of at most ``max_items``."""
     items, split = _items(text)
     if len(items) > max_items:
         raise InvalidEvent(
@@ -230,9 +297,9 @@ def parse_batch(text: str, max_items: int) -> list[Result]:
             errors=[FieldError("body", f"at most {max_items} items")],
         )
     if not split:  # msgspec could not split it; decoded the exact way
-        return [
-            events.parse(item, events.text_of(item), f"body[{index}]")
-            for index, item in enumerate(items)
-        ]
+        return [_parse_item(item, f"body[{index}]", keep_raw) for index, item in enumerate(items)]
     # The body is valid UTF-8, and items end at ASCII characters: each decodes on its own.
-    return [parse_event(item.decode(), f"body[{index}]") for index, item in enumerate(items)]
+    return [
+        parse_event(item.decode(), f"body[{index}]", keep_raw=keep_raw)
+        for index, item in enumerate(items)
+    ]

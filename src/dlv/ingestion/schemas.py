@@ -60,7 +60,7 @@ class RunEventRead(BaseModel):
     mapped: bool
     error: str | None
     payload: dict[str, Any] = Field(
-        description="The event as received (secret-looking keys masked)"
+        description="The event as received, its secrets masked (docs/security.md)"
     )
 
 

@@ -21,6 +21,7 @@ from dlv.nodes.schemas import (
     NodeRead,
     NodeSortField,
     NodeUpdate,
+    SearchText,
     normalize_tag,
 )
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
@@ -35,6 +36,8 @@ def secret_box(request: Request) -> SecretBox:
 
 Box = Annotated[SecretBox, Depends(secret_box)]
 Text = Annotated[str | None, Query(max_length=1000)]
+# Names are stored in NFC: so is a name looked for (owners are kept as sent).
+NameText = Annotated[SearchText | None, Query(max_length=1000)]
 
 
 @router.get("/nodes", response_model=Page[NodeRead], operation_id="listNodes")
@@ -42,13 +45,13 @@ def list_nodes(
     session: SessionDep,
     _: Reader,
     kind: NodeKind | None = None,
-    namespace: Text = None,
-    name: Text = None,
+    namespace: NameText = None,
+    name: NameText = None,
     owner: Text = None,
     tag: Annotated[list[str] | None, Query(max_length=20)] = None,
     node_status: Annotated[NodeStatus | None, Query(alias="status")] = None,
     parent_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Annotated[SearchText | None, Query(min_length=1, max_length=200)] = None,
     sort: NodeSortField = NodeSortField.name,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
     cursor: CursorQuery = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -26,9 +28,33 @@ _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:/-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# Bidi overrides and isolates change how the text around them is displayed (a name can look
+# like another one), and zero-width characters make names that look alike differ.
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+INVISIBLE_MESSAGE = (
+    "must not contain text-direction or zero-width characters "
+    "(U+202A-U+202E, U+2066-U+2069, U+200B-U+200D, U+2060, U+FEFF)"
+)
+
+
 def no_control_chars(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
+    return value
+
+
+def nfc(value: Any) -> Any:
+    """A text in NFC, so that "é" typed as one character or as e + accent is one name."""
+    if isinstance(value, str) and not value.isascii():
+        return unicodedata.normalize("NFC", value)  # a no-op copy when already NFC
+    return value
+
+
+def clean_name(value: str) -> str:
+    """A node's namespace or name: no control, text-direction or zero-width characters."""
+    no_control_chars(value)
+    if not value.isascii() and INVISIBLE.search(value):
+        raise ValueError(INVISIBLE_MESSAGE)
     return value
 
 
@@ -49,16 +75,22 @@ def _normalize_tags(values: list[str]) -> list[str]:
     return tags
 
 
+MAX_NAMESPACE, MAX_NAME = 500, 1000
+# In NFC (a few characters grow under it) before their length is checked.
 Namespace = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(no_control_chars),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAMESPACE),
+    BeforeValidator(nfc),  # runs first, so the length is checked in NFC
+    AfterValidator(clean_name),
 ]
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(no_control_chars),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),
+    BeforeValidator(nfc),  # runs first, so the length is checked in NFC
+    AfterValidator(clean_name),
 ]
+# A search text or filter: in NFC like the names it is compared with.
+SearchText = Annotated[str, BeforeValidator(nfc)]
 Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 MAX_OWNERS = 20
 

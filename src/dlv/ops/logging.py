@@ -2,7 +2,8 @@
 
 Every record passes ``SecretFilter`` on its way to the handler, which rewrites anything that
 looks like a credential (bearer tokens, JWTs, ``dlv_`` API tokens, passwords in URLs,
-``password=``/``token=``/``secret=`` pairs, and the configured secrets themselves) to ``***``.
+``password=``/``token=``/``secret=`` pairs, and the configured secrets themselves) to ``***``,
+by the policy audit records and stored OpenLineage events follow too (``dlv.ops.secrets``).
 It works on the final text, so a careless ``log.info("%s", config)`` anywhere is covered too.
 
 ``RequestLogMiddleware`` writes one line per HTTP request and gives each request an id: the
@@ -18,7 +19,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -31,10 +32,29 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dlv.errors import problem
+from dlv.ops.secrets import MASK, MIN_KNOWN_SECRET, is_secret_name, mask, scrub
+
+# MASK and scrub are dlv.ops.secrets' (one policy for logs, audit and events), kept here too.
+__all__ = [
+    "MASK",
+    "QUIET_PATHS",
+    "REQUEST_ID_HEADER",
+    "REQUEST_LOGGER",
+    "DlvHandler",
+    "HumanFormatter",
+    "JsonFormatter",
+    "RequestLogMiddleware",
+    "SecretFilter",
+    "configure_logging",
+    "current_request_id",
+    "extra_fields",
+    "route_template",
+    "scrub",
+    "settings_secrets",
+]
 
 REQUEST_LOGGER = "dlv.request"
 REQUEST_ID_HEADER = "X-Request-ID"
-MASK = "***"
 # Logged at DEBUG when they succeed. Probes and scrapes arrive every few seconds, and
 # OpenLineage events hundreds of times a second (a line each was a sixth of an event's CPU):
 # at INFO they would drown the real traffic. /metrics counts them; failures stay at INFO.
@@ -45,67 +65,9 @@ QUIET_PATHS = frozenset(
 _request_id: ContextVar[str | None] = ContextVar("dlv_request_id", default=None)
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-# Any field whose name contains one of these holds a secret (the audit trail uses the same idea).
-_SECRET_WORD = r"(?:password|passwd|pwd|secret|token|api[_-]?key|credential|private[_-]?key)"
-_SECRET_NAME = rf"\w*{_SECRET_WORD}\w*"
-_SECRET_NAME_RE = re.compile(_SECRET_NAME, re.IGNORECASE)
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # scheme://user:password@host -> scheme://user:***@host
-    (re.compile(r"(?P<pre>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)"), r"\g<pre>***"),
-    (re.compile(r"(?i)\b(?P<scheme>bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\g<scheme> ***"),
-    # JWTs (login tokens) wherever they appear, with or without "Bearer".
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), MASK),
-    # API tokens: dlv_ + 43 url-safe characters. The 10-character prefix DLV shows is not matched.
-    (re.compile(r"\bdlv_[A-Za-z0-9_-]{20,}"), "dlv_***"),
-    # password="two words", 'token': 'x', "secret": "x" (quoted values may hold spaces)
-    (
-        re.compile(
-            rf"(?i)(?P<key>\b{_SECRET_NAME})(?P<sep>[\"']?\s*[:=]\s*)(?P<q>[\"'])"
-            r"(?:\\.|(?!(?P=q))[^\\])*(?P=q)"
-        ),
-        r"\g<key>\g<sep>\g<q>***\g<q>",
-    ),
-    # password=x, ?token=x&..., secret: x
-    (
-        re.compile(rf"(?i)(?P<key>\b{_SECRET_NAME})(?P<sep>[\"']?\s*[:=]\s*)[^\s\"'&,;)}}\]]+"),
-        r"\g<key>\g<sep>***",
-    ),
-]
-# Something each of _PATTERNS needs. Most log text (every request line's method, path,
-# route, client...) has none of it: one search instead of six substitutions, which were a
-# quarter of the CPU of answering a small request.
-_MAYBE_SECRET = re.compile(rf"(?i)://|bearer|basic|eyJ|dlv_|{_SECRET_WORD}\w*[\"']?\s*[:=]")
-# Too short to replace by value without mangling ordinary words.
-MIN_KNOWN_SECRET = 8
-
-
-def scrub(text: str, known: Iterable[str] = ()) -> str:
-    """``text`` with every secret-looking part replaced by ``***``."""
-    for value in known:
-        if len(value) >= MIN_KNOWN_SECRET:
-            text = text.replace(value, MASK)
-    if _MAYBE_SECRET.search(text) is None:
-        return text
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
 
 def _scrub_value(value: Any, known: Iterable[str]) -> Any:
-    if isinstance(value, SecretStr):
-        return MASK
-    if isinstance(value, str):
-        return scrub(value, known)
-    if isinstance(value, Mapping):
-        return {
-            str(k): MASK if _SECRET_NAME_RE.fullmatch(str(k)) else _scrub_value(v, known)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_scrub_value(v, known) for v in value]
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return scrub(str(value), known)
+    return mask(value, lambda text: scrub(text, known))
 
 
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
@@ -136,7 +98,7 @@ class SecretFilter(logging.Filter):
             message = f"{record.msg!s} {record.args!r}"
         record.msg, record.args = scrub(message, self.known), None
         for key, value in extra_fields(record).items():
-            clean = MASK if _SECRET_NAME_RE.fullmatch(key) else _scrub_value(value, self.known)
+            clean = MASK if is_secret_name(key) else _scrub_value(value, self.known)
             setattr(record, key, clean)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
