@@ -126,11 +126,18 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+CONNECT_TIMEOUT = 10
+
+
 def make_engine(url: str) -> Engine:
-    """An engine configured for a server: SQLite gets WAL, FKs and a busy timeout."""
+    """An engine configured for a server: SQLite gets WAL, FKs and a busy timeout. Statement
+    parameters never appear in an error's text (they may hold token or password hashes, and
+    errors are logged)."""
     if url.startswith("sqlite"):
         precreate_sqlite(url)  # 0600, not SQLite's 0644: it holds password and token hashes
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "connect")
@@ -141,7 +148,16 @@ def make_engine(url: str) -> Engine:
 
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A host that drops packets would hold every request for the TCP timeout (~2 minutes)
+    # before the 503: give up on connecting after CONNECT_TIMEOUT seconds.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
 
 
 def read_only(engine: Engine) -> Engine:

@@ -86,3 +86,16 @@ def test_a_column_lineage_input_holding_a_password_is_made_a_node_masked(
     poster.post(event)
     assert upstream(poster) == {"shop.x.y": "derived"}
     assert poster.node("postgres://u:***@db:5432", "shop.x.y")["name"] == "shop.x.y"
+
+
+def test_a_column_lineage_input_is_named_in_nfc_as_reported_datasets_are(
+    poster: Poster,
+) -> None:
+    event = report_run("SELECT 1")
+    decomposed = "shop.staging.cafe\u0301s"  # "cafés" with a combining accent (NFD)
+    event["outputs"][0]["facets"]["columnLineage"] = facet(
+        "ColumnLineageDatasetFacet",
+        fields={"id": {"inputFields": [{"namespace": PG_NS, "name": decomposed, "field": "id"}]}},
+    )
+    poster.post(event)
+    assert upstream(poster) == {"shop.staging.caf\u00e9s": "derived"}

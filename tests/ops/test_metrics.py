@@ -21,6 +21,7 @@ from dlv.ops import metrics, multiproc
 from tests.conftest import Caller
 from tests.nodes.factories import create, dataset
 from tests.ops.conftest import ops_app, ops_settings
+from tests.servers import free_port
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
 
@@ -114,6 +115,30 @@ def test_domain_counters_are_exported(client: TestClient) -> None:
     assert (
         value(after, "dlv_check_duration_seconds_count", kind="postgres")
         - value(before, "dlv_check_duration_seconds_count", kind="postgres")
+        == 1
+    )
+
+
+def test_a_connection_test_is_counted(client: TestClient, admin: Caller) -> None:
+    # A postgres node whose port nothing listens on: a real, failing check.
+    node = create(
+        client,
+        admin,
+        {
+            "kind": "postgres",
+            "namespace": "postgres://127.0.0.1",
+            "name": "down",
+            "connection": {"host": "127.0.0.1", "port": free_port(), "database": "x", "user": "u"},
+        },
+    )
+    before = samples(client)
+    r = client.post(f"/api/v1/nodes/{node['id']}/test-connection", headers=admin.headers)
+    assert r.json()["status"] == "error"
+    after = samples(client)
+    checks = {"kind": "postgres", "status": "error"}
+    assert (
+        value(after, "dlv_check_results_total", **checks)
+        - value(before, "dlv_check_results_total", **checks)
         == 1
     )
 

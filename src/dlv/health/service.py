@@ -30,6 +30,7 @@ from dlv.health.schemas import (
 )
 from dlv.nodes import connections
 from dlv.nodes.models import SYSTEM_KINDS, Node, NodeKind, NodeStatus
+from dlv.ops import metrics
 
 IN_ERROR_LIMIT = 500
 
@@ -107,6 +108,7 @@ def record(session: Session, actor: Principal, target: Target, result: CheckResu
 
     A change of status is an audit record (``node.status``) in the same transaction.
     """
+    metrics.record_check(target.kind, result.status.value, result.latency_ms / 1000)
     node = repository.lock_node(session, target.pk)
     if node is None:
         raise NodeNotFound(f"No node with id {target.id} (deleted during the check)")

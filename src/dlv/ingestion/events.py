@@ -104,14 +104,15 @@ class JobRef(TypedDict):
 _JOB_REF: TypeAdapter[JobRef] = TypeAdapter(JobRef)
 
 
-def valid_key(namespace: str, name: str) -> bool:
-    """Whether a namespace and name found elsewhere in an event (column lineage, SQL) are
-    what an event's own dataset would be held to, unchanged."""
+def dataset_key(namespace: str, name: str) -> tuple[str, str] | None:
+    """A namespace and name found elsewhere in an event (column lineage, SQL) as an event's
+    own dataset would be held to them (trimmed, in NFC), or None if such a dataset would
+    be refused."""
     try:
         checked = _JOB_REF.validate_python({"namespace": namespace, "name": name})
     except ValidationError:
-        return False
-    return (checked["namespace"], checked["name"]) == (namespace, name)
+        return None
+    return checked["namespace"], checked["name"]
 
 
 class RunRef(TypedDict):

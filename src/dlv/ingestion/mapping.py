@@ -30,7 +30,7 @@ from dlv.ingestion.events import (
     ParsedEvent,
     RunFacets,
     SchemaField,
-    valid_key,
+    dataset_key,
 )
 from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
 from dlv.lineage.models import EdgeOrigin
@@ -260,15 +260,16 @@ def _edge(
 def _derived(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
     """Datasets the event's column lineage or SQL names but does not report (``derive``)."""
     for found in derive(event.get("inputs") or (), event.get("outputs") or (), sql):
-        if not valid_key(*found.key):
+        key = dataset_key(*found.key)
+        if key is None:
             continue
-        spec = plan.node(found.key, NodeKind.dataset, seen.sender)
+        spec = plan.node(key, NodeKind.dataset, seen.sender)
         mark = {"job": f"{job[0]}/{job[1]}", "source": found.source}
         spec.offer("derived", seen.time, mark)
         if found.role == "input":
-            _edge(plan, found.key, job, seen, EdgeOrigin.derived)
+            _edge(plan, key, job, seen, EdgeOrigin.derived)
         else:
-            _edge(plan, job, found.key, seen, EdgeOrigin.derived)
+            _edge(plan, job, key, seen, EdgeOrigin.derived)
 
 
 def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
