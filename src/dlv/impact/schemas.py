@@ -81,7 +81,10 @@ class LineageGraph(BaseModel):
     nodes: list[LineageNode]
     edges: list[LineageEdge]
     parents: list[ContainerNode] = Field(
-        description="containers of the nodes that are not among them (no flow reaches them)"
+        description=(
+            "containers of the nodes that are not among them (no flow reaches them); a "
+            "node's parent_id names its container"
+        )
     )
     truncated: bool
     as_of: datetime | None = Field(description="the time the graph is shown at (null: now)")

@@ -124,13 +124,13 @@ def _traverse(
         containers = _nodes(picked_outside, facts.ids(index.parents_of(outside)), None)
         edges: list[JsonNode] = []
         if with_edges:
-            everything = np.concatenate([found.nodes, outside])
-            ids = picked.ids + [c["id"] for c in containers]
             flow = index.edges_among(found.nodes)
-            edges = _edges(ids, everything, *flow)
+            edges = _edges(picked.ids, found.nodes, *flow)
             if stale is not None:
                 _mark_stale(edges, flow, stale)
-            edges += _edges(ids, everything, *index.children_among(everything), "contains")
+            # Between the answer's nodes only: a node's parent_id already ties it to a
+            # container in ``parents``, and those edges would double a big answer's size.
+            edges += _edges(picked.ids, found.nodes, *index.children_among(found.nodes), "contains")
         causes = _causes(index, found, outside, picked, picked_outside) if with_causes else []
     if "" in picked.ids:  # deleted meanwhile (the change log said so): left out
         nodes = [n for n in nodes if n["id"]]
