@@ -14,7 +14,7 @@ ways; their SQL is not read (their column lineage still is).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -60,20 +60,12 @@ def _context(keys: Iterable[Key]) -> tuple[str, str] | None:
     return found.pop() if len(found) == 1 else None
 
 
-def derive(inputs: Iterable[Any], outputs: Sequence[Any], sql: str | None) -> list[Derived]:
-    """The datasets an event's column lineage (of its ``outputs``) and SQL name that it does
-    not report as ``inputs`` or ``outputs``."""
-    # This runs for every event, and nearly every time finds nothing: leave early.
-    named = {
-        (field["namespace"], field["name"])
-        for output in outputs
-        if (lineage := (output.get("facets") or {}).get("columnLineage"))
-        for field in _fields(lineage)
-    }
+def derive(known: set[Key], named: set[Key], sql: str | None) -> list[Derived]:
+    """The datasets a job's column lineage (``named``: the inputs it names) and SQL name that
+    its events do not report (``known``: their inputs and outputs)."""
     tables = _tables(sql) if sql else ((), ())
     if not named and not any(tables):
         return []
-    known = {(d["namespace"], d["name"]) for d in (*inputs, *outputs)}
     found = {key: Derived(key, "input", "columnLineage") for key in named - known}
     if any(tables):
         context = _context([*known, *found])
@@ -82,10 +74,15 @@ def derive(inputs: Iterable[Any], outputs: Sequence[Any], sql: str | None) -> li
     return list(found.values())
 
 
-def _fields(lineage: Any) -> Iterator[Any]:
-    for column in (lineage.get("fields") or {}).values():
-        yield from column.get("inputFields") or ()
-    yield from lineage.get("dataset") or ()
+def lineage_inputs(fields: dict[str, Any], dataset: Iterable[Any]) -> set[Key]:
+    """The datasets a column lineage facet's fields and dataset-wide inputs name."""
+    named = {
+        (field["namespace"], field["name"])
+        for column in fields.values()
+        for field in column.get("inputFields") or ()
+    }
+    named.update((field["namespace"], field["name"]) for field in dataset)
+    return named
 
 
 def _from_sql(

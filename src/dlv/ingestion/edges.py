@@ -28,7 +28,7 @@ from dlv.ingestion.catalog import (
 from dlv.ingestion.catalog_repository import NodeRow
 from dlv.ingestion.edges_repository import EdgeRow, LiveEdge
 from dlv.ingestion.mapping import Plan, Sender, Sighting
-from dlv.ingestion.models import RunState
+from dlv.ingestion.models import FAILED_STATES
 from dlv.lineage import changes
 from dlv.lineage.models import OBSERVED_ORIGINS
 from dlv.nodes.models import NodeStatus
@@ -38,6 +38,7 @@ Edges = dict[tuple[int, int], EdgeRow]
 # How precisely an edge's last sighting is kept (``_confirm``): an edge last seen less than
 # this before a successful run started is not made stale by it.
 SEEN_STEP = timedelta(seconds=1)
+FAILED = {s.value for s in FAILED_STATES}
 
 
 def apply_edges(catalog: Catalog, plan: Plan) -> Edges:
@@ -117,7 +118,7 @@ def _confirm(
         if last is None or sighting.last >= last + SEEN_STEP:
             values["last_seen_at"], values["last_run_id"] = sighting.last, sighting.run_id
         if edge.stale_since is not None and (
-            sighting.last >= edge.stale_since or sighting.runs & _health_runs(catalog, pair)
+            sighting.last >= edge.stale_since or sighting.run_id in _health_runs(catalog, pair)
         ):
             values["stale_since"] = None
             revived.append(pair)
@@ -228,29 +229,44 @@ def follow_producers(catalog: Catalog, jobs: dict[int, Sender]) -> None:
     """The datasets these jobs write follow their producers' latest outcome: ``at_risk``
     ("producer X failed at T") when the producer whose run ended last failed, ``ok`` once a
     producer's run succeeds after it. A dataset in ``error`` (a person's, or a check's) is
-    left as it is."""
-    outputs = repository.outputs_of(catalog.session, jobs)
-    datasets = {d for _, d in outputs}
-    if not datasets:
+    left as it is.
+
+    Most outcomes change nothing here: a job succeeding leaves an ``ok`` output ``ok`` and
+    makes an ``unknown`` one ``ok``. Only the outputs of a failed job, and ``at_risk`` ones,
+    need every producer's outcome compared."""
+    held = {n.pk: n for n in catalog.nodes.values()}
+    direct: dict[int, int] = {}  # dataset -> the job that made it ok
+    compare: dict[int, int] = {}  # dataset -> a job of this batch that writes it
+    for job, dataset, stored in repository.outputs_of(catalog.session, jobs):
+        status = held[dataset].status if dataset in held else stored
+        facts = catalog.facts.get(job)
+        failed = facts is not None and facts.health_state in FAILED
+        if status == NodeStatus.error or (not failed and status == NodeStatus.ok):
+            continue
+        if not failed and status == NodeStatus.unknown:
+            direct[dataset] = job
+        else:
+            compare[dataset] = job
+    if not direct and not compare:
         return
     producers: dict[int, list[int]] = {}
-    for job, dataset in repository.producers_of(catalog.session, datasets):
-        producers.setdefault(dataset, []).append(job)
+    if compare:
+        for job, dataset in repository.producers_of(catalog.session, compare):
+            producers.setdefault(dataset, []).append(job)
     outcomes = _outcome(catalog, {j for js in producers.values() for j in js})
-    known = {n.pk: n for n in catalog.nodes.values()}
-    wanted = datasets | {j for js in producers.values() for j in js}
-    known.update(catalog_repository.nodes_by_pk(catalog.session, wanted - known.keys()))
-    sender_of = {d: jobs[j] for j, d in outputs}
-    for dataset in sorted(datasets):
-        node = known.get(dataset)
+    wanted = set(direct) | set(compare) | {j for js in producers.values() for j in js}
+    held.update(catalog_repository.nodes_by_pk(catalog.session, wanted - held.keys()))
+    for dataset, job in sorted(direct.items()):
+        set_status(catalog, held[dataset], NodeStatus.ok, None, jobs[job])
+    for dataset, writer in sorted(compare.items()):
+        node = held.get(dataset)
         ended = [(outcomes[j], j) for j in producers.get(dataset, ()) if j in outcomes]
-        if node is None or not ended or node.status == NodeStatus.error:
+        if node is None or not ended:
             continue
         (time, state, _, message), job = max(ended, key=lambda e: (e[0][0], str(e[0][2])))
-        if state in (RunState.FAIL, RunState.ABORT):
-            producer = known[job]
+        if state in FAILED:
             why = f": {message}" if message else ""
-            text = f"producer {producer.name} failed at {time:%Y-%m-%d %H:%M:%S} UTC{why}"
-            set_status(catalog, node, NodeStatus.at_risk, text, sender_of[dataset])
+            text = f"producer {held[job].name} failed at {time:%Y-%m-%d %H:%M:%S} UTC{why}"
+            set_status(catalog, node, NodeStatus.at_risk, text, jobs[writer])
         else:
-            set_status(catalog, node, NodeStatus.ok, None, sender_of[dataset])
+            set_status(catalog, node, NodeStatus.ok, None, jobs[writer])

@@ -163,14 +163,14 @@ def insert_edges(
 
 
 def _flows(known: Any, other: Any, kind: NodeKind) -> dict[str, Any]:
-    """(source, target) of the live edges whose ``known`` end is among "pks" and whose
-    ``other`` end is a node of ``kind``."""
+    """(source, target, the other end's status) of the live edges whose ``known`` end is
+    among "pks" and whose ``other`` end is a node of ``kind``."""
     node = Node.__table__.alias(f"{other.key}_node")
     return with_list(
         known,
         "pks",
         lambda among: (
-            select(Edge.source_pk, Edge.target_pk)
+            select(Edge.source_pk, Edge.target_pk, node.c.status)
             .join(node, node.c.pk == other)
             .where(among, Edge.stale_since.is_(None), node.c.kind == kind.value)
         ),
@@ -181,25 +181,25 @@ _OUTPUTS = _flows(Edge.source_pk, Edge.target_pk, NodeKind.dataset)
 _PRODUCERS = _flows(Edge.target_pk, Edge.source_pk, NodeKind.job)
 
 
-def _pairs(
+def _flows_of(
     session: Session, statements: dict[str, Any], pks: Iterable[int]
-) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
+) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
     for chunk in chunks(sorted(set(pks))):
-        found.extend(
-            (a, b) for a, b in conn(session).execute(statements[dialect(session)], {"pks": chunk})
-        )
+        rows = conn(session).execute(statements[dialect(session)], {"pks": chunk})
+        found.extend((a, b, status) for a, b, status in rows)
     return found
 
 
-def outputs_of(session: Session, job_pks: Iterable[int]) -> list[tuple[int, int]]:
-    """(job, dataset) of the datasets the jobs write (edges that are not stale)."""
-    return _pairs(session, _OUTPUTS, job_pks)
+def outputs_of(session: Session, job_pks: Iterable[int]) -> list[tuple[int, int, str]]:
+    """(job, dataset, the dataset's status) of the datasets the jobs write (edges that are
+    not stale)."""
+    return _flows_of(session, _OUTPUTS, job_pks)
 
 
 def producers_of(session: Session, dataset_pks: Iterable[int]) -> list[tuple[int, int]]:
     """(job, dataset) of the jobs that write the datasets (edges that are not stale)."""
-    return _pairs(session, _PRODUCERS, dataset_pks)
+    return [(job, dataset) for job, dataset, _ in _flows_of(session, _PRODUCERS, dataset_pks)]
 
 
 # -- column lineage ----------------------------------------------------------------------

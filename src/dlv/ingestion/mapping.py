@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from dlv.ingestion.derive import derive
+from dlv.ingestion.derive import Derived, derive, lineage_inputs
 from dlv.ingestion.events import (
     DatasetFacets,
     DatasetIn,
@@ -102,21 +102,13 @@ class ColumnSpec:
 @dataclass(slots=True)
 class Sighting:
     """What a batch saw of one edge: who first sent it, the event times that reported it,
-    and the run of the latest (``runs``: every run that reported it)."""
+    and the run of the latest."""
 
     sender: Sender
     first: datetime
     last: datetime
     run_id: uuid.UUID | None
-    runs: set[uuid.UUID] = field(default_factory=set)
     origin: str = EdgeOrigin.openlineage.value
-
-    def see(self, time: datetime, run_id: uuid.UUID | None) -> None:
-        self.first = min(self.first, time)
-        if time >= self.last:
-            self.last, self.run_id = time, run_id or self.run_id
-        if run_id is not None:
-            self.runs.add(run_id)
 
 
 @dataclass
@@ -126,6 +118,7 @@ class Plan:
     nodes: dict[Key, NodeSpec] = field(default_factory=dict)
     edges: dict[Pair, Sighting] = field(default_factory=dict)
     columns: dict[Pair, ColumnSpec] = field(default_factory=dict)
+    latest: dict[Key, Seen] = field(default_factory=dict)  # each job's latest event
     runs: dict[uuid.UUID, list[Sent]] = field(default_factory=dict)
 
     def node(self, key: Key, kind: NodeKind, sender: Sender) -> NodeSpec:
@@ -157,7 +150,11 @@ def _schema_columns(fields: Sequence[SchemaField]) -> list[dict[str, Any]]:
 def owner_names(ownership: OwnershipFacet) -> list[str]:
     """Every owner an ownership facet names, in order, each once. An owner is a short name
     in the catalog: a longer one (or past ``MAX_OWNERS``) is left for a person to set."""
-    names = (o["name"].strip() for o in ownership.get("owners") or ())
+    owners = ownership.get("owners") or ()
+    if len(owners) == 1:  # the usual facet
+        name = owners[0]["name"].strip()
+        return [name] if 0 < len(name) <= MAX_OWNER and name.isprintable() else []
+    names = (o["name"].strip() for o in owners)
     kept = dict.fromkeys(n for n in names if 0 < len(n) <= MAX_OWNER and n.isprintable())
     return list(kept)[:MAX_OWNERS]
 
@@ -246,23 +243,42 @@ def _edge(
     if source == target:
         return
     sighting = plan.edges.get((source, target))
+    time = seen.time
     if sighting is None:
-        runs = {seen.run_id} if seen.run_id is not None else set()
-        plan.edges[(source, target)] = Sighting(
-            seen.sender, seen.time, seen.time, seen.run_id, runs, origin
-        )
+        plan.edges[(source, target)] = Sighting(seen.sender, time, time, seen.run_id, origin)
         return
-    sighting.see(seen.time, seen.run_id)
+    # Inline, not a method: this runs for every dataset of every event.
+    sighting.first = min(sighting.first, time)
+    if time >= sighting.last:
+        sighting.last = time
+        if seen.run_id is not None:
+            sighting.run_id = seen.run_id
     if origin == EdgeOrigin.openlineage:  # reported beats derived
         sighting.origin = origin
 
 
-def _derived(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
-    """Datasets the event's column lineage or SQL names but does not report (``derive``)."""
-    for found in derive(event.get("inputs") or (), event.get("outputs") or (), sql):
-        key = dataset_key(*found.key)
-        if key is None:
-            continue
+def _derived(plan: Plan) -> None:
+    """Datasets the batch's column lineage or SQL names but its events do not report
+    (``derive``): once per job and batch, from the job's latest lineage and SQL, sighted as
+    the job's latest event (producers repeat both in every event of a run)."""
+    reported: dict[Key, set[Key]] = {}
+    for (source, target), sighting in plan.edges.items():
+        if sighting.origin == EdgeOrigin.openlineage:
+            job = target if plan.nodes[target].kind is NodeKind.job else source
+            reported.setdefault(job, set()).update((source, target))
+    named: dict[Key, set[Key]] = {}
+    for (job, _), column in plan.columns.items():
+        named.setdefault(job, set()).update(lineage_inputs(column.fields, column.dataset))
+    for job, seen in plan.latest.items():
+        sql = plan.nodes[job].fields.get("sql")
+        found = derive(reported.get(job, set()), named.get(job, set()), sql[1][0] if sql else None)
+        for item in found:
+            _derive_one(plan, job, seen, item)
+
+
+def _derive_one(plan: Plan, job: Key, seen: Seen, found: Derived) -> None:
+    key = dataset_key(*found.key)
+    if key is not None:
         spec = plan.node(key, NodeKind.dataset, seen.sender)
         mark = {"job": f"{job[0]}/{job[1]}", "source": found.source}
         spec.offer("derived", seen.time, mark)
@@ -272,7 +288,7 @@ def _derived(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) 
             _edge(plan, job, key, seen, EdgeOrigin.derived)
 
 
-def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> None:
+def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:
     time, sender = seen.time, seen.sender
     for dataset in event.get("inputs") or ():
         _edge(plan, _dataset(plan, dataset, time, sender), job, seen)
@@ -286,7 +302,9 @@ def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen, sql: str | None) -> 
             if held is None or time >= held.time:
                 fields = dict(lineage["fields"])
                 plan.columns[(job, output)] = ColumnSpec(time, fields, lineage.get("dataset", []))
-    _derived(plan, event, job, seen, sql)
+    held_seen = plan.latest.get(job)
+    if held_seen is None or time >= held_seen.time:
+        plan.latest[job] = seen
 
 
 def plan(events: Iterable[Sent]) -> Plan:
@@ -309,12 +327,10 @@ def plan(events: Iterable[Sent]) -> Plan:
             if parent_key != job:
                 result.node(parent_key, NodeKind.job, sender)
                 result.nodes[job].offer("parent", time, parent_key)
-        job_facets = job_in.get("facets")
-        sql_facet = job_facets.get("sql") if job_facets else None
-        sql = sql_facet["query"] if sql_facet else None
-        _flow(result, event, job, Seen(time, parsed.run_id, sender), sql)
+        _flow(result, event, job, Seen(time, parsed.run_id, sender))
         if parsed.run_id is not None:
             result.runs.setdefault(parsed.run_id, []).append((parsed, sender))
+    _derived(result)
     return result
 
 
