@@ -32,6 +32,7 @@ from dlv.nodes.router import router as nodes_router
 from dlv.ops.logging import RequestLogMiddleware, configure_logging
 from dlv.ops.metrics import MetricsMiddleware
 from dlv.ops.router import router as ops_router
+from dlv.ui import install_ui
 
 IMPORT_PATH = "/api/v1/graph/import"
 
@@ -121,4 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem(503, "not-ready", "Not ready", "The database is not reachable")
         return JSONResponse({"status": "ok"})
 
+    # Last: its fallback route takes every GET no other route took.
+    install_ui(app, settings.ui_dir)
     return app
