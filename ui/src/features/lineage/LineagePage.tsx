@@ -1,0 +1,3 @@
+export default function LineagePage() {
+  return <p>Explorer coming</p>;
+}
