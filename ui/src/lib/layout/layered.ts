@@ -9,7 +9,7 @@ export interface LayeredOptions {
   sweeps: number;
 }
 
-const DEFAULTS: LayeredOptions = { gapX: 90, gapY: 22, sweeps: 4 };
+const DEFAULTS: LayeredOptions = { gapX: 64, gapY: 20, sweeps: 4 };
 
 export function layered(
   nodes: LayoutNodeIn[],
