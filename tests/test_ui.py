@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import re
 from collections.abc import Iterator
@@ -80,6 +81,23 @@ def test_hashed_assets_are_cached_as_immutable(ui_client: TestClient) -> None:
     assert r.status_code == 200
     assert r.text == "console.log('dlv')"
     assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_client_accepting_gzip_gets_the_builds_gzipped_twin(
+    ui_client: TestClient, ui_dir: Path
+) -> None:
+    script = "console.log('dlv');" * 200
+    (ui_dir / "assets" / "big-Hash1.js").write_text(script)
+    (ui_dir / "assets" / "big-Hash1.js.gz").write_bytes(gzip.compress(script.encode()))
+    r = ui_client.get("/assets/big-Hash1.js", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert r.text == script  # httpx decompressed it
+    plain = ui_client.get("/assets/big-Hash1.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == script
+    assert plain.headers["vary"] == "Accept-Encoding"
 
 
 def test_a_missing_asset_is_a_404_not_the_index(ui_client: TestClient) -> None:

@@ -14,7 +14,8 @@ for (const [path, ready] of [
     });
     page.on('pageerror', (e) => problems.push(e.message));
     const hosts = new Set<string>();
-    page.on('request', (r) => hosts.add(new URL(r.url()).host));
+    // Fetched, not merely asked for (a request the policy blocks ends as failed).
+    page.on('requestfinished', (r) => hosts.add(new URL(r.url()).host));
     await page.goto(path);
     await expect(page.locator(ready).first()).toBeVisible();
     // ReDoc's bundle shows its maker's logo from cdn.redoc.ly: the policy blocks it, which is the

@@ -33,12 +33,12 @@ export function useIsAdmin(): boolean {
   return useMe().data?.role === 'admin';
 }
 
+export function fetchNode(id: string) {
+  return unwrap(api.GET('/api/v1/nodes/{node_id}', { params: { path: { node_id: id } } }));
+}
+
 export function useNode(id: string) {
-  return useQuery({
-    queryKey: keys.node(id),
-    queryFn: () => unwrap(api.GET('/api/v1/nodes/{node_id}', { params: { path: { node_id: id } } })),
-    refetchInterval: STATUS_POLL_MS,
-  });
+  return useQuery({ queryKey: keys.node(id), queryFn: () => fetchNode(id), refetchInterval: STATUS_POLL_MS });
 }
 
 export interface NodeFilters {

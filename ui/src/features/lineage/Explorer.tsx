@@ -4,10 +4,14 @@ import {
   MarkerType,
   MiniMap,
   Panel,
+  Position,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Edge,
+  type NodeHandle,
   type NodeMouseHandler,
+  type Viewport,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { saveBlob } from '../../api/client';
@@ -16,15 +20,18 @@ import { structureKey, type ViewGraph } from '../../lib/collapse';
 import { STATUS_COLOR, toSvg } from '../../lib/exportSvg';
 import { svgToPng } from '../../lib/exportImage';
 import type { LineageModel } from '../../lib/graph';
-import { createLayoutClient } from '../../lib/layout/client';
-import { SupersededError, type Algorithm } from '../../lib/layout/protocol';
+import { SupersededError, type Algorithm, type LayoutClient } from '../../lib/layout/protocol';
 import { GROUP_H, GROUP_W, NODE_H, NODE_W, nodeTypes, type CardNode } from './NodeCards';
-import type { ExplorerParams } from './params';
+import { MAX_DRAWN, type ExplorerParams } from './params';
 import { EdgePanel, Legend, NodePanel, type Actions } from './SidePanel';
 import type { usePathBothWays } from './usePathBothWays';
 
 /** Up to this many nodes the whole graph is fitted in view; above, the view starts on the root. */
 const FIT_ALL = 200;
+/** Above this many nodes only those in view are mounted (React Flow's onlyRenderVisibleElements). */
+const CULL_ABOVE = 200;
+/** Below this zoom names are unreadable anyway: cards are drawn as plain boxes (cheap to paint). */
+const DETAIL_ZOOM = 0.45;
 
 type Selection = { type: 'node'; id: string } | { type: 'edge'; id: string } | null;
 
@@ -35,9 +42,40 @@ interface Placed {
   ms: number;
 }
 
+/** Small graphs are fitted in view; big ones open on their root, at a readable zoom. */
+function firstViewport(
+  positions: Record<string, { x: number; y: number }>,
+  nodes: { id: string; width: number; height: number }[],
+  rootId: string,
+  canvas: HTMLElement | null,
+): Viewport | 'fit' {
+  const root = positions[rootId];
+  const size = nodes.find((n) => n.id === rootId);
+  if (nodes.length <= FIT_ALL || !root || !size || !canvas) return 'fit';
+  const zoom = 0.85;
+  const { width, height } = canvas.getBoundingClientRect();
+  return { x: width / 2 - (root.x + size.width / 2) * zoom, y: height / 2 - (root.y + size.height / 2) * zoom, zoom };
+}
+
+const HANDLE = 6;
+const handlesCache = new Map<number, NodeHandle[]>();
+function handlesOf(size: { width: number; height: number }): NodeHandle[] {
+  let handles = handlesCache.get(size.width);
+  if (!handles) {
+    const y = size.height / 2 - HANDLE / 2;
+    handles = [
+      { type: 'target', position: Position.Left, x: -HANDLE / 2, y, width: HANDLE, height: HANDLE },
+      { type: 'source', position: Position.Right, x: size.width - HANDLE / 2, y, width: HANDLE, height: HANDLE },
+    ];
+    handlesCache.set(size.width, handles);
+  }
+  return handles;
+}
+
 const sizeOf = (type: 'node' | 'group') => (type === 'group' ? { width: GROUP_W, height: GROUP_H } : { width: NODE_W, height: NODE_H });
 
 export function Explorer(props: {
+  client: LayoutClient;
   rootId: string;
   model: LineageModel;
   view: ViewGraph;
@@ -46,10 +84,9 @@ export function Explorer(props: {
   path: ReturnType<typeof usePathBothWays>;
   fetching: boolean;
 }) {
-  const { rootId, model, view, params, update, path } = props;
+  const { client, rootId, model, view, params, update, path } = props;
   const flow = useReactFlow<CardNode, Edge>();
-  const client = useMemo(() => createLayoutClient(), []);
-  useEffect(() => () => client.dispose(), [client]);
+  const zoomedOut = useStore((s) => s.transform[2] < DETAIL_ZOOM);
   const key = useMemo(() => structureKey(view), [view]);
   const [placed, setPlaced] = useState<Placed | null>(null);
   const [layoutError, setLayoutError] = useState<string | null>(null);
@@ -58,7 +95,10 @@ export function Explorer(props: {
   const [findIndex, setFindIndex] = useState(0);
   const [exportError, setExportError] = useState<string | null>(null);
   const focusAfterLayout = useRef<string | null>(null);
-  const viewportSet = useRef(false);
+  const canvasRef = useRef<HTMLDivElement>(null);
+  // The canvas mounts with its first layout, already looking at the right place: drawing a
+  // big graph once at the origin and again around the root cost a second at 2,000 nodes.
+  const [initial, setInitial] = useState<Viewport | 'fit' | null>(null);
 
   // Place the graph whenever what is drawn changes (a status change keeps the positions).
   useEffect(() => {
@@ -67,10 +107,10 @@ export function Explorer(props: {
     const edges = view.edges.map((e) => ({ id: e.id, source: e.source, target: e.target }));
     client.layout(rootId, nodes, edges).then(
       (result) => {
-        if (live) {
-          setLayoutError(null);
-          setPlaced({ key, ...result });
-        }
+        if (!live) return;
+        setLayoutError(null);
+        setPlaced({ key, ...result });
+        setInitial((current) => current ?? firstViewport(result.positions, nodes, rootId, canvasRef.current));
       },
       (error: unknown) => {
         if (live && !(error instanceof SupersededError)) setLayoutError(error instanceof Error ? error.message : String(error));
@@ -122,6 +162,10 @@ export function Explorer(props: {
         position: p,
         width: size.width,
         height: size.height,
+        // Known size and handles: React Flow would otherwise mount every node once to measure
+        // it (then unmount those out of view), a second's work at 2,000 nodes.
+        measured: size,
+        handles: handlesOf(size),
         data: {
           view: v,
           match: matchSet.has(v.id),
@@ -166,18 +210,13 @@ export function Explorer(props: {
     [view, drawn, pathIds, selection, dimOthers, model],
   );
 
-  // The viewport: the whole graph when it is small, the root when it is not; after an
-  // expansion, the node that was expanded.
+  // After an expansion or a collapse, the view follows the node acted on.
   useEffect(() => {
-    if (!ready || !positions) return;
+    if (!ready || !positions || !focusAfterLayout.current) return;
+    const focusId = focusAfterLayout.current;
     const frame = requestAnimationFrame(() => {
-      const focusId = focusAfterLayout.current;
       focusAfterLayout.current = null;
-      if (!viewportSet.current) {
-        viewportSet.current = true;
-        if (view.nodes.length <= FIT_ALL) void flow.fitView({ padding: 0.12, maxZoom: 1.1 });
-        else center(rootId, 0.85, 0);
-      } else if (focusId) center(focusId, undefined, 300);
+      center(focusId, undefined, 300);
     });
     return () => cancelAnimationFrame(frame);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once per new layout
@@ -279,12 +318,16 @@ export function Explorer(props: {
 
   const selectedNode = selection?.type === 'node' ? view.nodes.find((n) => n.id === selection.id) : undefined;
   const selectedEdge = selection?.type === 'edge' ? view.edges.find((e) => e.id === selection.id) : undefined;
-  const big = view.nodes.length > FIT_ALL;
+  // Culling mounts only the cards in view: a fast first draw, and cheap panning close up.
+  // Zoomed far out, panning would mount and unmount dozens of cards a frame instead: up to
+  // MAX_DRAWN nodes then stay mounted, drawn as plain boxes (bench/ui.py measures both).
+  const cull = view.nodes.length > CULL_ABOVE && !(zoomedOut && view.nodes.length <= MAX_DRAWN);
 
   return (
     <div className="explorer">
       <div
-        className="canvas"
+        ref={canvasRef}
+        className={zoomedOut ? 'canvas zoomed-out' : 'canvas'}
         data-state={ready ? 'ready' : 'placing'}
         data-layout={placed?.algorithm}
         data-layout-ms={placed?.ms}
@@ -296,7 +339,11 @@ export function Explorer(props: {
             {layoutError ? `Could not place the graph: ${layoutError}` : `Placing ${view.nodes.length.toLocaleString('en')} nodes…`}
           </p>
         )}
+        {initial !== null && (
         <ReactFlow<CardNode, Edge>
+          defaultViewport={initial === 'fit' ? undefined : initial}
+          fitView={initial === 'fit'}
+          fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
@@ -308,7 +355,7 @@ export function Explorer(props: {
           nodesConnectable={false}
           elementsSelectable={false}
           zoomOnDoubleClick={false}
-          onlyRenderVisibleElements={big}
+          onlyRenderVisibleElements={cull}
           minZoom={0.05}
           maxZoom={2}
           proOptions={{ hideAttribution: true }}
@@ -352,9 +399,6 @@ export function Explorer(props: {
                 Next
               </button>
             </form>
-            <button type="button" onClick={() => void flow.fitView({ padding: 0.12, duration: 300 })}>
-              Fit view
-            </button>
             <button type="button" onClick={() => void exportPicture('png')} disabled={!ready}>
               Export PNG
             </button>
@@ -365,6 +409,7 @@ export function Explorer(props: {
             {props.fetching && <span className="muted small">refreshing…</span>}
           </Panel>
         </ReactFlow>
+        )}
       </div>
       <aside className="side" aria-label="Details">
         {selectedNode ? (

@@ -2,7 +2,7 @@ import '@xyflow/react/dist/style.css';
 import './explorer.css';
 import { useQueries } from '@tanstack/react-query';
 import { ReactFlowProvider } from '@xyflow/react';
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { LineageGraph } from '../../api/client';
 import { fetchLineage, keys, STATUS_POLL_MS, useLineage, useNode } from '../../api/queries';
@@ -12,6 +12,7 @@ import { ProblemView } from '../../components/ProblemView';
 import { StatusBadge } from '../../components/StatusBadge';
 import { collapse } from '../../lib/collapse';
 import { buildModel } from '../../lib/graph';
+import { createLayoutClient } from '../../lib/layout/client';
 import { Explorer } from './Explorer';
 import { MAX_DRAWN, readParams, writeParams, type ExplorerParams } from './params';
 import { TooLarge } from './TooLarge';
@@ -26,6 +27,12 @@ export default function LineagePage() {
   const params = useMemo(() => readParams(search), [search]);
   const update = (patch: Partial<ExplorerParams>) => setSearch(writeParams({ ...params, ...patch }));
 
+  // The layout worker starts with the page, while the lineage is on its way.
+  const layoutClient = useMemo(() => createLayoutClient(), []);
+  useEffect(() => {
+    layoutClient.warm();
+    return () => layoutClient.dispose();
+  }, [layoutClient]);
   const root = useNode(id);
   const main = useLineage(id, params.direction, params.depth);
   const expansions = useQueries({
@@ -84,7 +91,7 @@ export default function LineagePage() {
       {main.data && tooLarge && <TooLarge model={model} count={view.nodes.length} params={params} update={update} />}
       {main.data && !tooLarge && (
         <ReactFlowProvider>
-          <Explorer rootId={id} model={model} view={view} params={params} update={update} path={path} fetching={main.isFetching} />
+          <Explorer client={layoutClient} rootId={id} model={model} view={view} params={params} update={update} path={path} fetching={main.isFetching} />
         </ReactFlowProvider>
       )}
     </div>

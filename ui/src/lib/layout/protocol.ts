@@ -122,6 +122,11 @@ export class LayoutClient {
     });
   }
 
+  /** Start the worker now (its script loads while the page fetches the graph). */
+  warm(): void {
+    if (!this.worker) this.attach();
+  }
+
   dispose(): void {
     if (this.pending) {
       clearTimeout(this.pending.timer);
@@ -132,14 +137,16 @@ export class LayoutClient {
     this.worker = null;
   }
 
+  private attach(): WorkerLike {
+    const worker = this.makeWorker();
+    worker.onmessage = (event) => this.receive(event.data);
+    worker.onerror = (event) => this.failed(event.message || 'the layout worker failed');
+    this.worker = worker;
+    return worker;
+  }
+
   private send(request: LayoutRequest): void {
-    if (!this.worker) {
-      const worker = this.makeWorker();
-      worker.onmessage = (event) => this.receive(event.data);
-      worker.onerror = (event) => this.failed(event.message || 'the layout worker failed');
-      this.worker = worker;
-    }
-    this.worker.postMessage(request);
+    (this.worker ?? this.attach()).postMessage(request);
   }
 
   private receive(data: unknown): void {
