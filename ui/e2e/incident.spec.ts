@@ -43,7 +43,7 @@ test('search finds fct_revenue and opens its lineage, which expands', async ({ p
   await screenshot(page, 'lineage-explorer', testInfo.project.name);
 });
 
-test('column lineage shows when an edge is selected; a shortest path is highlighted', async ({ page, api }) => {
+test('column lineage shows when an edge is selected; a shortest path is highlighted', async ({ page, api }, testInfo) => {
   const revenue = await api.nodeId('shop.mart.fct_revenue');
   const orders = await api.nodeId('shop.raw.orders');
   await signIn(page, undefined, `/nodes/${revenue}/lineage?depth=1&expand=${await api.nodeId('orders_pipeline.build_revenue')}`);
@@ -58,6 +58,9 @@ test('column lineage shows when an edge is selected; a shortest path is highligh
   await page.goto(`/nodes/${revenue}/lineage?direction=upstream&depth=all&from=${orders}&to=${revenue}`);
   await expect(page.getByRole('status').filter({ hasText: 'Path:' })).toContainText('4 hops');
   await expect(page.locator('.react-flow__node .on-path')).toHaveCount(5);
+  await page.getByRole('group', { name: /^Node orders_pipeline\.build_revenue/ }).click();
+  await expect(page.getByRole('complementary', { name: 'Details' })).toContainText('division by zero');
+  await screenshot(page, 'lineage-path', testInfo.project.name);
 });
 
 test('find in graph, collapse a database into one box, and export the picture', async ({ page, api }) => {
