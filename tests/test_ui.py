@@ -76,6 +76,26 @@ def test_client_side_routes_fall_back_to_index(ui_client: TestClient, path: str)
     assert '<div id="root">' in r.text
 
 
+def test_a_route_added_after_the_app_is_made_is_still_reached(
+    settings: Settings, ui_dir: Path
+) -> None:
+    app = create_app(settings.model_copy(update={"ui_dir": ui_dir}))
+
+    @app.get("/added-later")
+    def added() -> dict[str, bool]:
+        return {"reached": True}
+
+    with TestClient(app) as c:
+        assert c.get("/added-later").json() == {"reached": True}
+        assert '<div id="root">' in c.get("/added-later/below").text
+
+
+def test_a_head_request_for_a_page_is_answered(ui_client: TestClient) -> None:
+    r = ui_client.head("/nodes/1")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+
+
 def test_hashed_assets_are_cached_as_immutable(ui_client: TestClient) -> None:
     r = ui_client.get("/assets/index-AbC123.js")
     assert r.status_code == 200

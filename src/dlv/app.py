@@ -122,6 +122,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem(503, "not-ready", "Not ready", "The database is not reachable")
         return JSONResponse({"status": "ok"})
 
-    # Last: its fallback route takes every GET no other route took.
-    install_ui(app, settings.ui_dir)
+    install_ui(app, settings.ui_dir)  # after the error handlers: it answers unmatched GETs
     return app

@@ -4,8 +4,9 @@ Routing. The API keeps ``/api/...``, ``/docs``, ``/redoc``, ``/openapi.json``, `
 ``/readyz`` and ``/metrics``; every other GET is the UI's. Vite puts content-hashed files in
 ``assets/`` (cached for a year, immutable); ``index.html`` names the current ones, so it is
 never cached. A path the UI's router knows (``/nodes/<id>/lineage``) is ``index.html`` too:
-the browser's router draws it. ``/api/...`` never falls back to the UI (an unknown API path
-stays a problem+json 404, a wrong method a 405).
+the browser's router draws it. That fallback is the answer to a GET no route matched (a 404
+handler, not a catch-all route: routes added later, as tests do, still match), and never
+for ``/api/...``: an unknown API path stays a problem+json 404, a wrong method a 405.
 
 Headers. Every answer gets ``X-Content-Type-Options``, ``Referrer-Policy`` and a
 Content-Security-Policy: the UI's allows scripts from DLV only (no inline script, no eval);
@@ -21,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import inspect
 import json
 import mimetypes
 import re
@@ -30,7 +32,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,19 +76,13 @@ you), or point <code>DLV_UI_DIR</code> at a built UI, then reload this page.</p>
 """
 
 
-class UiPathConvertor(Convertor[str]):
-    """Any path except ``api`` and what is under it: those stay the API's 404s and 405s."""
+class _UiPage:
+    """Stands for the matched route of a UI page, so logs and metrics name it."""
 
-    regex = r"(?!api(?:/|$)).*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
+    path_format = "/{ui page}"
 
 
-register_url_convertor("uipath", UiPathConvertor())
+UI_PAGE = _UiPage()
 
 
 def default_ui_dir() -> Path:
@@ -144,10 +139,21 @@ def _index(ui_dir: Path, root: str) -> str | None:
     return text.replace('="./', f'="{root}/').replace("<head>", f"<head>\n    {meta}", 1)
 
 
+def _relative(scope: Scope) -> str:
+    """The request's path below the proxy prefix (``root_path``) DLV is served under."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "").rstrip("/")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 def install_ui(app: FastAPI, ui_dir: Path | None) -> None:
     """Serve the UI built in ``ui_dir`` (or ``ui/dist`` of the checkout) at ``/``.
 
-    Call after every other route: the fallback route matches any path outside ``/api``.
+    Call after dlv.errors' handlers are installed: other 404s keep their problem+json answer.
     Adds the security headers too (only adding headers, it may sit outside the request log).
     """
     app.add_middleware(SecurityHeadersMiddleware)
@@ -158,20 +164,35 @@ def install_ui(app: FastAPI, ui_dir: Path | None) -> None:
         ImmutableAssets(directory=directory / "assets", check_dir=False),
         name="ui-assets",
     )
+    problem_404 = app.exception_handlers.get(StarletteHTTPException)
 
-    @app.api_route("/{path:uipath}", methods=["GET", "HEAD"], include_in_schema=False)
-    def ui(request: Request, path: str) -> Response:
-        # A file at the top of the build (favicon.svg): served as is, revalidated.
-        if path and "/" not in path and path != "index.html":
-            candidate = directory / path
-            if candidate.is_file() and candidate.resolve().parent == directory:
-                return FileResponse(candidate, headers={"Cache-Control": NOT_CACHED})
-        root = _root(request)
-        page = _index(directory, root)
-        if page is None:
-            body = NOT_BUILT_PAGE.format(ui_dir=html.escape(str(directory)), root=root)
-            return HTMLResponse(body, headers={"Cache-Control": NOT_CACHED})
-        return HTMLResponse(page, headers={"Cache-Control": NOT_CACHED})
+    async def not_found(request: Request, exc: Exception) -> Response:
+        scope = request.scope
+        path = _relative(scope)
+        unmatched = "route" not in scope and "endpoint" not in scope
+        if unmatched and request.method in ("GET", "HEAD") and not _is_api(path):
+            scope["route"] = UI_PAGE
+            return _page(directory, path, _root(request))
+        if problem_404 is None:  # pragma: no cover - dlv.errors always installs one
+            raise exc
+        answer = problem_404(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(404, not_found)
+
+
+def _page(directory: Path, path: str, root: str) -> Response:
+    # A file at the top of the build (favicon.svg): served as is, revalidated.
+    name = path.lstrip("/")
+    if name and "/" not in name and name != "index.html":
+        candidate = directory / name
+        if candidate.is_file() and candidate.resolve().parent == directory:
+            return FileResponse(candidate, headers={"Cache-Control": NOT_CACHED})
+    page = _index(directory, root)
+    if page is None:
+        body = NOT_BUILT_PAGE.format(ui_dir=html.escape(str(directory)), root=root)
+        return HTMLResponse(body, headers={"Cache-Control": NOT_CACHED})
+    return HTMLResponse(page, headers={"Cache-Control": NOT_CACHED})
 
 
 def docs_csp(body: bytes) -> str:
@@ -195,7 +216,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
+        path = _relative(scope)
         if path in DOCS_PATHS:
             await self._docs(scope, receive, send)
             return

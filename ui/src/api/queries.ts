@@ -121,12 +121,15 @@ export function useHealthSummary() {
   });
 }
 
+/** Beyond this many nodes the answer is cut (and says so): lower the depth, or group. */
+export const LINEAGE_LIMIT = 20_000;
+
 export function fetchLineage(id: string, direction: Schemas['LineageDirection'], depth: number | null) {
   return unwrap(
     api.GET('/api/v1/nodes/{node_id}/lineage', {
       params: {
         path: { node_id: id },
-        query: { direction, depth: depth ?? undefined, limit: 100_000 },
+        query: { direction, depth: depth ?? undefined, limit: LINEAGE_LIMIT },
       },
     }),
   );

@@ -175,23 +175,34 @@ function Owners({ report }: { report: ImpactReport }) {
           {text && <CopyButton text={text} label="Copy owners" copiedLabel="Owners copied" />}
           <ul className="owner-list">
             {report.owners.map((o) => (
-              <li key={o.owner ?? '(none)'}>
-                <details>
-                  <summary>
-                    <strong>{o.owner ?? 'Nodes without an owner'}</strong> — {plural(o.nodes.length, 'node')}
-                  </summary>
-                  <ul className="node-list">
-                    {o.nodes.map((n) => (
-                      <NodeRow key={n.id} node={n} />
-                    ))}
-                  </ul>
-                </details>
-              </li>
+              <OwnerNodes key={o.owner ?? '(none)'} owner={o.owner} nodes={o.nodes} />
             ))}
           </ul>
         </>
       )}
     </section>
+  );
+}
+
+/** One owner and their nodes, listed only once opened (an owner may have thousands). */
+function OwnerNodes({ owner, nodes }: { owner: string | null; nodes: LineageNode[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li>
+      <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>
+          <strong>{owner ?? 'Nodes without an owner'}</strong> — {plural(nodes.length, 'node')}
+        </summary>
+        {open && (
+          <ul className="node-list">
+            {nodes.slice(0, 500).map((n) => (
+              <NodeRow key={n.id} node={n} />
+            ))}
+            {nodes.length > 500 && <li className="muted small">and {nodes.length - 500} more (the CSV lists them all)</li>}
+          </ul>
+        )}
+      </details>
+    </li>
   );
 }
 

@@ -110,7 +110,8 @@ export function Explorer(props: {
         if (!live) return;
         setLayoutError(null);
         setPlaced({ key, ...result });
-        setInitial((current) => current ?? firstViewport(result.positions, nodes, rootId, canvasRef.current));
+        const viewport = firstViewport(result.positions, nodes, rootId, canvasRef.current);
+        setInitial((current) => current ?? viewport);
       },
       (error: unknown) => {
         if (live && !(error instanceof SupersededError)) setLayoutError(error instanceof Error ? error.message : String(error));
