@@ -127,20 +127,32 @@ async function start(db: Database): Promise<Started> {
     ...(databaseUrl ? { DLV_DATABASE_URL: databaseUrl } : {}),
   };
   delete env.DLV_DEBUG;
-  dlv(env, ['db', 'upgrade']);
-  dlv(env, ['demo']);
+  try {
+    dlv(env, ['db', 'upgrade']);
+    dlv(env, ['demo']);
+  } catch (error) {
+    if (pgDatabase) psql(`DROP DATABASE IF EXISTS "${pgDatabase}" WITH (FORCE)`);
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
   const server = spawn(DLV, ['serve', '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitReady(url, server, () => output);
-  // After the start: the server makes the first admin only while there are no users.
-  dlv(env, ['users', 'create', VIEWER.username, '--role', 'viewer', '--password-stdin'], `${VIEWER.password}\n`);
-  await failedRun(url, await token(url));
+  const started: Started = { db, server, home, pgDatabase };
+  try {
+    await waitReady(url, server, () => output);
+    // After the start: the server makes the first admin only while there are no users.
+    dlv(env, ['users', 'create', VIEWER.username, '--role', 'viewer', '--password-stdin'], `${VIEWER.password}\n`);
+    await failedRun(url, await token(url));
+  } catch (error) {
+    await stop(started); // a failed setup leaves no server, directory or database behind
+    throw error;
+  }
   process.env[urlVariable(db)] = url;
-  return { db, server, home, pgDatabase };
+  return started;
 }
 
 function stop(started: Started): Promise<void> {
