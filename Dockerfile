@@ -5,6 +5,21 @@
 # With PostgreSQL and Redis: `docker compose up` (see compose.yaml and .env.example).
 # tests/ops/test_deploy_files.py lints this file: keep its checks passing when editing.
 
+# ---- ui: the web UI, built by Vite; only its static files (ui/dist) go on ----
+# Node is needed to build the UI, never to run DLV: nothing of this stage but dist/ is kept.
+FROM node:20-slim AS ui
+
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    npm_config_audit=false \
+    npm_config_fund=false \
+    npm_config_update_notifier=false
+
+WORKDIR /ui
+COPY ui/package.json ui/package-lock.json ./
+RUN npm ci
+COPY ui/ ./
+RUN npm run build
+
 # ---- builder: build the dlv wheel, then install it and its dependencies into /opt/venv ----
 FROM python:3.11-slim AS builder
 
@@ -24,6 +39,8 @@ COPY src ./src
 RUN python -m pip wheel --wheel-dir /wheels . \
  && python -m venv --without-pip /opt/venv \
  && python -m pip --python /opt/venv/bin/python install --no-index --find-links /wheels dlv
+# The UI's files travel with the environment, so the final stage copies from one stage only.
+COPY --from=ui /ui/dist /opt/dlv/ui
 
 # ---- runtime: the slim base, the virtualenv and an unprivileged user; nothing else ----
 FROM python:3.11-slim AS runtime
@@ -40,6 +57,7 @@ RUN groupadd --system --gid 10001 dlv \
  && chmod 0700 /data
 
 COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /opt/dlv/ui /opt/dlv/ui
 
 # Container logs are collected by machines: one JSON object per line (docs/operations.md).
 # DLV_HOME holds the generated secret key, the first admin's password file and, without
@@ -48,7 +66,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DLV_HOME=/data \
-    DLV_LOG_FORMAT=json
+    DLV_LOG_FORMAT=json \
+    DLV_UI_DIR=/opt/dlv/ui
 
 WORKDIR /data
 VOLUME ["/data"]

@@ -50,12 +50,6 @@ def test_docs_assets_are_served_with_their_content_type(client: TestClient, page
         assert len(r.content) > 1000, url
 
 
-def test_the_root_redirects_to_the_docs(client: TestClient) -> None:
-    r = client.get("/", follow_redirects=False)
-    assert r.status_code == 307
-    assert r.headers["location"] == "/docs"
-
-
 def test_swagger_authorize_offers_pasting_an_api_token(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["components"]["securitySchemes"]["APIToken"] == {

@@ -5,9 +5,9 @@ internet, where a self-hosted DLV often runs. The ``fastapi-offline`` package sh
 bundles (Swagger UI 5, ReDoc 2 standalone, a favicon), updated with its releases: they are
 served from ``/static/docs`` instead, and no page here refers to another host.
 
-For a later Content-Security-Policy: both pages need ``script-src 'self'`` plus FastAPI's one
-inline script on ``/docs`` (the ``SwaggerUIBundle({...})`` call; the OAuth2 redirect page has
-one too), and ReDoc adds an inline ``<style>`` and styles of its own (``style-src
+Their Content-Security-Policy (dlv.ui): ``script-src 'self'`` plus FastAPI's one inline script
+on ``/docs`` (the ``SwaggerUIBundle({...})`` call; the OAuth2 redirect page has one too), by
+hash, and ReDoc adds an inline ``<style>`` and styles of its own (``style-src
 'unsafe-inline'``). No fonts, images or scripts come from elsewhere.
 """
 
@@ -19,7 +19,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 DOCS_URL = "/docs"
@@ -37,16 +37,11 @@ def _root(request: Request) -> str:
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve ``/docs``, ``/redoc`` and their assets; ``/`` redirects to ``/docs``.
+    """Serve ``/docs``, ``/redoc`` and their assets (``/`` is the web UI's: see dlv.ui).
 
     The app must be created with ``docs_url=None, redoc_url=None`` (FastAPI's CDN pages).
     """
     app.mount(ASSETS_URL, StaticFiles(packages=[ASSETS_PACKAGE]), name="docs-assets")
-
-    @app.get("/", include_in_schema=False)
-    def home(request: Request) -> RedirectResponse:
-        # 307 for now: a web UI will take "/" later, and a permanent redirect would be cached.
-        return RedirectResponse(f"{_root(request)}{DOCS_URL}", status_code=307)
 
     @app.get(DOCS_URL, include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

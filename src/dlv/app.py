@@ -31,6 +31,7 @@ from dlv.nodes.router import router as nodes_router
 from dlv.ops.logging import RequestLogMiddleware, configure_logging
 from dlv.ops.metrics import MetricsMiddleware
 from dlv.ops.router import router as ops_router
+from dlv.ui import install_ui
 
 IMPORT_PATH = "/api/v1/graph/import"
 
@@ -108,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process is alive."""
         return {"status": "ok"}
 
+    install_ui(app, settings.ui_dir)  # after the error handlers: it answers unmatched GETs
     return app

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # Where a connection test may go (dlv.health.network): comma-separated CIDRs and hosts.
     check_allow: str = ""
     check_deny: str = DEFAULT_KEYWORD
+    # The built web UI (dlv.ui); unset: ui/dist of the source checkout DLV runs from.
+    ui_dir: Path | None = None
 
     @model_validator(mode="after")
     def _check_lists_parse(self) -> Settings:

@@ -39,6 +39,8 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 GITIGNORE = ROOT / ".gitignore"
 
 BASE_IMAGE = "python:3.11-slim"
+# The web UI is built by Node in a stage of its own; only its static files leave it.
+UI_STAGE, UI_IMAGE = "ui", "node:20-slim"
 REQUIRED_ENV = {"DLV_SECRET_KEY", "POSTGRES_PASSWORD", "DLV_BOOTSTRAP_ADMIN_PASSWORD"}
 
 
@@ -477,8 +479,9 @@ def dockerfile_problems(text: str) -> list[str]:
         problems.append("not a multi-stage build")
     for stage in all_stages:
         image = next(t for t in stage[0].args.split() if not t.startswith("--"))
-        if image != BASE_IMAGE:
-            problems.append(f"line {stage[0].line}: base image {image}, not {BASE_IMAGE}")
+        expected = UI_IMAGE if stage[0].args.split()[-1] == UI_STAGE else BASE_IMAGE
+        if image != expected:
+            problems.append(f"line {stage[0].line}: base image {image}, not {expected}")
     if not all_stages:
         return [*problems, "no FROM"]
     final = all_stages[-1]
@@ -543,6 +546,15 @@ def test_final_stage_installs_the_builders_environment(dockerfile_text: str) -> 
     assert all(f"--from={name}" in c for c in copies), copies
     builder_runs = " ".join(i.args for i in builder if i.keyword == "RUN")
     assert "pip wheel" in builder_runs
+
+
+def test_the_image_serves_the_web_ui_built_in_its_node_stage(dockerfile_text: str) -> None:
+    all_stages = stages(parse_dockerfile(dockerfile_text))
+    ui = next(s for s in all_stages if s[0].args.split()[-1] == UI_STAGE)
+    assert "npm run build" in " ".join(i.args for i in ui if i.keyword == "RUN")
+    final = all_stages[-1]
+    ui_dir = env_vars(final)["DLV_UI_DIR"]
+    assert any(i.keyword == "COPY" and i.args.split()[-1] == ui_dir for i in final)
 
 
 def test_compose_port_matches_the_dockerfile(dockerfile_text: str, compose: dict[str, Any]) -> None:

@@ -110,7 +110,7 @@ def init() -> None:
     elif path.exists():
         typer.echo(f"First admin: user 'admin', password in {path} (delete it once changed)")
     typer.echo(
-        "Log in at /docs (Authorize) or POST /api/v1/auth/token; add users with "
+        "Sign in to the web UI at / (or the API: /docs, POST /api/v1/auth/token); add users with "
         "`dlv users create NAME --role admin|viewer`; load an example platform with `dlv demo`."
     )
 
@@ -154,7 +154,7 @@ def serve(
             )
     except auth_service.WeakPassword as exc:
         raise fail(exc.detail) from None
-    typer.echo(f"DLV API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    typer.echo(f"DLV on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     # Which instance: a `dlv` command run elsewhere names the one it looked at, compare.
     typer.echo(f"Database: {shown_url(settings.resolved_database_url)}")
     uvicorn.run(

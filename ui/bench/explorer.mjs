@@ -1,0 +1,148 @@
+// The browser half of bench/ui.py: drives headless Chromium against a running DLV and prints
+// one JSON object. Input (env): DLV_BENCH_URL, DLV_BENCH_TOKEN, DLV_BENCH_ROOTS (JSON list of
+// {nodes, id}), DLV_BENCH_RUNS. Every navigation starts with an empty cache.
+import { chromium } from '@playwright/test';
+import { gzipSync } from 'node:zlib';
+
+const base = process.env.DLV_BENCH_URL;
+const token = process.env.DLV_BENCH_TOKEN;
+const roots = JSON.parse(process.env.DLV_BENCH_ROOTS ?? '[]');
+const runs = Number(process.env.DLV_BENCH_RUNS ?? 5);
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
+
+async function context(signedIn) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  if (signedIn) {
+    await ctx.addInitScript((t) => {
+      sessionStorage.setItem('dlv.session', JSON.stringify({ token: t, username: 'admin', expiresAt: Date.now() + 3600_000 }));
+    }, token);
+  }
+  return ctx;
+}
+
+/** Scripts fetched before the first screen: bytes on the wire and gzipped size. */
+async function shipped(path, signedIn, ready) {
+  const ctx = await context(signedIn);
+  const page = await ctx.newPage();
+  const scripts = new Map();
+  page.on('response', async (response) => {
+    const type = response.request().resourceType();
+    if (type !== 'script' && !response.url().endsWith('.js')) return;
+    try {
+      const body = await response.body();
+      const sizes = await response.request().sizes();
+      scripts.set(response.url(), { raw: body.length, gzip: gzipSync(body).length, wire: sizes.responseBodySize });
+    } catch {
+      // a response without a body (redirect): nothing shipped
+    }
+  });
+  await page.goto(base + path);
+  await page.locator(ready).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await ctx.close();
+  const files = [...scripts.entries()].map(([url, s]) => ({ file: new URL(url).pathname.split('/').pop(), ...s }));
+  const sum = (k) => files.reduce((n, f) => n + f[k], 0);
+  return { files, raw: sum('raw'), gzip: sum('gzip'), wire: sum('wire') };
+}
+
+/** Navigation to the graph drawn and interactive (two frames after it is placed). */
+async function drawn(root) {
+  const ctx = await context(true);
+  const page = await ctx.newPage();
+  const url = `${base}/nodes/${root.id}/lineage?direction=downstream&depth=all&all=1`;
+  await page.goto(url, { waitUntil: 'commit' });
+  const result = await page.evaluate(async () => {
+    const ready = () =>
+      document.querySelector('.canvas[data-state="ready"]') && document.querySelectorAll('.react-flow__node').length > 0;
+    while (!ready()) await new Promise((r) => requestAnimationFrame(r));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const canvas = document.querySelector('.canvas');
+    return {
+      ms: performance.now(),
+      layout: canvas.getAttribute('data-layout'),
+      layoutMs: Number(canvas.getAttribute('data-layout-ms')),
+      nodes: Number(canvas.getAttribute('data-nodes')),
+      rendered: document.querySelectorAll('.react-flow__node').length,
+    };
+  });
+  return { page, ctx, result };
+}
+
+/** Frame times while dragging the canvas around for ~2 s. */
+async function panning(page) {
+  const box = await page.locator('.react-flow__pane').boundingBox();
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (t) => {
+      window.__frames.push(t - last);
+      last = t;
+      if (window.__panning) requestAnimationFrame(tick);
+    };
+    window.__panning = true;
+    requestAnimationFrame(tick);
+  });
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  const started = Date.now();
+  let i = 0;
+  while (Date.now() - started < 2000) {
+    const angle = i / 12;
+    await page.mouse.move(cx + Math.cos(angle) * 250 - i * 2, cy + Math.sin(angle) * 180, { steps: 1 });
+    i++;
+  }
+  await page.mouse.up();
+  const frames = await page.evaluate(() => {
+    window.__panning = false;
+    return window.__frames.slice(1);
+  });
+  frames.sort((a, b) => a - b);
+  const pick = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))] ?? NaN;
+  return { frames: frames.length, moves: i, p50: pick(0.5), p95: pick(0.95), max: frames[frames.length - 1] ?? NaN };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+const output = {
+  signIn: await shipped('/login', false, 'button[type="submit"]'),
+  explorer: roots[0] ? await shipped(`/nodes/${roots[0].id}/lineage?direction=downstream&depth=all&all=1`, true, '.canvas[data-state="ready"]') : null,
+  graphs: [],
+};
+for (const root of roots) {
+  const times = [];
+  let last = null;
+  let pan = null;
+  for (let run = 0; run < runs; run++) {
+    const { page, ctx, result } = await drawn(root);
+    times.push(result.ms);
+    last = result;
+    if (run === runs - 1) {
+      pan = await panning(page);
+      // The worst case: the whole graph fitted in view, every node in the DOM.
+      await page.getByRole('button', { name: 'Fit View', exact: true }).click();
+      await page.waitForTimeout(800);
+      const inDom = await page.locator('.react-flow__node').count();
+      pan = { ...pan, fitted: { ...(await panning(page)), inDom } };
+    }
+    await ctx.close();
+  }
+  output.graphs.push({ nodes: root.nodes, drawnMs: times, medianMs: median(times), ...last, panning: pan });
+}
+await browser.close();
+console.log(JSON.stringify(output));
