@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Integer, and_, bindparam, func, literal_column, select, update
+from sqlalchemy import Integer, and_, bindparam, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from dlv.db import chunks, dialect, with_list
+from dlv.db import DIALECTS, chunks, dialect, member_of, with_list
 from dlv.ingestion.models import ColumnLineage
 from dlv.ingestion.sql import conn, in_key_order, insert, postgres, update_many
 from dlv.lineage.models import OBSERVED_ORIGINS, Edge
@@ -112,26 +112,27 @@ class LiveEdge:
     last_run_id: uuid.UUID | None
 
 
-def _live_observed(column: Any) -> dict[str, Any]:
-    return with_list(
-        column,
-        "pks",
-        lambda among: select(
-            Edge.id, Edge.source_pk, Edge.target_pk, Edge.last_seen_at, Edge.last_run_id
-        ).where(among, Edge.origin.in_(sorted(OBSERVED_ORIGINS)), Edge.stale_since.is_(None)),
+def _live_observed(dialect_name: str) -> Any:
+    # One statement for both directions (SQLite ORs the two indexes): half the round trips
+    # of a job's completion, which a single-event delivery pays in full.
+    touching = or_(
+        member_of(Edge.source_pk, "pks", dialect_name),
+        member_of(Edge.target_pk, "pks", dialect_name),
     )
+    return select(
+        Edge.id, Edge.source_pk, Edge.target_pk, Edge.last_seen_at, Edge.last_run_id
+    ).where(touching, Edge.origin.in_(sorted(OBSERVED_ORIGINS)), Edge.stale_since.is_(None))
 
 
-_LIVE_FROM, _LIVE_INTO = _live_observed(Edge.source_pk), _live_observed(Edge.target_pk)
+_LIVE = {name: _live_observed(name) for name in DIALECTS}
 
 
 def live_observed_edges(session: Session, job_pks: Iterable[int]) -> list[LiveEdge]:
     """The observed edges in and out of these jobs that are not stale."""
     found: dict[uuid.UUID, LiveEdge] = {}
-    for statements in (_LIVE_FROM, _LIVE_INTO):
-        for chunk in chunks(sorted(set(job_pks))):
-            for row in conn(session).execute(statements[dialect(session)], {"pks": chunk}):
-                found[row.id] = LiveEdge(*row)
+    for chunk in chunks(sorted(set(job_pks))):
+        for row in conn(session).execute(_LIVE[dialect(session)], {"pks": chunk}):
+            found[row.id] = LiveEdge(*row)
     return list(found.values())
 
 

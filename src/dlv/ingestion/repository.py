@@ -240,7 +240,7 @@ _MOMENTS = with_list(
         OpenLineageEvent.run_id,
         OpenLineageEvent.event_type,
         OpenLineageEvent.event_time,
-    ).where(among, OpenLineageEvent.id < bindparam("below")),
+    ).where(among),
 )
 
 
@@ -250,11 +250,14 @@ def run_event_moments(
     """(id, (run id, type, time)) of the stored events of these runs with ids below ``below``."""
     found = []
     stmt = _MOMENTS[dialect(session)]
+    # ``below`` is applied here, not in SQL: with ``id < :below`` SQLite's planner walks the
+    # primary key's range instead of the run_id index (0.4 ms an event on a single-event path).
     for chunk in chunks(sorted(run_ids)):
         for event_id, run_id, event_type, time in session.connection().execute(
-            stmt, {"ids": list(chunk), "below": below}
+            stmt, {"ids": list(chunk)}
         ):
-            found.append((event_id, (run_id, event_type, time)))
+            if event_id < below:
+                found.append((event_id, (run_id, event_type, time)))
     return found
 
 
