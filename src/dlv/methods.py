@@ -111,8 +111,9 @@ async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     allowed = MethodTable.of(request.app).allowed(request.scope["path"])
     if allowed is None:  # a route outside the schema (the docs pages): Starlette's own list
-        allowed = (exc.headers or {}).get("Allow", "").replace(" ", "").split(",")
-    return method_not_allowed(request.method, [m for m in allowed if m])
+        listed = (exc.headers or {}).get("Allow", "").replace(" ", "").split(",")
+        allowed = frozenset(m for m in listed if m)
+    return method_not_allowed(request.method, allowed)
 
 
 def install_method_checks(app: FastAPI) -> None:
