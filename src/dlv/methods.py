@@ -4,8 +4,9 @@ Starlette answers a wrong method with the ``Allow`` of the first route whose pat
 but FastAPI makes one route per method: ``PATCH /dashboards/{id}`` listed ``GET`` only. And it
 matches routes in order with no notion of a literal segment beating a parameter, so
 ``PUT /dashboards/from-lineage`` reached ``PUT /dashboards/{id}`` and failed there as a bad
-UUID (422). Here both come from one table built from the schema itself: for a path, the most
-specific template that matches it (literal segments win) and every method it documents.
+UUID (422). Here both come from one table of the routes (the paths and methods the OpenAPI
+schema documents): for a path, the most specific template that matches it (literal segments
+win) and every method it has.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -72,11 +73,18 @@ class MethodTable:
 
     @classmethod
     def of(cls, app: FastAPI) -> MethodTable:
-        """The table of ``app``'s schema, built on first use (the schema is cached too)."""
+        """The table of ``app``'s routes, built on first use.
+
+        From the routes, not ``app.openapi()``: the same paths and methods (the schema is made
+        from them), without building a whole schema in every app a test makes.
+        """
         table: MethodTable | None = getattr(app.state, "method_table", None)
         if table is None:
-            table = cls({path: item.keys() for path, item in app.openapi()["paths"].items()})
-            app.state.method_table = table
+            paths: dict[str, set[str]] = {}
+            for route in routing.iter_route_contexts(app.routes):
+                if route.path_format is not None and route.methods:
+                    paths.setdefault(route.path_format, set()).update(route.methods)
+            table = app.state.method_table = cls(paths)
         return table
 
 
