@@ -49,6 +49,7 @@ VERSIONED_WRITE: dict[int | str, dict[str, Any]] = {
 IfMatch = Annotated[
     str | SkipJsonSchema[None],
     Header(
+        max_length=100,
         description='The ETag read with the dashboard, e.g. "3"',
         # parse_if_match's messages are clearer; HTTP trims the spaces it also allows
         json_schema_extra={"pattern": r'^(W/)?"[0-9]{1,10}"$', "examples": ['"3"']},
