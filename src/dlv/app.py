@@ -27,6 +27,7 @@ from dlv.keepalive import KeepAliveRecycleMiddleware
 from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
+from dlv.methods import install_method_checks
 from dlv.nodes.router import router as nodes_router
 from dlv.ops.logging import RequestLogMiddleware, configure_logging
 from dlv.ops.metrics import MetricsMiddleware
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         path_limits={IMPORT_PATH: settings.import_max_bytes},
     )
     app.add_middleware(NulGuardMiddleware)
+    install_method_checks(app)
     app.add_middleware(KeepAliveRecycleMiddleware, requests=settings.keepalive_requests)
     # Added last, so outermost: they see every answer, 413s and 500s included.
     app.add_middleware(MetricsMiddleware)

@@ -6,8 +6,16 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from dlv.errors import FieldError, InvalidInput
 
@@ -81,6 +89,24 @@ class PatchBody(RequestBody):
     """
 
     required_when_sent: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # The schema says what the validator below says: these may be left out, never null.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for field in cls.required_when_sent:
+            prop = schema.get("properties", {}).get(field, {})
+            options = [o for o in prop.get("anyOf", ()) if o != {"type": "null"}]
+            if "anyOf" in prop and len(options) == 1:
+                del prop["anyOf"]
+                prop.update(options[0])
+            elif "anyOf" in prop:
+                prop["anyOf"] = options
+            if prop.get("default", ...) is None:
+                del prop["default"]
+        return schema
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:

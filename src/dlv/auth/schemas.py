@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
-    StrictInt,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 from dlv.auth.models import Role, TokenScope
 from dlv.auth.policy import canonical_username
@@ -38,7 +39,21 @@ def _password_length(value: SecretStr) -> SecretStr:
     return value
 
 
-Password = Annotated[SecretStr, AfterValidator(_password_length)]
+Password = Annotated[
+    SecretStr,
+    AfterValidator(_password_length),
+    Field(json_schema_extra={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD}),
+]
+
+
+def _json_integer(value: Any) -> Any:
+    # A JSON integer, as the schema's "integer" means it: 30 and 30.0, not true nor "30"
+    # (lax mode would read those as 1 and 30; strict mode refused 30.0, which the schema allows).
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
 TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -79,8 +94,7 @@ class UserRead(BaseModel):
 class TokenCreate(RequestBody):
     name: TokenName
     scope: TokenScope
-    # Strict: JSON true or "30" is not a number of days (lax mode would read them as 1 and 30).
-    expires_days: StrictInt | None = Field(default=None, ge=1, le=3650)
+    expires_days: Annotated[int, Field(ge=1, le=3650), BeforeValidator(_json_integer)] | None = None
 
 
 class TokenRead(BaseModel):

@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from pydantic.json_schema import SkipJsonSchema
 
 from dlv.auth.dependencies import Admin, Reader
 from dlv.dashboards import service, versions
@@ -44,9 +45,15 @@ VERSIONED_WRITE: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
     },
 }
+# Optional, but never null: a header is absent or a string ("null" would be a bad ETag).
 IfMatch = Annotated[
-    str | None,
-    Header(max_length=100, description='The ETag read with the dashboard, e.g. "3"'),
+    str | SkipJsonSchema[None],
+    Header(
+        max_length=100,
+        description='The ETag read with the dashboard, e.g. "3"',
+        # parse_if_match's messages are clearer; HTTP trims the spaces it also allows
+        json_schema_extra={"pattern": r'^(W/)?"[0-9]{1,10}"$', "examples": ['"3"']},
+    ),
 ]
 Text = Annotated[str | None, Query(max_length=200)]
 

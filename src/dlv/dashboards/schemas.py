@@ -18,12 +18,13 @@ from pydantic import (
 from dlv.dashboards.canvas import MAX_NODES, Layout, LayoutDocument, no_nul
 from dlv.impact.schemas import LineageDirection
 from dlv.nodes.models import NodeKind, NodeStatus
-from dlv.nodes.schemas import Description, Owner, Tags, no_control_chars
+from dlv.nodes.schemas import NO_CONTROL_PATTERN, Description, Owner, Tags, no_control_chars
 from dlv.types import PatchBody, RequestBody
 
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(json_schema_extra={"pattern": NO_CONTROL_PATTERN}),
     AfterValidator(no_control_chars),
 ]
 Version = Annotated[

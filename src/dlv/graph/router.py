@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from dlv.auth.dependencies import Admin, Reader
 from dlv.db import SessionDep
 from dlv.graph import service, stream
-from dlv.graph.schemas import ImportCounts
+from dlv.graph.schemas import FORMAT, VERSION, ImportCounts
 from dlv.nodes.router import Box
 
 router = APIRouter(prefix="/api/v1", tags=["graph"])
@@ -21,7 +21,24 @@ router = APIRouter(prefix="/api/v1", tags=["graph"])
 PULL_BYTES = 1 << 20  # body bytes handed to the importing thread at a time
 GZIP_RATIO = 8  # a gzip body may inflate to this many times the import size limit
 
-_DOCUMENT = {"application/json": {"schema": {"type": "object", "title": "dlv-graph document"}}}
+# The header is what the importer checks first; the items of each section are validated one
+# by one (problems collected, see docs/graph-format.md), too large a model to repeat here.
+_DOCUMENT = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "title": "dlv-graph document",
+            "required": ["format", "version"],
+            "properties": {
+                "format": {"const": FORMAT},
+                "version": {"const": VERSION},
+                "nodes": {"type": "array"},
+                "edges": {"type": "array"},
+                "dashboards": {"type": "array"},
+            },
+        }
+    }
+}
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from dlv.ingestion.models import RunState
+from dlv.nodes.schemas import MAX_NAME, MAX_NAMESPACE, name_schema
 
 
 class IngestResult(BaseModel):
@@ -151,14 +152,25 @@ _DATASET = {
     "type": "object",
     "required": ["namespace", "name"],
     "properties": {
-        "namespace": {"type": "string"},
-        "name": {"type": "string"},
+        "namespace": name_schema(MAX_NAMESPACE),
+        "name": name_schema(MAX_NAME),
         "facets": _FACETS,
         "inputFacets": _FACETS,
         "outputFacets": _FACETS,
     },
 }
 _DATASETS = {"anyOf": [{"type": "array", "items": _DATASET}, {"type": "null"}]}
+
+# RFC 3339, a subset of what the server reads (it takes any ISO 8601 date-time with a time,
+# within the years 1000 to 9000 in UTC): every time this pattern admits is accepted, even
+# with its offset (hence years 1100-8999, no February 29: not every year has one).
+EVENT_TIME_PATTERN = (
+    r"^(?:1[1-9]|[2-8][0-9])[0-9]{2}-"
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
+    r"(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])$"
+)
 
 # What the single-event endpoint accepts, as OpenAPI: the union of the spec's RunEvent,
 # JobEvent and DatasetEvent. Deliberately no looser than the validator (every body it
@@ -168,7 +180,11 @@ EVENT_SCHEMA: dict[str, Any] = {
     "description": "An OpenLineage 2.x RunEvent, JobEvent or DatasetEvent",
     "required": ["eventTime"],
     "properties": {
-        "eventTime": {"type": "string", "example": "2026-11-26T12:00:00.000Z"},
+        "eventTime": {
+            "type": "string",
+            "pattern": EVENT_TIME_PATTERN,
+            "example": "2026-11-26T12:00:00.000Z",
+        },
         "eventType": {
             "anyOf": [{"type": "string", "enum": [s.value for s in RunState]}, {"type": "null"}]
         },
@@ -193,8 +209,8 @@ EVENT_SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "required": ["namespace", "name"],
                     "properties": {
-                        "namespace": {"type": "string"},
-                        "name": {"type": "string"},
+                        "namespace": name_schema(MAX_NAMESPACE),
+                        "name": name_schema(MAX_NAME),
                         "facets": _FACETS,
                     },
                 },
@@ -205,4 +221,19 @@ EVENT_SCHEMA: dict[str, Any] = {
         "inputs": _DATASETS,
         "outputs": _DATASETS,
     },
+    # Which of the three it is: a run event (a run or an eventType) names its run and job;
+    # a job or dataset event names its job or dataset.
+    "anyOf": [
+        {
+            "required": ["run", "job"],
+            "properties": {"run": {"type": "object"}, "job": {"type": "object"}},
+        },
+        {
+            "properties": {"run": {"type": "null"}, "eventType": {"type": "null"}},
+            "anyOf": [
+                {"required": ["job"], "properties": {"job": {"type": "object"}}},
+                {"required": ["dataset"], "properties": {"dataset": {"type": "object"}}},
+            ],
+        },
+    ],
 }

@@ -50,6 +50,16 @@ class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _kind_required(schema: dict[str, Any]) -> None:
+    # The union is told apart by kind, so a config without one is refused: the default only
+    # serves code that builds a config. (A node's create body fills it in from the node.)
+    schema["required"] = ["kind", *schema.get("required", [])]
+
+
+class _Connection(_Config):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_kind_required)
+
+
 def _refuse_credentials(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> AnyHttpUrl:
     if info.context and info.context.get("stored"):
         return url
@@ -65,7 +75,7 @@ def _refuse_credentials(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> 
     return url
 
 
-class PostgresConnection(_Config):
+class PostgresConnection(_Connection):
     kind: Literal["postgres"] = "postgres"
     host: Host
     port: int = Field(default=5432, ge=1, le=65535)
@@ -87,7 +97,7 @@ class BearerAuth(_Config):
     token: Secret | None = None
 
 
-class AirflowConnection(_Config):
+class AirflowConnection(_Connection):
     kind: Literal["airflow"] = "airflow"
     base_url: Url
     api_version: Literal[2, 3] = 2
@@ -104,7 +114,7 @@ class AirflowConnection(_Config):
         )
 
 
-class SparkConnection(_Config):
+class SparkConnection(_Connection):
     kind: Literal["spark"] = "spark"
     url: Url = Field(description="History server, master or application UI REST URL")
     token: Secret | None = None

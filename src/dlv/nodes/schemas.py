@@ -25,12 +25,18 @@ from dlv.types import PatchBody, RequestBody
 
 MAX_TAGS = 50
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:/-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What the schema promises a tag as sent: the stored form in any ASCII case, spaces around.
+# The server also folds inner whitespace into "-" ("PII Data" is pii-data), which a pattern
+# could only state with a length it cannot count.
+TAG_PATTERN = r"^ *[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63} *$"
+_CONTROL_CHARS = r"\x00-\x1f\x7f"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 
 
 # Bidi overrides and isolates change how the text around them is displayed (a name can look
 # like another one), and zero-width characters make names that look alike differ.
-INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE_CHARS = r"\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 INVISIBLE_MESSAGE = (
     "must not contain text-direction or zero-width characters "
     "(U+202A-U+202E, U+2066-U+2069, U+200B-U+200D, U+2060, U+FEFF)"
@@ -58,6 +64,22 @@ def clean_name(value: str) -> str:
     return value
 
 
+def text_pattern(forbidden: str) -> str:
+    """The schema pattern of a text that strips to something and holds none of ``forbidden``
+    (a regex character class body): what the validators below refuse, said in the schema."""
+    return f"^[^{forbidden}]*[^\\s{forbidden}][^{forbidden}]*$"
+
+
+# The schema of a name, as the API's validators check it and the OpenLineage schema repeats.
+NAME_PATTERN = text_pattern(_CONTROL_CHARS + _INVISIBLE_CHARS)
+NO_CONTROL_PATTERN = text_pattern(_CONTROL_CHARS)
+
+
+def name_schema(max_length: int) -> dict[str, Any]:
+    """The JSON schema of a namespace or name of at most ``max_length`` characters."""
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NAME_PATTERN}
+
+
 def normalize_tag(raw: str) -> str:
     """Tags compare case-insensitively, without stray spaces: ``" PII Data "`` -> ``pii-data``."""
     tag = "-".join(raw.strip().lower().split())
@@ -80,12 +102,14 @@ MAX_NAMESPACE, MAX_NAME = 500, 1000
 Namespace = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAMESPACE),
+    Field(json_schema_extra={"pattern": NAME_PATTERN}),
     BeforeValidator(nfc),  # runs first, so the length is checked in NFC
     AfterValidator(clean_name),
 ]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),
+    Field(json_schema_extra={"pattern": NAME_PATTERN}),
     BeforeValidator(nfc),  # runs first, so the length is checked in NFC
     AfterValidator(clean_name),
 ]
@@ -123,7 +147,9 @@ def owner_and_owners(data: Any) -> Any:
 
 
 Description = Annotated[str, StringConstraints(max_length=20_000)]
-Tags = Annotated[list[Annotated[str, Field(max_length=200)]], AfterValidator(_normalize_tags)]
+# The pattern is the schema's; normalize_tag's messages say what is wrong.
+Tag = Annotated[str, Field(max_length=200, json_schema_extra={"pattern": TAG_PATTERN})]
+Tags = Annotated[list[Tag], AfterValidator(_normalize_tags)]
 
 
 def _inject_kind(data: Any) -> Any:

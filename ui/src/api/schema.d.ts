@@ -1405,14 +1405,14 @@ export interface components {
          */
         DashboardUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Description */
             description?: string | null;
             /** Owner */
             owner?: string | null;
             /** Tags */
             tags?: string[] | null;
-            layout?: components["schemas"]["Layout"] | null;
+            layout?: components["schemas"]["Layout"];
             /** Version */
             version?: number | null;
         };
@@ -2092,9 +2092,9 @@ export interface components {
          */
         NodeUpdate: {
             /** Namespace */
-            namespace?: string | null;
+            namespace?: string;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Parent Id */
             parent_id?: string | null;
             /** Description */
@@ -2594,7 +2594,17 @@ export interface operations {
                         inputFacets?: Record<string, never> | null;
                         outputFacets?: Record<string, never> | null;
                     }[] | null;
-                };
+                } | {
+                    run: Record<string, never>;
+                    job: Record<string, never>;
+                } | ({
+                    run?: null;
+                    eventType?: null;
+                } | {
+                    job: Record<string, never>;
+                } | {
+                    dataset: Record<string, never>;
+                });
             };
         };
         responses: {
@@ -10956,7 +10966,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag read with the dashboard, e.g. "3" */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 dashboard_id: string;
@@ -11187,7 +11197,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag read with the dashboard, e.g. "3" */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 dashboard_id: string;
@@ -11390,7 +11400,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag read with the dashboard, e.g. "3" */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 dashboard_id: string;
@@ -11839,7 +11849,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        format: "dlv-graph";
+                        /** @constant */
+                        version: 1;
+                        nodes?: unknown[];
+                        edges?: unknown[];
+                        dashboards?: unknown[];
+                    };
                 };
             };
             /** @description Malformed request */
@@ -12033,7 +12051,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @constant */
+                    format: "dlv-graph";
+                    /** @constant */
+                    version: 1;
+                    nodes?: unknown[];
+                    edges?: unknown[];
+                    dashboards?: unknown[];
+                };
             };
         };
         responses: {
