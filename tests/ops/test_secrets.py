@@ -65,6 +65,9 @@ def test_ordinary_names(name: str) -> None:
         ("jdbc:oracle:thin:scott/tiger@//db:1521/svc", "jdbc:oracle:thin:scott/***@//db:1521/svc"),
         ("jdbc:oracle:thin:scott/tiger@db:1521:orcl", "jdbc:oracle:thin:scott/***@db:1521:orcl"),
         ("postgres://etl:pa/ss@db:5432/shop", "postgres://etl:***@db:5432/shop"),
+        # An unencoded "@" in a password: masked to the host's "@", no tail left showing.
+        ("postgres://etl:p@ss@db:5432/shop", "postgres://etl:***@db:5432/shop"),
+        ("jdbc:oracle:thin:scott/ti@ger@//db:1521/svc", "jdbc:oracle:thin:scott/***@//db:1521/svc"),
         ("CREATE USER bob WITH PASSWORD 'hunter2'", "CREATE USER bob WITH PASSWORD '***'"),
         ("ALTER USER bob IDENTIFIED BY hunter2;", "ALTER USER bob IDENTIFIED BY ***;"),
         ("CREATE USER bob IDENTIFIED BY 'it''s me'", "CREATE USER bob IDENTIFIED BY '***'"),

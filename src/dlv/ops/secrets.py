@@ -69,18 +69,24 @@ class _Step:
     replacement: _Replacement
 
 
+# A password in a URL's user info: up to the last "@" that another "@" does not follow
+# before a space or quote (the host's "@"); possessive, so nothing is given back.
+_PASSWORD = r"""(?:[^\s@"']|@(?=[^\s@"']{0,256}+@)){1,256}+(?=@)"""
+
+
 def _identified(m: re.Match[str]) -> str:
     value = m["value"]
     return m["pre"] + (value[0] + MASK + value[0] if value[0] in "'\"" else MASK)
 
 
 _STEPS = [
-    # scheme://user:password@host -> scheme://user:***@host (a password may hold "/")
+    # scheme://user:password@host -> scheme://user:***@host (a password may hold "/", and
+    # an unencoded "@" too: it runs to the last "@" before the host)
     _Step(
         URL,
         "://",
         (0,),
-        re.compile(r"(?P<pre>://(?<=[a-zA-Z0-9+.-]://)[^\s:/@\"']{0,256}:)[^\s@\"']{1,256}+(?=@)"),
+        re.compile(rf"(?P<pre>://(?<=[a-zA-Z0-9+.-]://)[^\s:/@\"']{{0,256}}:){_PASSWORD}"),
         r"\g<pre>***",
     ),
     # jdbc:oracle:thin:user/password@//host:1521/service
@@ -88,9 +94,7 @@ _STEPS = [
         URL,
         "jdbc:oracle:",
         (0,),
-        re.compile(
-            r"(?i)(?P<pre>\bjdbc:oracle:\w{1,16}+:[^\s/@:\"']{0,256}+/)[^\s@\"']{1,256}+(?=@)"
-        ),
+        re.compile(rf"(?i)(?P<pre>\bjdbc:oracle:\w{{1,16}}+:[^\s/@:\"']{{0,256}}+/){_PASSWORD}"),
         r"\g<pre>***",
     ),
     _Step(
