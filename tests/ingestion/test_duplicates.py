@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -31,6 +33,31 @@ def test_the_same_event_posted_twice_is_counted_once(poster: Poster, db: Session
     assert after["event_count"] == 1
     assert after["updated_at"] == before["updated_at"]
     assert len(after["events"]) == 1
+    assert stored(db) == 1
+
+
+def _reserialized(event: dict[str, Any]) -> bytes:
+    """The same JSON as a client retrying might send it again: keys reversed, indented."""
+
+    def reverse(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: reverse(value[k]) for k in reversed(list(value))}
+        return [reverse(v) for v in value] if isinstance(value, list) else value
+
+    return json.dumps(reverse(event), indent=2).encode()
+
+
+def test_the_same_event_serialized_again_is_counted_once(poster: Poster, db: Session) -> None:
+    run = run_id()
+    event = orders_task("COMPLETE", run=run, dag_run=run_id())
+    poster.post(event)
+    r = poster.client.post(
+        "/api/v1/lineage",
+        content=_reserialized(event),
+        headers={**poster.ingest, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    assert poster.get(f"/api/v1/runs/{run}")["event_count"] == 1
     assert stored(db) == 1
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -136,9 +137,15 @@ def apply(session: Session, batch: Batch, ids: Sequence[int], plan: Plan | None 
     catalog.save()
 
 
+def _same_event(text: str, other: str) -> bool:
+    """The same JSON, whatever its key order and spacing: a client that retries may
+    serialize the event again. Parsed only when the run, type and time already match."""
+    return text == other or orjson.loads(text) == orjson.loads(other)
+
+
 def _drop_duplicates(session: Session, plan: Plan, batch: Batch, ids: Sequence[int]) -> None:
     """A delivery a client retried is the same run event twice (same run, type, time and
-    text): the later copy changes nothing. It leaves its run's fold, and its stored row is
+    JSON): the later copy changes nothing. It leaves its run's fold, and its stored row is
     deleted. Copies stored before the batch are found by the run's other events (by run id,
     indexed), whose text is read only when type and time match; a copy stored after the
     batch finds this one when it is mapped."""
@@ -149,7 +156,7 @@ def _drop_duplicates(session: Session, plan: Plan, batch: Batch, ids: Sequence[i
             continue
         moment = (parsed.run_id, parsed.event_type, parsed.event_time)
         held = first.setdefault(moment, [])
-        if any(batch[p][0].payload == parsed.payload for p in held):
+        if any(_same_event(batch[p][0].payload, parsed.payload) for p in held):
             copies.append(position)
         else:
             held.append(position)
@@ -159,7 +166,9 @@ def _drop_duplicates(session: Session, plan: Plan, batch: Batch, ids: Sequence[i
         texts = repository.stored(session, [i for i, _ in earlier]) if earlier else {}
         for event_id, stored_moment in earlier:
             for position in first[stored_moment]:
-                if position not in copies and batch[position][0].payload == texts[event_id][0]:
+                if position not in copies and _same_event(
+                    batch[position][0].payload, texts[event_id][0]
+                ):
                     copies.append(position)
     if not copies:
         return
