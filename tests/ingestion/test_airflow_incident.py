@@ -102,3 +102,19 @@ def test_replaying_a_whole_run_changes_nothing(poster: Poster) -> None:
     assert all(r["event_count"] == 2 for r in again)
     task_run = shop.event(REPORT, "FAIL")["run"]["runId"]
     assert len(poster.get(f"/api/v1/runs/{task_run}")["events"]) == 2
+
+
+def test_a_real_dags_tags_come_back_from_its_run_as_sent(poster: Poster) -> None:
+    # The tags facets Airflow sent (job: the DAG's tags; run: the client's version), whose
+    # "key" fields a scrubber once took for secrets.
+    shop = airflow_fixtures.load("shop_etl")
+    poster.post(*shop.events)
+    sent = shop.event(REPORT, "FAIL")
+    stored = poster.get(f"/api/v1/runs/{sent['run']['runId']}")["events"]
+    [payload] = [e["payload"] for e in stored if e["payload"]["eventType"] == "FAIL"]
+    for part in ("job", "run"):
+        assert payload[part]["facets"]["tags"] == sent[part]["facets"]["tags"]
+    assert {"key": "team:data", "source": "AIRFLOW", "value": "team:data"} in (
+        payload["job"]["facets"]["tags"]["tags"]
+    )
+    assert "team:data" in poster.node(*shop.job(REPORT))["tags"]
