@@ -63,29 +63,33 @@ def _lineage(fields: Any, dataset: Any) -> tuple[Any, Any]:
     return facet["columnLineage"]["fields"], facet["columnLineage"]["dataset"]
 
 
+def _mask_texts(bind: sa.Connection, table: sa.TableClause, key: str, *texts: str) -> None:
+    """Mask the text columns ``texts`` of ``table``, writing only the rows that change."""
+    columns = [table.c[name] for name in texts]
+    changed = []
+    for pk, *values in bind.execute(
+        sa.select(table.c[key], *columns).where(sa.or_(*(c.is_not(None) for c in columns)))
+    ):
+        clean = [_text(v) for v in values]
+        if clean != values:
+            changed.append(
+                {"row_key": pk, **{f"new_{n}": v for n, v in zip(texts, clean, strict=True)}}
+            )
+    # Written after reading: SQLite's cursor must not see its table change under it.
+    if changed:
+        bind.execute(
+            table.update()
+            .where(table.c[key] == sa.bindparam("row_key"))
+            .values({name: sa.bindparam(f"new_{name}") for name in texts}),
+            changed,
+        )
+
+
 def upgrade() -> None:
     bind = op.get_bind()
-    facts = []
-    for pk, sql, message in bind.execute(
-        sa.select(_FACTS.c.node_pk, _FACTS.c.sql, _FACTS.c.health_message).where(
-            sa.or_(_FACTS.c.sql.is_not(None), _FACTS.c.health_message.is_not(None))
-        )
-    ):
-        clean = (_text(sql), _text(message))
-        if clean != (sql, message):
-            facts.append({"pk": pk, "sql": clean[0], "message": clean[1]})
-    runs = []
-    for run_id, message in bind.execute(
-        sa.select(_RUNS.c.id, _RUNS.c.error_message).where(_RUNS.c.error_message.is_not(None))
-    ):
-        if (clean_message := _text(message)) != message:
-            runs.append({"run_id": run_id, "message": clean_message})
-    statuses = []
-    for pk, message in bind.execute(
-        sa.select(_NODES.c.pk, _NODES.c.status_message).where(_NODES.c.status_message.is_not(None))
-    ):
-        if (clean_message := _text(message)) != message:
-            statuses.append({"node_pk": pk, "message": clean_message})
+    _mask_texts(bind, _FACTS, "node_pk", "sql", "health_message")
+    _mask_texts(bind, _RUNS, "id", "error_message")
+    _mask_texts(bind, _NODES, "pk", "status_message")
     lineages = []
     for edge_id, fields, dataset in bind.execute(
         sa.select(_COLUMNS.c.edge_id, _COLUMNS.c.fields, _COLUMNS.c.dataset)
@@ -93,28 +97,6 @@ def upgrade() -> None:
         clean_fields, clean_dataset = _lineage(fields, dataset)
         if (clean_fields, clean_dataset) != (fields or {}, dataset or []):
             lineages.append({"id": edge_id, "fields": clean_fields, "dataset": clean_dataset})
-    # Written after reading: SQLite's cursor must not see its table change under it.
-    if facts:
-        bind.execute(
-            _FACTS.update()
-            .where(_FACTS.c.node_pk == sa.bindparam("pk"))
-            .values(sql=sa.bindparam("sql"), health_message=sa.bindparam("message")),
-            facts,
-        )
-    if runs:
-        bind.execute(
-            _RUNS.update()
-            .where(_RUNS.c.id == sa.bindparam("run_id"))
-            .values(error_message=sa.bindparam("message")),
-            runs,
-        )
-    if statuses:
-        bind.execute(
-            _NODES.update()
-            .where(_NODES.c.pk == sa.bindparam("node_pk"))
-            .values(status_message=sa.bindparam("message")),
-            statuses,
-        )
     if lineages:
         bind.execute(
             _COLUMNS.update()
