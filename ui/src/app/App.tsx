@@ -5,6 +5,8 @@ import { rootPath } from '../api/client';
 import { fetchLineage, fetchNode, keys } from '../api/queries';
 import { Loading } from '../components/misc';
 import { LoginPage } from '../features/auth/LoginPage';
+import { adminRoutes } from '../features/admin/routes';
+import { dashboardRoutes } from '../features/dashboards/routes';
 import { HomePage } from '../features/home/HomePage';
 import { ImpactPage } from '../features/impact/ImpactPage';
 import { NodePage } from '../features/nodes/NodePage';
@@ -91,6 +93,8 @@ const router = createBrowserRouter(
         { path: 'nodes/:id', element: <NodePage /> },
         { path: 'nodes/:id/lineage', element: <LineagePage />, loader: prefetchLineage },
         { path: 'nodes/:id/impact', element: <ImpactPage /> },
+        ...dashboardRoutes,
+        ...adminRoutes,
         { path: '*', element: <NotFound /> },
       ],
     },

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink } from 'react-router';
 import { rootPath } from '../api/client';
-import { useMe } from '../api/queries';
+import { useIsAdmin, useMe } from '../api/queries';
 import { GlobalSearch } from '../features/search/GlobalSearch';
 import { signOut } from './App';
 import { useSession } from './session';
@@ -9,6 +9,7 @@ import { useSession } from './session';
 export function Shell({ children }: { children: ReactNode }) {
   const current = useSession();
   const me = useMe();
+  const isAdmin = useIsAdmin();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -30,6 +31,8 @@ export function Shell({ children }: { children: ReactNode }) {
             Home
           </NavLink>
           <NavLink to="/search">Browse</NavLink>
+          <NavLink to="/dashboards">Dashboards</NavLink>
+          {isAdmin && <NavLink to="/admin">Admin</NavLink>}
           <a href={`${rootPath}/docs`}>
             API
           </a>
