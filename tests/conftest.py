@@ -62,6 +62,8 @@ def migrated_database(factory: pytest.TempPathFactory, prefix: str) -> Iterator[
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A test database is thrown away: a commit need not wait for the disk.
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     except Exception as exc:
         # In CI an unreachable PostgreSQL is a failure, never a skip.
         if os.environ.get("CI"):
@@ -75,12 +77,24 @@ def migrated_database(factory: pytest.TempPathFactory, prefix: str) -> Iterator[
     admin.dispose()
 
 
-def _truncate_all(url: str) -> None:
+def _empty_tables(url: str) -> None:
+    """Delete every row and restart the sequences, as a new database would have them.
+
+    DELETE, not TRUNCATE: TRUNCATE gives each table new files and flushes them, 40-370 ms a
+    test on the shared CI disk against 3 ms for the few rows a test leaves.
+    """
     engine = create_engine(url)
-    existing = set(inspect(engine).get_table_names())
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name in existing)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        existing = set(inspect(conn).get_table_names())
+        sequences = conn.execute(
+            text("SELECT sequence_schema || '.' || sequence_name FROM information_schema.sequences")
+        ).scalars()
+        tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in existing]
+        statements = [
+            *(f'DELETE FROM "{t}"' for t in tables),
+            *(f"SELECT setval('{s}', 1, false)" for s in sequences),
+        ]
+        conn.execute(text("; ".join(statements)))
     engine.dispose()
 
 
@@ -92,7 +106,7 @@ def empty_database(template: str, directory: Path, filename: str) -> Iterator[st
         yield f"sqlite:///{path}"
         return
     yield template
-    _truncate_all(template)
+    _empty_tables(template)
 
 
 @pytest.fixture(scope="session")

@@ -140,9 +140,9 @@ def server(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> 
     with dlv_server(url, Path(home), port=PORT) as base:
         yield base
     if BACKEND != "sqlite":
-        from tests.conftest import _truncate_all  # noqa: PLC0415
+        from tests.conftest import _empty_tables  # noqa: PLC0415
 
-        _truncate_all(url)
+        _empty_tables(url)
 
 
 @schemathesis.pytest.parametrize(

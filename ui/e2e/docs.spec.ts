@@ -17,7 +17,9 @@ for (const [path, ready] of [
     // Fetched, not merely asked for (a request the policy blocks ends as failed).
     page.on('requestfinished', (r) => hosts.add(new URL(r.url()).host));
     await page.goto(path);
-    await expect(page.locator(ready).first()).toBeVisible();
+    // ReDoc lays out the whole API in one go before it shows anything: over 15 s once on a
+    // loaded CI machine (4 s on a quiet one).
+    await expect(page.locator(ready).first()).toBeVisible({ timeout: 60_000 });
     // ReDoc's bundle shows its maker's logo from cdn.redoc.ly: the policy blocks it, which is the
     // point (no request leaves); anything else refused would be a page the policy broke.
     const refused = problems.filter((p) => /Content Security Policy|Refused/.test(p));
