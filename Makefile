@@ -15,7 +15,7 @@ UI_SOURCES := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
 # Playwright drives Debian's chromium (.ci/run installs it): never its own browser download.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint typecheck test-sqlite test-postgres test-integration clean
+.PHONY: run test lint typecheck test-sqlite test-postgres integration-prepare test-integration clean
 .PHONY: ui ui-client ui-lint ui-unit ui-e2e test-ui
 
 # pip's own output is the progress of the install: a first run downloads and builds for
@@ -75,8 +75,10 @@ test-postgres: $(VENV)/.dev-installed
 
 # Real Airflow and Spark servers, each from its own cached virtualenv
 # (integration/realservers.py): the first run on a machine builds them (~3 min).
-test-integration: $(VENV)/.dev-installed
+integration-prepare: $(VENV)/.dev-installed
 	$(BIN)/python integration/realservers.py prepare
+
+test-integration: integration-prepare
 	DLV_TEST_DB=postgresql $(BIN)/pytest -q -m integration $(PYTEST_ARGS)
 
 ui-lint: $(UI)/node_modules/.installed
@@ -93,10 +95,12 @@ test-ui: ui-unit ui-e2e
 
 # The SQLite and PostgreSQL suites share nothing (temporary directories, databases of their
 # own, free ports) and mostly wait on their databases: side by side they took 6.1 minutes on
-# the 2-core machine, one after the other 9.8. The UI's tests (unit, then end-to-end in
-# Chromium against servers of their own) run beside them.
-test: lint typecheck ui-lint
-	$(MAKE) -j3 --output-sync=target test-sqlite test-postgres test-ui
+# the 2-core machine, one after the other 9.8. The checks, the UI's tests (unit, then
+# end-to-end in Chromium against servers of their own) and the build of the integration
+# servers' virtualenvs (downloads, on a new machine) run beside them; the integration tests,
+# which start real Airflow and Spark servers, after.
+test:
+	$(MAKE) -j4 --output-sync=target lint typecheck ui-lint test-sqlite test-postgres test-ui integration-prepare
 	$(MAKE) test-integration
 
 clean:
