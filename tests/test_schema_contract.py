@@ -68,3 +68,9 @@ def test_a_connection_config_requires_its_kind_in_the_schema(client: TestClient)
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     for name in ("PostgresConnection", "AirflowConnection", "SparkConnection"):
         assert "kind" in schemas[name]["required"]
+
+
+def test_an_airflow_auth_requires_its_type_in_the_schema(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("BasicAuth", "BearerAuth"):
+        assert "type" in schemas[name]["required"]

@@ -11,6 +11,7 @@ still read (``parse`` of a stored config skips it) and their URLs are masked whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -50,14 +51,21 @@ class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _kind_required(schema: dict[str, Any]) -> None:
-    # The union is told apart by kind, so a config without one is refused: the default only
-    # serves code that builds a config. (A node's create body fills it in from the node.)
-    schema["required"] = ["kind", *schema.get("required", [])]
+def _required(tag: str) -> Callable[[dict[str, Any]], None]:
+    # A union is told apart by its tag, so a config without one is refused: the default only
+    # serves code that builds a config. (A node's create body fills kind in from the node.)
+    def require(schema: dict[str, Any]) -> None:
+        schema["required"] = [tag, *schema.get("required", [])]
+
+    return require
 
 
 class _Connection(_Config):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_kind_required)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_required("kind"))
+
+
+class _Auth(_Config):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_required("type"))
 
 
 def _refuse_credentials(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> AnyHttpUrl:
@@ -86,13 +94,13 @@ class PostgresConnection(_Connection):
     connect_timeout: Timeout = 5
 
 
-class BasicAuth(_Config):
+class BasicAuth(_Auth):
     type: Literal["basic"] = "basic"
     username: Ident
     password: Secret | None = None
 
 
-class BearerAuth(_Config):
+class BearerAuth(_Auth):
     type: Literal["bearer"] = "bearer"
     token: Secret | None = None
 
