@@ -19,7 +19,7 @@ export const adminKeys = {
   tokens: (cursor?: string) => ['admin', 'tokens', cursor ?? ''] as const,
   audit: (query: AuditQuery) => ['admin', 'audit', query] as const,
   ingestion: ['admin', 'ingestion-status'] as const,
-  namespaces: (since: string) => ['admin', 'ingestion-namespaces', since] as const,
+  namespaces: (hours: number) => ['admin', 'ingestion-namespaces', hours] as const,
 };
 
 export function useUsers(cursor?: string) {
@@ -96,10 +96,14 @@ export function useIngestionStatus() {
   });
 }
 
-export function useIngestionNamespaces(since: string) {
+/** Events per namespace over the last `hours` (the window moves with each refresh). */
+export function useIngestionNamespaces(hours: number) {
   return useQuery({
-    queryKey: adminKeys.namespaces(since),
-    queryFn: () => unwrap(api.GET('/api/v1/ingestion/namespaces', { params: { query: { since, limit: 200 } } })),
+    queryKey: adminKeys.namespaces(hours),
+    queryFn: () => {
+      const since = new Date(Date.now() - hours * 3600_000).toISOString();
+      return unwrap(api.GET('/api/v1/ingestion/namespaces', { params: { query: { since, limit: 200 } } }));
+    },
     refetchInterval: INGESTION_POLL_MS,
     placeholderData: keepPreviousData,
   });
