@@ -44,10 +44,9 @@ def write(url: str, *rows: User | ApiToken | AuditRecord) -> None:
     engine = make_engine(url)
     with make_sessionmaker(engine).begin() as session:
         for row in rows:
-            table = row.__table__
-            values = {c.key: getattr(row, c.key) for c in table.columns}
+            values = {c.key: getattr(row, c.key) for c in row.__table__.columns}
             session.execute(
-                insert(table).values({k: v for k, v in values.items() if v is not None})
+                insert(type(row)).values({k: v for k, v in values.items() if v is not None})
             )
     engine.dispose()
 
