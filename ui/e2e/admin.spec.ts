@@ -45,6 +45,7 @@ test('an admin makes a viewer and an ingest token, revokes it, and the audit log
   const adminRow = users.getByRole('row', { name: /^admin/ });
   await expect(adminRow).toContainText('The last admin');
   await expect(adminRow.getByRole('button', { name: 'Delete' })).toBeDisabled();
+  await screenshot(page, 'admin-users', testInfo.project.name);
 
   // An ingest token: its secret once, with a copy button and the transport settings.
   await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'API tokens' }).click();
@@ -73,6 +74,7 @@ test('an admin makes a viewer and an ingest token, revokes it, and the audit log
   const row = page.getByRole('table', { name: 'Events per namespace' }).getByRole('row', { name: new RegExp(namespace) });
   await expect(row).toContainText('none: all mapped');
   await expect(row.getByRole('cell').first()).toHaveText('1');
+  await screenshot(page, 'admin-ingestion', testInfo.project.name);
 
   // Revoked, it stops at once.
   await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'API tokens' }).click();
