@@ -13,6 +13,7 @@ from dlv.apidocs import install_docs
 from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
 from dlv.auth.router import router as auth_router
+from dlv.auth.usage import TokenUsage
 from dlv.config import Settings, get_settings
 from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.resolved_database_url)
         try:  # a start that fails (no database) leaves no connection to the GC either
             start(app, engine)
-            yield
+            async with app.state.token_usage.recording(app.state.sessionmaker):
+                yield
         finally:
             engine.dispose()
 
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
     )
     app.state.settings = settings
+    app.state.token_usage = TokenUsage()
     app.state.network_policy = NetworkPolicy.parse(settings.check_allow, settings.check_deny)
     install_error_handlers(app)
     app.add_middleware(

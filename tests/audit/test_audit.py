@@ -78,3 +78,19 @@ def test_audit_paginates_newest_first(client: TestClient, admin: Caller) -> None
 def test_a_refused_change_leaves_no_audit_record(client: TestClient, admin: Caller) -> None:
     client.delete(f"/api/v1/users/{admin.id}", headers=admin.headers)  # last admin: 409
     assert audit(client, admin, action="user.delete") == []
+
+
+def test_audit_filters_by_object_type_and_time_window(client: TestClient, admin: Caller) -> None:
+    client.post("/api/v1/tokens", json={"name": "a", "scope": "read"}, headers=admin.headers)
+    client.post(
+        "/api/v1/users",
+        json={"username": "ann", "password": "very-secret-password-1"},
+        headers=admin.headers,
+    )
+    assert [r["action"] for r in audit(client, admin, target_type="token")] == ["token.create"]
+    (first,) = audit(client, admin, target_type="token")
+    until = str(first["at"])  # before: excludes the record made at that instant
+    assert audit(client, admin, target_type="token", until=until) == []
+    everything = audit(client, admin, since=until)
+    assert [r["action"] for r in everything] == ["user.create", "token.create"]
+    assert audit(client, admin, since="2999-01-01T00:00:00Z") == []

@@ -151,14 +151,22 @@ def test_an_older_backup_is_restored_then_upgraded(
 ) -> None:
     make_user(db, "veteran", Role.admin)
     items = lines_of(backup_bytes(database_url))
-    # What a DLV at revision 0001 wrote: only the tables that revision had.
+    # What a DLV at revision 0001 wrote: only the tables that revision had, without the
+    # columns later revisions added to them.
     first = {"users", "api_tokens", "login_throttles", "audit_records"}
-    kept, keep = [], True
+    later = {"users": {"disabled_at"}, "api_tokens": {"last_used_at"}}  # 0011
+    kept: list[object] = []
+    keep, dropped = True, set[int]()
     for item in items[1:-1]:
         if isinstance(item, dict):
             keep = item["table"] in first
+            gone = later.get(item["table"], set())
+            dropped = {i for i, name in enumerate(item["columns"]) if name in gone}
+            written: object = {**item, "columns": [c for c in item["columns"] if c not in gone]}
+        else:
+            written = [v for i, v in enumerate(item) if i not in dropped]
         if keep:
-            kept.append(item)
+            kept.append(written)
     header = {**items[0], "alembic_revisions": ["0001"], "tables": sorted(first)}
     footer = {"end": True, "rows": {k: v for k, v in items[-1]["rows"].items() if k in first}}
     target = f"sqlite:///{tmp_path / 'fresh.db'}"

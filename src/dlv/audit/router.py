@@ -22,18 +22,26 @@ def list_audit(
     _: Admin,
     actor: Annotated[str | None, Query(max_length=120)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
+    target_type: Annotated[
+        str | None, Query(max_length=32, description="What was changed: user, token, node...")
+    ] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
     since: IsoDateTime | None = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="Records before this time (since <= at < until)")
+    ] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[AuditRead]:
-    """The audit trail, newest first."""
+    """The audit trail, newest first, filtered by who, what and when."""
     rows = service.search(
         session,
         actor=actor,
         action=action,
+        target_type=target_type,
         target_id=target_id,
         since=since,
+        until=until,
         cursor=cursor,
         limit=limit,
     )

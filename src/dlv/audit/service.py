@@ -64,8 +64,10 @@ def search(
     *,
     actor: str | None = None,
     action: str | None = None,
+    target_type: str | None = None,
     target_id: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Sequence[AuditRecord]:
@@ -74,8 +76,10 @@ def search(
         session,
         actor=actor,
         action=action,
+        target_type=target_type,
         target_id=target_id,
         since=since,
+        until=until,
         cursor=cursor,
         limit=limit,
     )

@@ -47,6 +47,7 @@ def current_principal(request: Request, session: SessionDep, bearer: BearerToken
     if principal is None:
         raise NotAuthenticated("The token is invalid, expired or revoked")
     request.state.principal = principal
+    request.app.state.token_usage.seen(principal)
     return principal
 
 

@@ -34,6 +34,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     # Bumped when the password changes: login tokens issued before stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while the user is disabled: no sign-in, and neither their login tokens nor the API
+    # tokens acting for them work (both are kept for when they are enabled again).
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -56,6 +59,8 @@ class ApiToken(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # To within a minute or so: each process writes it at most once a minute (auth.usage).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class LoginThrottle(Base):

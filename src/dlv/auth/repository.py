@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dlv.auth.models import ApiToken, LoginThrottle, Role, User
@@ -42,7 +42,12 @@ def count_users(session: Session) -> int:
 
 
 def count_admins(session: Session) -> int:
-    stmt = select(func.count()).select_from(User).where(User.role == Role.admin)
+    """Admins who can act: a disabled admin does not count."""
+    stmt = (
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.admin, User.disabled_at.is_(None))
+    )
     return session.scalar(stmt) or 0
 
 
@@ -63,14 +68,18 @@ def get_token(session: Session, token_id: uuid.UUID) -> ApiToken | None:
 def get_token_and_owner_role(
     session: Session, token_hash: str
 ) -> tuple[ApiToken, str | None] | None:
-    """The token with this hash and its owner's current role (None: no owner, or gone)."""
+    """The token with this hash and its owner's current role (None: no owner, gone, or
+    disabled)."""
     stmt = (
-        select(ApiToken, User.role)
+        select(ApiToken, User.role, User.disabled_at)
         .outerjoin(User, User.id == ApiToken.created_by_id)
         .where(ApiToken.token_hash == token_hash)
     )
     row = session.execute(stmt).first()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    token, role, disabled_at = row
+    return token, None if disabled_at is not None else role
 
 
 def tokens_of(session: Session, user_id: uuid.UUID) -> list[ApiToken]:
@@ -86,6 +95,19 @@ def list_tokens(session: Session, *, cursor: str | None, limit: int) -> Sequence
         limit=limit,
     )
     return session.scalars(stmt).all()
+
+
+def mark_tokens_used(session: Session, used: Mapping[uuid.UUID, datetime]) -> None:
+    """Record each token's last use, never moving it back (several processes write it)."""
+    for token_id, at in used.items():
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < at),
+            )
+            .values(last_used_at=at)
+        )
 
 
 def delete_token(session: Session, token: ApiToken) -> None:

@@ -79,6 +79,11 @@ class UserCreate(RequestBody):
 class UserUpdate(RequestBody):
     role: Role | None = None
     password: Password | None = None
+    disabled: bool | None = Field(
+        default=None,
+        description="true: the user can no longer sign in, and their login and API tokens "
+        "stop working (kept for when they are enabled again); never the last admin",
+    )
 
 
 class UserRead(BaseModel):
@@ -87,6 +92,9 @@ class UserRead(BaseModel):
     id: uuid.UUID
     username: str
     role: Role
+    disabled_at: datetime | None = Field(
+        description="Since when the user is disabled; null: enabled"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -110,6 +118,10 @@ class TokenRead(BaseModel):
     )
     created_at: datetime
     expires_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="When it last authenticated a request, to within about a minute; "
+        "null: not used since DLV recorded uses"
+    )
 
 
 class TokenCreated(TokenRead):

@@ -27,7 +27,14 @@ from dlv.auth.schemas import (
     UserUpdate,
 )
 from dlv.db import utcnow
-from dlv.errors import Conflict, FieldError, InvalidInput, NotFound, TooManyRequests
+from dlv.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+)
 
 log = logging.getLogger("dlv.auth")
 
@@ -49,6 +56,14 @@ class LastAdmin(Conflict):
 
 class UsernameTaken(Conflict):
     pass
+
+
+class UserDisabled(NotAuthenticated):
+    """The password is right but the account is disabled: said so, since only someone who
+    knows the password learns it, and they need to know whom to ask."""
+
+    def __init__(self) -> None:
+        super().__init__("This account is disabled; ask an admin to enable it")
 
 
 class WeakPassword(InvalidInput):
@@ -127,10 +142,13 @@ def authenticate(
     """The user when the password is right; otherwise None, and the failure is counted.
 
     The caller must let the transaction commit even on failure, or the count is lost.
+    Raises UserDisabled for the right password of a disabled user (nothing is counted).
     """
     counters = _counters(username, address, policy)
     user = find_user_by_name(session, username)
     if security.verify_password(user.password_hash if user else None, password) and user:
+        if user.disabled_at is not None:
+            raise UserDisabled()
         # Only this client's own count: the per-user one keeps counting what others got
         # wrong, and the address one what this address got wrong for other names.
         for counter in counters:
@@ -194,6 +212,8 @@ def principal_from_bearer(session: Session, key: str, bearer: str) -> Principal 
     user = repository.get_user(session, claims.user_id)
     if user is None or user.token_version != claims.token_version:
         return None
+    if user.disabled_at is not None:
+        return None
     return principal_of(user)
 
 
@@ -237,18 +257,35 @@ def create_user(session: Session, actor: Principal, data: UserCreate) -> User:
     return user
 
 
+def _is_last_admin(session: Session, user: User) -> bool:
+    # Only an enabled admin can act as one: a disabled admin neither counts nor is guarded.
+    active = user.role == Role.admin and user.disabled_at is None
+    return active and repository.count_admins(session) <= 1
+
+
 def update_user(session: Session, actor: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
-    """Change a user's role or password; the last admin keeps the admin role."""
+    """Change a user's role, password or disabled state; the last admin stays an enabled
+    admin."""
     user = get_user(session, user_id)
     changes: dict[str, object] = {}
     if data.role is not None and data.role != user.role:
-        if user.role == Role.admin and repository.count_admins(session) <= 1:
+        if _is_last_admin(session, user):
             raise LastAdmin(
                 "The last admin cannot be demoted; make another user admin first",
                 errors=[FieldError("body.role", "last admin")],
             )
         changes["role"] = {"from": user.role, "to": data.role}
         user.role = data.role
+    if data.disabled is not None and data.disabled != (user.disabled_at is not None):
+        if data.disabled and _is_last_admin(session, user):
+            raise LastAdmin(
+                "The last admin cannot be disabled; make another user admin first",
+                errors=[FieldError("body.disabled", "last admin")],
+            )
+        changes["disabled"] = {"from": not data.disabled, "to": data.disabled}
+        user.disabled_at = utcnow() if data.disabled else None
+        if data.disabled:
+            user.token_version += 1  # enabling again must not revive their old sessions
     if data.password is not None:
         check_password(data.password.get_secret_value(), user.username)
         set_password(user, data.password.get_secret_value())
@@ -275,7 +312,7 @@ def set_password(user: User, password: str) -> None:
 def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
     """Delete a user; never the last admin."""
     user = get_user(session, user_id)
-    if user.role == Role.admin and repository.count_admins(session) <= 1:
+    if _is_last_admin(session, user):
         raise LastAdmin("The last admin cannot be deleted; make another user admin first")
     # Their API tokens go with them (the foreign key would delete them too; this way the
     # audit trail says so).

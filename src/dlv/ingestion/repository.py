@@ -14,7 +14,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Table,
+    and_,
     bindparam,
+    case,
     delete,
     func,
     select,
@@ -33,6 +35,10 @@ from dlv.ingestion.models import (
 from dlv.lineage.models import Edge
 from dlv.nodes.models import Node
 from dlv.pagination import keyset
+
+# (namespace, received, mapped, pending, failed, last received, latest event time, oldest
+# pending receipt): see ``namespace_activity``.
+NamespaceCounts = tuple[str, int, int, int, int, datetime, datetime, datetime | None]
 
 # -- raw events --------------------------------------------------------------------------
 
@@ -230,6 +236,38 @@ def count_events(session: Session) -> tuple[int, int, datetime | None]:
     ).one()
     failed = session.scalar(select(func.count()).where(OpenLineageEvent.error.is_not(None)))
     return int(pending_count), int(failed or 0), oldest
+
+
+def namespace_activity(
+    session: Session, since: datetime | None, limit: int
+) -> list[NamespaceCounts]:
+    """Per namespace, the events received since ``since``: (namespace, received, mapped,
+    pending, failed, last received, latest event time, oldest pending receipt), the namespace
+    heard from last first; ``limit`` of them."""
+    e = OpenLineageEvent
+    unmapped = e.processed_at.is_(None)
+    last_received = func.max(e.received_at)
+    stmt = (
+        select(
+            e.namespace,
+            func.count(),
+            func.sum(case((and_(e.processed_at.is_not(None), e.error.is_(None)), 1), else_=0)),
+            func.sum(case((unmapped, 1), else_=0)),
+            func.sum(case((e.error.is_not(None), 1), else_=0)),
+            last_received,
+            func.max(e.event_time),
+            func.min(case((unmapped, e.received_at), else_=None)),
+        )
+        .group_by(e.namespace)
+        .order_by(last_received.desc(), e.namespace)
+        .limit(limit)
+    )
+    if since is not None:
+        stmt = stmt.where(e.received_at >= since)
+    return [
+        (ns, int(n), int(mapped or 0), int(pending or 0), int(failed or 0), last, latest, oldest)
+        for ns, n, mapped, pending, failed, last, latest, oldest in session.execute(stmt)
+    ]
 
 
 _MOMENTS = with_list(

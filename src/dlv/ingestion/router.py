@@ -16,7 +16,7 @@ from dlv.auth.dependencies import BearerToken, Reader
 from dlv.auth.principal import Permission, Principal
 from dlv.db import SessionDep, in_thread
 from dlv.errors import DATABASE_RETRY_AFTER, DlvError, Forbidden, NotAuthenticated
-from dlv.ingestion import decoding, events, service
+from dlv.ingestion import activity, decoding, events, service
 from dlv.ingestion.events import InvalidEvent
 from dlv.ingestion.mapping import Sender, Sent
 from dlv.ingestion.models import OpenLineageEvent, OpenLineageNode, Run, RunState
@@ -28,6 +28,7 @@ from dlv.ingestion.schemas import (
     ColumnLineageRead,
     EventError,
     HealthRead,
+    IngestionNamespaces,
     IngestionStatus,
     IngestResult,
     NodeOpenLineage,
@@ -37,7 +38,7 @@ from dlv.ingestion.schemas import (
 )
 from dlv.ingestion.writer import StoreFailed
 from dlv.ops import metrics
-from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
+from dlv.pagination import MAX_LIMIT, CursorQuery, LimitQuery, Page, page_of
 from dlv.types import IsoDateTime
 
 MAX_BATCH_EVENTS = 10_000
@@ -90,6 +91,7 @@ async def ingest_caller(request: Request, bearer: BearerToken) -> Sender:
     if not principal.can(Permission.ingest):
         raise Forbidden(f"This needs the {Permission.ingest.value!r} permission")
     request.state.principal = principal
+    request.app.state.token_usage.seen(principal)
     return Sender(principal.kind, principal.id, principal.label)
 
 
@@ -374,3 +376,19 @@ def get_status(request: Request, session: SessionDep, _: Reader) -> IngestionSta
     """Events waiting to be mapped into the catalog, and events that could not be."""
     pending, failed, oldest = service.backlog(session, _runtime(request).inbox)
     return IngestionStatus(pending=pending, failed=failed, oldest_pending_received_at=oldest)
+
+
+@router.get(
+    "/ingestion/namespaces",
+    response_model=IngestionNamespaces,
+    operation_id="getIngestionNamespaces",
+    tags=["openlineage"],
+)
+def get_namespaces(
+    session: SessionDep,
+    _: Reader,
+    since: IsoDateTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+) -> IngestionNamespaces:
+    """Events received per namespace since a time: mapped, pending, failed, the latest."""
+    return activity.by_namespace(session, since, limit)

@@ -146,6 +146,27 @@ class IngestionStatus(BaseModel):
     oldest_pending_received_at: datetime | None
 
 
+class NamespaceActivity(BaseModel):
+    """The events one namespace (a producer: an Airflow deployment, a Spark app) sent."""
+
+    namespace: str
+    events: int = Field(description="Events received (in the window)")
+    mapped: int = Field(description="Of those, mapped into the catalog")
+    pending: int = Field(description="Of those, not mapped yet")
+    failed: int = Field(description="Of those, that could not be mapped")
+    last_received_at: datetime = Field(description="When its latest event arrived")
+    last_event_time: datetime = Field(description="The latest eventTime its events carried")
+    oldest_pending_received_at: datetime | None = Field(
+        description="When its oldest event not mapped yet arrived: how far mapping is behind"
+    )
+
+
+class IngestionNamespaces(BaseModel):
+    since: datetime | None = Field(description="The window's start; null: every stored event")
+    namespaces: list[NamespaceActivity]
+    truncated: bool = Field(description="More namespaces sent events than listed")
+
+
 _NULLABLE_STRING = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 _FACETS = {"anyOf": [{"type": "object"}, {"type": "null"}]}
 _DATASET = {

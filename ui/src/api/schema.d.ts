@@ -144,6 +144,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingestion/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Namespaces
+         * @description Events received per namespace since a time: mapped, pending, failed, the latest.
+         */
+        get: operations["getIngestionNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token": {
         parameters: {
             query?: never;
@@ -289,7 +309,7 @@ export interface paths {
         };
         /**
          * List Audit
-         * @description The audit trail, newest first.
+         * @description The audit trail, newest first, filtered by who, what and when.
          */
         get: operations["listAudit"];
         put?: never;
@@ -1643,6 +1663,21 @@ export interface components {
              */
             id: number;
         };
+        /** IngestionNamespaces */
+        IngestionNamespaces: {
+            /**
+             * Since
+             * @description The window's start; null: every stored event
+             */
+            since: string | null;
+            /** Namespaces */
+            namespaces: components["schemas"]["NamespaceActivity"][];
+            /**
+             * Truncated
+             * @description More namespaces sent events than listed
+             */
+            truncated: boolean;
+        };
         /** IngestionStatus */
         IngestionStatus: {
             /**
@@ -1913,6 +1948,51 @@ export interface components {
              * @enum {string}
              */
             kind: "user" | "token";
+        };
+        /**
+         * NamespaceActivity
+         * @description The events one namespace (a producer: an Airflow deployment, a Spark app) sent.
+         */
+        NamespaceActivity: {
+            /** Namespace */
+            namespace: string;
+            /**
+             * Events
+             * @description Events received (in the window)
+             */
+            events: number;
+            /**
+             * Mapped
+             * @description Of those, mapped into the catalog
+             */
+            mapped: number;
+            /**
+             * Pending
+             * @description Of those, not mapped yet
+             */
+            pending: number;
+            /**
+             * Failed
+             * @description Of those, that could not be mapped
+             */
+            failed: number;
+            /**
+             * Last Received At
+             * Format: date-time
+             * @description When its latest event arrived
+             */
+            last_received_at: string;
+            /**
+             * Last Event Time
+             * Format: date-time
+             * @description The latest eventTime its events carried
+             */
+            last_event_time: string;
+            /**
+             * Oldest Pending Received At
+             * @description When its oldest event not mapped yet arrived: how far mapping is behind
+             */
+            oldest_pending_received_at: string | null;
         };
         /** NodeCreate */
         NodeCreate: {
@@ -2447,6 +2527,11 @@ export interface components {
             /** Expires At */
             expires_at: string | null;
             /**
+             * Last Used At
+             * @description When it last authenticated a request, to within about a minute; null: not used since DLV recorded uses
+             */
+            last_used_at: string | null;
+            /**
              * Token
              * @description The secret; shown this once, store it now
              */
@@ -2476,6 +2561,11 @@ export interface components {
             created_at: string;
             /** Expires At */
             expires_at: string | null;
+            /**
+             * Last Used At
+             * @description When it last authenticated a request, to within about a minute; null: not used since DLV recorded uses
+             */
+            last_used_at: string | null;
         };
         /**
          * TokenScope
@@ -2505,6 +2595,11 @@ export interface components {
             username: string;
             role: components["schemas"]["Role"];
             /**
+             * Disabled At
+             * @description Since when the user is disabled; null: enabled
+             */
+            disabled_at: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2520,6 +2615,11 @@ export interface components {
             role?: components["schemas"]["Role"] | null;
             /** Password */
             password?: string | null;
+            /**
+             * Disabled
+             * @description true: the user can no longer sign in, and their login and API tokens stop working (kept for when they are enabled again); never the last admin
+             */
+            disabled?: boolean | null;
         };
         /** Viewport */
         Viewport: {
@@ -3814,6 +3914,209 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IngestionStatus"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The caller's role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The database is unavailable or busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getIngestionNamespaces: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestionNamespaces"];
                 };
             };
             /** @description Malformed request */
@@ -6033,8 +6336,12 @@ export interface operations {
             query?: {
                 actor?: string | null;
                 action?: string | null;
+                /** @description What was changed: user, token, node... */
+                target_type?: string | null;
                 target_id?: string | null;
                 since?: string | null;
+                /** @description Records before this time (since <= at < until) */
+                until?: string | null;
                 /** @description Opaque cursor from the previous page's next_cursor */
                 cursor?: string | null;
                 /** @description Page size, at most 500 */

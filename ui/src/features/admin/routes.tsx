@@ -1,12 +1,21 @@
-import type { RouteObject } from 'react-router';
+import { Navigate, type RouteObject } from 'react-router';
+import { AdminLayout } from './AdminLayout';
+import { AuditPage } from './AuditPage';
+import { IngestionPage } from './IngestionPage';
+import { TokensPage } from './TokensPage';
+import { UsersPage } from './UsersPage';
 
 /** The administration pages (users, tokens, audit, ingestion), under /admin: admins only. */
-export const adminRoutes: RouteObject[] = [{ path: 'admin', element: <AdminPlaceholder /> }];
-
-function AdminPlaceholder() {
-  return (
-    <section>
-      <h1>Administration</h1>
-    </section>
-  );
-}
+export const adminRoutes: RouteObject[] = [
+  {
+    path: 'admin',
+    element: <AdminLayout />,
+    children: [
+      { index: true, element: <Navigate to="users" replace /> },
+      { path: 'users', element: <UsersPage /> },
+      { path: 'tokens', element: <TokensPage /> },
+      { path: 'audit', element: <AuditPage /> },
+      { path: 'ingestion', element: <IngestionPage /> },
+    ],
+  },
+];
