@@ -64,7 +64,7 @@ test('an admin makes a viewer and an ingest token, revokes it, and the audit log
   const spark = page.getByRole('region', { name: 'Spark settings' });
   await expect(spark).toContainText(`spark.openlineage.transport.url  ${baseURL}`);
   await expect(spark).toContainText(`spark.openlineage.transport.auth.apiKey  ${secret}`);
-  await screenshot(page, 'admin-token', testInfo.project.name);
+  await screenshot(page, 'admin-token', testInfo.project.name, [secret]);
 
   // The token works where Airflow would send it, and the ingestion screen sees the namespace.
   expect(await postEvent(baseURL!, secret, namespace)).toBe(201);

@@ -57,9 +57,32 @@ export async function signIn(page: Page, account: Account = ADMIN, path = '/'): 
   await expect(page).not.toHaveURL(/\/login/);
 }
 
-/** Screenshots for the README, from one database's run only (the pictures are the same). */
-export async function screenshot(page: Page, name: string, project: string): Promise<void> {
+/**
+ * Screenshots for the README, from one database's run only (the pictures are the same). Each
+ * of `redact` (a secret the page shows) is drawn as dots in the picture, then put back.
+ */
+export async function screenshot(page: Page, name: string, project: string, redact: string[] = []): Promise<void> {
   if (project !== 'sqlite') return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  const swap = (pairs: [string, string][]) => page.evaluate(swapText, pairs);
+  const dots = redact.map((secret): [string, string] => [secret, `${secret.slice(0, 4)}${'•'.repeat(24)}`]);
+  await swap(dots);
+  try {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  } finally {
+    await swap(dots.map(([secret, shown]) => [shown, secret]));
+  }
+}
+
+/** In the page: every text and input value with each pair's first string replaced by its second. */
+function swapText(pairs: [string, string][]): void {
+  const swapped = (text: string) => pairs.reduce((t, [from, to]) => t.split(from).join(to), text);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.nodeValue) node.nodeValue = swapped(node.nodeValue);
+  }
+  for (const input of document.querySelectorAll('input, textarea')) {
+    const field = input as HTMLInputElement;
+    field.value = swapped(field.value);
+  }
 }
