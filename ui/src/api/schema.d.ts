@@ -610,6 +610,8 @@ export interface paths {
         /**
          * List Dashboards
          * @description Search dashboards; filters combine with AND, `q` searches name, description, owner, tags.
+         *
+         *     Each comes with `nodes_in_error`: how many of its nodes are in error right now.
          */
         get: operations["listDashboards"];
         put?: never;
@@ -1276,6 +1278,11 @@ export interface components {
             tags: string[];
             /** Node Count */
             node_count: number;
+            /**
+             * Nodes In Error
+             * @description How many of its nodes are in error right now
+             */
+            nodes_in_error: number;
             /** Version */
             version: number;
             /** Created By */
@@ -1321,6 +1328,11 @@ export interface components {
             tags: string[];
             /** Node Count */
             node_count: number;
+            /**
+             * Nodes In Error
+             * @description How many of its nodes are in error right now
+             */
+            nodes_in_error: number;
             /** Version */
             version: number;
             /** Created By */
@@ -1384,6 +1396,11 @@ export interface components {
             tags: string[];
             /** Node Count */
             node_count: number;
+            /**
+             * Nodes In Error
+             * @description How many of its nodes are in error right now
+             */
+            nodes_in_error: number;
             /** Version */
             version: number;
             /** Created By */
