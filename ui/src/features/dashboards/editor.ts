@@ -6,6 +6,7 @@ import { canRedo, canUndo, push, redo, start, undo, type History } from './histo
 import {
   bounds,
   boxOf,
+  cardHandles,
   cardLabel,
   cardNode,
   followFrames,
@@ -55,7 +56,7 @@ export type EditorAction =
   | { type: 'editNote'; id: string; text: string }
   | { type: 'hideEdge'; id: string }
   | { type: 'showEdges'; ids: readonly string[] }
-  | { type: 'place'; positions: Record<string, Point> }
+  | { type: 'place'; positions: Record<string, Point>; refitFrames?: boolean }
   | { type: 'undo' }
   | { type: 'redo' }
   | { type: 'facts'; facts: readonly NodeFacts[] }
@@ -89,13 +90,15 @@ function completes(change: NodeChange<DashNode>): boolean {
   return change.type === 'remove';
 }
 
-/** Resized by hand: from now on saved with its size. */
+/** Resized by hand: from now on saved with its size (a card's handles follow its edges). */
 function markSized(nodes: DashNode[], changes: NodeChange<DashNode>[]): DashNode[] {
-  const resized = new Set(changes.filter((c) => c.type === 'dimensions' && c.resizing !== undefined).map((c) => c.id));
+  const resized = new Set(changes.flatMap((c) => (c.type === 'dimensions' && c.resizing !== undefined ? [c.id] : [])));
   if (resized.size === 0) return nodes;
   return nodes.map((n) => {
-    if (!resized.has(n.id) || n.type === 'frame' || n.data.sized) return n;
-    return { ...n, data: { ...n.data, sized: true } } as DashNode;
+    if (!resized.has(n.id) || n.type === 'frame') return n;
+    const sized = { ...n, data: { ...n.data, sized: true } } as DashNode;
+    if (n.type === 'card') sized.handles = cardHandles(boxOf(n).width, boxOf(n).height);
+    return sized;
   });
 }
 
@@ -108,6 +111,29 @@ function removeIds(nodes: DashNode[], ids: ReadonlySet<string>): DashNode[] {
       if (!members.some((id) => ids.has(id))) return n;
       return { ...n, data: { item: { ...n.data.item, node_ids: members.filter((id) => !ids.has(id)) } } };
     });
+}
+
+/** The room a frame leaves around its members (and its label above them). */
+function frameAround(box: { x: number; y: number; width: number; height: number }) {
+  return {
+    x: box.x - FRAME_PAD,
+    y: box.y - FRAME_PAD - FRAME_HEADER,
+    width: box.width + 2 * FRAME_PAD,
+    height: box.height + 2 * FRAME_PAD + FRAME_HEADER,
+  };
+}
+
+/** After the whole canvas was rearranged, each group's frame goes around its members again. */
+function refitFrames(nodes: DashNode[]): DashNode[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return nodes.map((n) => {
+    if (n.type !== 'frame') return n;
+    const members = (n.data.item.node_ids ?? []).map((id) => byId.get(id)).filter((m) => m !== undefined);
+    const box = bounds(members.map(boxOf));
+    if (!box) return n;
+    const frame = frameAround(box);
+    return { ...n, position: { x: frame.x, y: frame.y }, width: frame.width, height: frame.height, measured: { width: frame.width, height: frame.height } };
+  });
 }
 
 function withFacts(state: EditorState, facts: readonly NodeFacts[]): EditorState {
@@ -155,9 +181,7 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case 'addGroup': {
       const members = state.nodes.filter((n) => n.type === 'card' && action.around.includes(n.id));
       const box = bounds(members.map(boxOf));
-      const frame = box
-        ? { x: box.x - FRAME_PAD, y: box.y - FRAME_PAD - FRAME_HEADER, width: box.width + 2 * FRAME_PAD, height: box.height + 2 * FRAME_PAD + FRAME_HEADER }
-        : { x: action.at.x, y: action.at.y, width: 420, height: 260 };
+      const frame = box ? frameAround(box) : { x: action.at.x, y: action.at.y, width: 420, height: 260 };
       const id = freshId('group', state.nodes.map((n) => n.id));
       const group = frameNode({ id, label: action.label, ...frame, node_ids: [] });
       // Frames are drawn under the cards: first in the list.
@@ -184,10 +208,11 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case 'showEdges':
       return commit(state, state.nodes, state.hidden.filter((id) => !action.ids.includes(id)));
     case 'place': {
-      const nodes = state.nodes.map((n) => {
+      let nodes = state.nodes.map((n) => {
         const p = action.positions[n.id];
         return p ? { ...n, position: p } : n;
       });
+      if (action.refitFrames) nodes = refitFrames(nodes);
       return commit(state, withMembership(nodes));
     }
     case 'undo':

@@ -54,7 +54,7 @@ describe('API layout <-> React Flow nodes', () => {
 
   it('saves moved positions and a new size', () => {
     const nodes = toFlow(snapshotOf(stored), new Map());
-    const moved = nodes.map((n) => (n.id === A ? { ...n, position: { x: 123.25, y: 7 }, width: 260, data: { ...n.data, sized: true } } : n));
+    const moved = nodes.map((n) => (n.id === A && n.type === 'card' ? { ...n, position: { x: 123.25, y: 7 }, width: 260, data: { ...n.data, sized: true } } : n));
     const back = fromFlow(moved, []);
     expect(back.nodes[0]).toEqual({ node_id: A, x: 123.25, y: 7, width: 260, height: NODE_H });
     expect(back.hidden_edge_ids).toEqual([]);

@@ -2,7 +2,7 @@
 // fetch. The stored layout comes back exactly as it was saved (optional fields a client never
 // set stay unset, styles and flags it does not know are carried through), so opening and
 // saving a dashboard without touching it changes nothing.
-import type { Node, NodeChange } from '@xyflow/react';
+import { Position, type Node, type NodeChange, type NodeHandle } from '@xyflow/react';
 import type { Schemas } from '../../api/client';
 import { STATUS_LABEL } from '../../components/StatusBadge';
 
@@ -72,6 +72,27 @@ function sizeOf(width: number, height: number) {
   return { width, height, measured: { width, height } };
 }
 
+const HANDLE = 6;
+const handlesCache = new Map<string, NodeHandle[]>();
+
+/**
+ * A card's two handles (edges in on the left, out on the right), given up front: React Flow
+ * would otherwise mount every card once to find them. Kept in step with the card's size.
+ */
+export function cardHandles(width: number, height: number): NodeHandle[] {
+  const key = `${width}x${height}`;
+  let handles = handlesCache.get(key);
+  if (!handles) {
+    const y = height / 2 - HANDLE / 2;
+    handles = [
+      { type: 'target', position: Position.Left, x: -HANDLE / 2, y, width: HANDLE, height: HANDLE },
+      { type: 'source', position: Position.Right, x: width - HANDLE / 2, y, width: HANDLE, height: HANDLE },
+    ];
+    handlesCache.set(key, handles);
+  }
+  return handles;
+}
+
 export function cardNode(item: LayoutNode, facts: NodeFacts | undefined): CardNode {
   const width = item.width ?? NODE_W;
   const height = item.height ?? NODE_H;
@@ -80,6 +101,7 @@ export function cardNode(item: LayoutNode, facts: NodeFacts | undefined): CardNo
     type: 'card',
     position: { x: item.x, y: item.y },
     ...sizeOf(width, height),
+    handles: cardHandles(width, height),
     zIndex: 1,
     data: { item, facts, sized: item.width != null || item.height != null },
     ariaLabel: cardLabel(facts, item.node_id),

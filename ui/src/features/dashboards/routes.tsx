@@ -1,12 +1,15 @@
+import { lazy } from 'react';
 import type { RouteObject } from 'react-router';
+import { CreatePage } from './CreatePage';
+import { ListPage } from './ListPage';
 
-/** The dashboards' pages (list, view, edit), under /dashboards. */
-export const dashboardRoutes: RouteObject[] = [{ path: 'dashboards', element: <DashboardsPlaceholder /> }];
+// React Flow and the canvas load only when a dashboard is opened.
+const DashboardPage = lazy(() => import('./DashboardPage'));
 
-function DashboardsPlaceholder() {
-  return (
-    <section>
-      <h1>Dashboards</h1>
-    </section>
-  );
-}
+/** The dashboards' pages (list, create, view, edit), under /dashboards. */
+export const dashboardRoutes: RouteObject[] = [
+  { path: 'dashboards', element: <ListPage /> },
+  { path: 'dashboards/new', element: <CreatePage /> },
+  { path: 'dashboards/:id', element: <DashboardPage editing={false} /> },
+  { path: 'dashboards/:id/edit', element: <DashboardPage editing /> },
+];

@@ -1,0 +1,449 @@
+// One dashboard: its canvas restored as saved, live status, and (admins, at /edit) the editor.
+import { useQueryClient } from '@tanstack/react-query';
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useReactFlow,
+  type Edge,
+  type NodeMouseHandler,
+  type OnNodesChange,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { Link, useBlocker, useNavigate } from 'react-router';
+import { ProblemView } from '../../components/ProblemView';
+import { STATUS_COLOR } from '../../lib/exportSvg';
+import { createLayoutClient } from '../../lib/layout/client';
+import { ApiError } from '../../lib/problem';
+import { CanvasModeContext, nodeTypes, type CanvasMode } from './Cards';
+import { ConflictDialog, type Conflict } from './ConflictDialog';
+import { Dialog } from './Dialog';
+import { drawnEdges, editorReducer, initialState, isDirty, type CatalogEdge } from './editor';
+import { EditPanel, type Meta } from './EditPanel';
+import { exportDashboard } from './exportPicture';
+import { boxOf, bounds, snapshotOf, withViewport, type DashNode, type NodeFacts } from './model';
+import { dashboardKeys, deleteDashboard, duplicateDashboard, fetchDashboard, lastSave, saveDashboard, tagsOf, type DashboardRead } from './queries';
+import { ViewPanel } from './ViewPanel';
+
+/** Above this many nodes only those in view are mounted. */
+const CULL_ABOVE = 200;
+
+const metaOf = (d: DashboardRead): Meta => ({ name: d.name, description: d.description ?? '', owner: d.owner ?? '', tags: d.tags.join(', ') });
+const sameMeta = (a: Meta, b: Meta) => a.name === b.name && a.description === b.description && a.owner === b.owner && a.tags === b.tags;
+
+function catalogEdges(d: DashboardRead): CatalogEdge[] {
+  return d.edges.map((e) => ({ id: e.id, source_id: e.source_id, target_id: e.target_id }));
+}
+
+export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing: boolean; isAdmin: boolean }) {
+  const flow = useReactFlow<DashNode, Edge>();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const [state, dispatch] = useReducer(editorReducer, data, (d) => initialState(snapshotOf(d.layout), d.node_facts, catalogEdges(d)));
+  const [base, setBase] = useState(data.version);
+  const [meta, setMeta] = useState<Meta>(() => metaOf(data));
+  const [savedMeta, setSavedMeta] = useState<Meta>(() => metaOf(data));
+  const [saving, setSaving] = useState(false);
+  const [problem, setProblem] = useState<unknown>(null);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const leaving = useRef(false);
+  const layoutClient = useMemo(() => (editing ? createLayoutClient() : null), [editing]);
+  useEffect(() => () => layoutClient?.dispose(), [layoutClient]);
+
+  const dirty = editing && (isDirty(state) || !sameMeta(meta, savedMeta));
+
+  // Live status from each refresh; in the viewer, someone's newer save replaces the canvas.
+  // (Adjusted while rendering, once per answer from the server, not in an effect.)
+  const [seen, setSeen] = useState(data);
+  if (seen !== data) {
+    setSeen(data);
+    if (!editing && data.version !== base) {
+      dispatch({ type: 'load', snapshot: snapshotOf(data.layout), facts: data.node_facts, edges: catalogEdges(data) });
+      setBase(data.version);
+      setMeta(metaOf(data));
+      setSavedMeta(metaOf(data));
+    } else {
+      dispatch({ type: 'facts', facts: data.node_facts });
+      if (data.version === base) dispatch({ type: 'edges', edges: catalogEdges(data) });
+    }
+  }
+  const newerElsewhere = editing && data.version > base ? data.version : null;
+
+  // Leaving with unsaved changes asks first (in the app, and when the tab closes).
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && !leaving.current && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  const leave = (to: string) => {
+    leaving.current = true;
+    navigate(to);
+  };
+
+  const edges: Edge[] = useMemo(
+    () =>
+      drawnEdges(state).map((e) => ({
+        ...e,
+        markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: e.id === selectedEdge ? '#0b5cad' : '#8c959f' },
+        className: e.id === selectedEdge ? 'is-selected' : undefined,
+        interactionWidth: 14,
+        focusable: editing,
+        ariaLabel: `Edge ${e.id}`,
+      })),
+    [state, selectedEdge, editing],
+  );
+
+  const mode: CanvasMode = useMemo(
+    () => ({
+      editing,
+      renameGroup: (id, label) => dispatch({ type: 'renameGroup', id, label }),
+      editNote: (id, text) => dispatch({ type: 'editNote', id, text }),
+    }),
+    [editing],
+  );
+
+  const onNodesChange: OnNodesChange<DashNode> = useCallback((changes) => dispatch({ type: 'changes', changes }), []);
+  // The viewer can select (to see a node's details) but not move, resize or delete.
+  const onViewChange: OnNodesChange<DashNode> = useCallback((changes) => dispatch({ type: 'changes', changes: changes.filter((c) => c.type === 'select') }), []);
+
+  const selected = state.nodes.filter((n) => n.selected);
+  const selectedIds = selected.map((n) => n.id);
+
+  /** Where new things go: the middle of what is in view now. */
+  const centre = () => {
+    const box = document.querySelector('.dash-canvas')?.getBoundingClientRect();
+    const point = box ? flow.screenToFlowPosition({ x: box.x + box.width / 2, y: box.y + box.height / 2 }) : { x: 0, y: 0 };
+    return { x: Math.round(point.x), y: Math.round(point.y) };
+  };
+
+  const save = async (version: number) => {
+    setProblem(null);
+    setSaving(true);
+    const snapshot = state.history.present;
+    const { x, y, zoom } = flow.getViewport();
+    try {
+      const saved = await saveDashboard(data.id, {
+        name: meta.name,
+        description: meta.description.trim() || null,
+        owner: meta.owner.trim() || null,
+        tags: tagsOf(meta.tags),
+        layout: withViewport(snapshot, { x, y, zoom }),
+        version,
+      });
+      dispatch({ type: 'saved', snapshot });
+      setBase(saved.version);
+      setSavedMeta(meta);
+      setConflict(null);
+      setNotice(`Saved (version ${saved.version}).`);
+      client.setQueryData(dashboardKeys.one(data.id), saved);
+      void client.invalidateQueries({ queryKey: [...dashboardKeys.all, 'list'] });
+    } catch (error) {
+      const current = error instanceof ApiError ? error.problem.extra.current_version : undefined;
+      if (error instanceof ApiError && error.problem.status === 409 && typeof current === 'number') {
+        const who = await lastSave(data.id).catch(() => null);
+        setConflict({ base, current, who });
+      } else setProblem(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const arrange = async (onlySelection: boolean) => {
+    if (!layoutClient) return;
+    const cards = state.nodes.filter((n) => n.type === 'card' && (!onlySelection || n.selected));
+    if (cards.length < 2) return;
+    const ids = new Set(cards.map((c) => c.id));
+    const before = bounds(cards.map(boxOf))!;
+    try {
+      const placed = await layoutClient.layout(
+        null,
+        cards.map((c) => ({ id: c.id, ...boxOf(c) })),
+        drawnEdges(state)
+          .filter((e) => ids.has(e.source) && ids.has(e.target))
+          .map((e) => ({ id: e.id, source: e.source, target: e.target })),
+      );
+      const after = bounds(cards.map((c) => ({ ...boxOf(c), ...placed.positions[c.id]! })))!;
+      const positions: Record<string, { x: number; y: number }> = {};
+      for (const c of cards) {
+        const p = placed.positions[c.id];
+        if (p) positions[c.id] = { x: Math.round(p.x - after.x + before.x), y: Math.round(p.y - after.y + before.y) };
+      }
+      dispatch({ type: 'place', positions, refitFrames: !onlySelection });
+    } catch (error) {
+      setProblem(error);
+    }
+  };
+
+  const onNodeClick: NodeMouseHandler<DashNode> = () => setSelectedEdge(null);
+  const onNodeDoubleClick: NodeMouseHandler<DashNode> = (_, node) => {
+    if (!editing && node.type === 'card' && node.data.facts && !node.data.facts.missing) navigate(`/nodes/${node.id}`);
+  };
+
+  // Undo/redo from the keyboard, except while typing.
+  useEffect(() => {
+    if (!editing) return;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select')) return;
+      if (!(event.ctrlKey || event.metaKey)) return;
+      const key = event.key.toLowerCase();
+      if (key === 'z' && !event.shiftKey) dispatch({ type: 'undo' });
+      else if ((key === 'z' && event.shiftKey) || key === 'y') dispatch({ type: 'redo' });
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [editing]);
+
+  const addFacts = (facts: NodeFacts[], at: { x: number; y: number }[]) => {
+    dispatch({ type: 'addCards', items: facts.map((f, i) => ({ node_id: f.node_id, ...at[i]! })), facts });
+  };
+
+  const counts = useMemo(() => {
+    let error = 0;
+    let missing = 0;
+    for (const f of state.facts.values()) {
+      if (f.missing) missing++;
+      else if (f.status === 'error') error++;
+    }
+    return { error, missing };
+  }, [state.facts]);
+  const cardCount = state.nodes.filter((n) => n.type === 'card').length;
+
+  return (
+    <div className="dash-page">
+      <header className="dash-header">
+        <div>
+          <p className="eyebrow">
+            <Link to="/dashboards">Dashboards</Link> › {editing ? 'editing' : 'dashboard'}
+          </p>
+          <h1>{editing ? meta.name || '(no name)' : data.name}</h1>
+          <p className="muted small dash-facts">
+            {cardCount} node{cardCount === 1 ? '' : 's'}
+            {counts.error > 0 && <span className="status-error"> · {counts.error} in error</span>}
+            {counts.missing > 0 && <span className="warning"> · {counts.missing} missing</span>}
+            {data.owner && <> · owner {data.owner}</>} · version {base}
+            {data.tags.map((t) => (
+              <span key={t} className="tag">
+                {t}
+              </span>
+            ))}
+          </p>
+          {!editing && data.description && <p className="dash-description">{data.description}</p>}
+        </div>
+        <div className="page-actions">
+          {editing ? (
+            <>
+              <button type="button" className="primary" onClick={() => void save(base)} disabled={saving || !dirty}>
+                {saving ? 'Saving…' : 'Save'}
+              </button>
+              <button type="button" onClick={() => leave(`/dashboards/${data.id}`)} disabled={saving || dirty}>
+                Done
+              </button>
+              {dirty && (
+                <button type="button" onClick={() => navigate(`/dashboards/${data.id}`)}>
+                  Discard changes
+                </button>
+              )}
+            </>
+          ) : (
+            isAdmin && (
+              <>
+                <Link className="button primary" to={`/dashboards/${data.id}/edit`}>
+                  Edit
+                </Link>
+                <button type="button" onClick={() => void duplicateDashboard(data.id).then((copy) => leave(`/dashboards/${copy.id}`), setProblem)}>
+                  Duplicate
+                </button>
+                <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
+                  Delete
+                </button>
+              </>
+            )
+          )}
+          <button type="button" onClick={() => void exportDashboard('png', data.name, state.nodes, edges).catch(setProblem)}>
+            Export PNG
+          </button>
+          <button type="button" onClick={() => void exportDashboard('svg', data.name, state.nodes, edges).catch(setProblem)}>
+            Export SVG
+          </button>
+        </div>
+      </header>
+      {newerElsewhere !== null && (
+        <p className="notice" role="status">
+          Someone saved version {newerElsewhere} since you opened version {base}. Saving will ask what to do.
+        </p>
+      )}
+      {notice && !dirty && (
+        <p className="dash-saved" role="status">
+          {notice}
+        </p>
+      )}
+      {problem !== null && <ProblemView error={problem} context="That did not work" />}
+      <div className="dash-body">
+        <div className={`dash-canvas${editing ? ' editing' : ''}`} data-state="ready" data-nodes={cardCount}>
+          <CanvasModeContext.Provider value={mode}>
+            <ReactFlow<DashNode, Edge>
+              nodes={state.nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              defaultViewport={data.layout.viewport}
+              onNodesChange={editing ? onNodesChange : onViewChange}
+              onNodeClick={onNodeClick}
+              onNodeDoubleClick={onNodeDoubleClick}
+              onEdgeClick={(_, edge) => setSelectedEdge(edge.id)}
+              onPaneClick={() => setSelectedEdge(null)}
+              nodesDraggable={editing}
+              nodesConnectable={false}
+              elementsSelectable
+              selectNodesOnDrag={false}
+              elevateNodesOnSelect={false}
+              deleteKeyCode={editing ? ['Delete', 'Backspace'] : null}
+              multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+              zoomOnDoubleClick={false}
+              onlyRenderVisibleElements={state.nodes.length > CULL_ABOVE}
+              minZoom={0.05}
+              maxZoom={2}
+              proOptions={{ hideAttribution: true }}
+              aria-label="Dashboard canvas"
+            >
+              <Background gap={24} size={1} />
+              <Controls showInteractive={false} aria-label="Zoom controls" />
+              <MiniMap
+                pannable
+                zoomable
+                ariaLabel="Minimap"
+                nodeColor={(n) => {
+                  const node = n as DashNode;
+                  if (node.type === 'frame') return '#e6ebf1';
+                  if (node.type === 'note') return '#fff1a8';
+                  return node.data.facts?.missing ? '#afb8c1' : STATUS_COLOR[node.data.facts?.status ?? 'unknown'];
+                }}
+              />
+              {editing && (
+                <Panel position="top-left" className="canvas-tools" aria-label="Edit tools">
+                  <button type="button" onClick={() => dispatch({ type: 'undo' })} disabled={state.history.past.length === 0} title="Ctrl+Z">
+                    Undo
+                  </button>
+                  <button type="button" onClick={() => dispatch({ type: 'redo' })} disabled={state.history.future.length === 0} title="Ctrl+Shift+Z">
+                    Redo
+                  </button>
+                  <button type="button" onClick={() => dispatch({ type: 'addNote', text: 'New note', at: centre() })}>
+                    Add note
+                  </button>
+                  <button type="button" onClick={() => dispatch({ type: 'addGroup', label: 'New group', around: selectedIds, at: centre() })}>
+                    {selected.some((n) => n.type === 'card') ? 'Group selection' : 'Add group'}
+                  </button>
+                  <button type="button" onClick={() => void arrange(true)} disabled={selected.filter((n) => n.type === 'card').length < 2}>
+                    Arrange selection
+                  </button>
+                  <button type="button" onClick={() => void arrange(false)} disabled={cardCount < 2}>
+                    Arrange all
+                  </button>
+                  <button type="button" onClick={() => dispatch({ type: 'remove', ids: selectedIds })} disabled={selectedIds.length === 0}>
+                    Remove selected
+                  </button>
+                  {dirty && <span className="unsaved small">unsaved changes</span>}
+                </Panel>
+              )}
+            </ReactFlow>
+          </CanvasModeContext.Provider>
+        </div>
+        <aside className="side" aria-label="Details">
+          {editing ? (
+            <EditPanel
+              state={state}
+              dispatch={dispatch}
+              meta={meta}
+              setMeta={setMeta}
+              selectedEdge={selectedEdge}
+              clearEdge={() => setSelectedEdge(null)}
+              addFacts={addFacts}
+              centre={centre}
+              onProblem={setProblem}
+            />
+          ) : (
+            <ViewPanel selected={selected} />
+          )}
+        </aside>
+      </div>
+      {conflict && (
+        <ConflictDialog
+          conflict={conflict}
+          name={meta.name}
+          onClose={() => setConflict(null)}
+          onReload={() =>
+            void fetchDashboard(data.id).then((fresh) => {
+              client.setQueryData(dashboardKeys.one(data.id), fresh);
+              dispatch({ type: 'load', snapshot: snapshotOf(fresh.layout), facts: fresh.node_facts, edges: catalogEdges(fresh) });
+              setBase(fresh.version);
+              setMeta(metaOf(fresh));
+              setSavedMeta(metaOf(fresh));
+              setConflict(null);
+              setNotice(`Reloaded version ${fresh.version}: your changes were discarded.`);
+            }, setProblem)
+          }
+          onOverwrite={() => void save(conflict.current)}
+          onCopy={(copy) => leave(`/dashboards/${copy}`)}
+          copyBody={() => {
+            const { x, y, zoom } = flow.getViewport();
+            return {
+              description: meta.description.trim() || null,
+              owner: meta.owner.trim() || null,
+              tags: tagsOf(meta.tags),
+              layout: withViewport(state.history.present, { x, y, zoom }),
+            };
+          }}
+        />
+      )}
+      {confirmDelete && (
+        <Dialog title={`Delete “${data.name}”?`} onClose={() => setConfirmDelete(false)}>
+          <p>The dashboard and its layout are deleted for everyone. The catalog nodes on it stay.</p>
+          <div className="dialog-actions">
+            <button
+              type="button"
+              className="primary danger-fill"
+              onClick={() =>
+                void deleteDashboard(data.id, base).then(() => {
+                  void client.invalidateQueries({ queryKey: dashboardKeys.all });
+                  leave('/dashboards');
+                }, (error: unknown) => {
+                  setConfirmDelete(false);
+                  setProblem(error);
+                })
+              }
+            >
+              Delete dashboard
+            </button>
+            <button type="button" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </button>
+          </div>
+        </Dialog>
+      )}
+      {blocker.state === 'blocked' && (
+        <Dialog title="Leave without saving?" onClose={() => blocker.reset()}>
+          <p>Your changes to this dashboard are not saved. Leaving discards them.</p>
+          <div className="dialog-actions">
+            <button type="button" onClick={() => blocker.reset()} className="primary">
+              Stay and keep editing
+            </button>
+            <button type="button" className="danger" onClick={() => blocker.proceed()}>
+              Leave and discard
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </div>
+  );
+}
