@@ -13,7 +13,7 @@ import {
   type OnNodesChange,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { Link, useBlocker, useNavigate } from 'react-router';
+import { Link, useBlocker, useLocation, useNavigate } from 'react-router';
 import { ProblemView } from '../../components/ProblemView';
 import { STATUS_COLOR } from '../../lib/exportSvg';
 import { createLayoutClient } from '../../lib/layout/client';
@@ -41,6 +41,9 @@ function catalogEdges(d: DashboardRead): CatalogEdge[] {
 export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing: boolean; isAdmin: boolean }) {
   const flow = useReactFlow<DashNode, Edge>();
   const navigate = useNavigate();
+  const location = useLocation();
+  // Just created: fitted to this screen; otherwise the saved viewport, exactly.
+  const [fit] = useState(() => (location.state as { fit?: boolean } | null)?.fit === true);
   const client = useQueryClient();
   const [state, dispatch] = useReducer(editorReducer, data, (d) => initialState(snapshotOf(d.layout), d.node_facts, catalogEdges(d)));
   const [base, setBase] = useState(data.version);
@@ -118,10 +121,13 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
   const selected = state.nodes.filter((n) => n.selected);
   const selectedIds = selected.map((n) => n.id);
 
-  /** Where new things go: the middle of what is in view now. */
-  const centre = () => {
+  /** Where new nodes go: the middle of what is in view now. */
+  const centre = () => inView(0.5, 0.5);
+  /** Where new notes and frames go: the top left of the view, clear of the tools. */
+  const corner = () => inView(0.04, 0.14);
+  const inView = (fx: number, fy: number) => {
     const box = document.querySelector('.dash-canvas')?.getBoundingClientRect();
-    const point = box ? flow.screenToFlowPosition({ x: box.x + box.width / 2, y: box.y + box.height / 2 }) : { x: 0, y: 0 };
+    const point = box ? flow.screenToFlowPosition({ x: box.x + box.width * fx, y: box.y + box.height * fy }) : { x: 0, y: 0 };
     return { x: Math.round(point.x), y: Math.round(point.y) };
   };
 
@@ -297,13 +303,18 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
               nodes={state.nodes}
               edges={edges}
               nodeTypes={nodeTypes}
-              defaultViewport={data.layout.viewport}
+              defaultViewport={fit ? undefined : data.layout.viewport}
+              fitView={fit}
+              fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
               onNodesChange={editing ? onNodesChange : onViewChange}
               onNodeClick={onNodeClick}
               onNodeDoubleClick={onNodeDoubleClick}
               onEdgeClick={(_, edge) => setSelectedEdge(edge.id)}
               onPaneClick={() => setSelectedEdge(null)}
               nodesDraggable={editing}
+              // Whole pixels: positions read the same in the picture, the API and a diff.
+              snapToGrid={editing}
+              snapGrid={[1, 1]}
               nodesConnectable={false}
               elementsSelectable
               selectNodesOnDrag={false}
@@ -338,10 +349,10 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
                   <button type="button" onClick={() => dispatch({ type: 'redo' })} disabled={state.history.future.length === 0} title="Ctrl+Shift+Z">
                     Redo
                   </button>
-                  <button type="button" onClick={() => dispatch({ type: 'addNote', text: 'New note', at: centre() })}>
+                  <button type="button" onClick={() => dispatch({ type: 'addNote', text: 'New note', at: corner() })}>
                     Add note
                   </button>
-                  <button type="button" onClick={() => dispatch({ type: 'addGroup', label: 'New group', around: selectedIds, at: centre() })}>
+                  <button type="button" onClick={() => dispatch({ type: 'addGroup', label: 'New group', around: selectedIds, at: corner() })}>
                     {selected.some((n) => n.type === 'card') ? 'Group selection' : 'Add group'}
                   </button>
                   <button type="button" onClick={() => void arrange(true)} disabled={selected.filter((n) => n.type === 'card').length < 2}>

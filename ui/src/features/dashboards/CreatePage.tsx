@@ -37,7 +37,8 @@ export function CreatePage() {
           ? await createFromLineage({ ...common, root_id: root, direction, depth: depth === 'all' ? null : Number(depth), limit: 500 })
           : await createDashboard(common);
       void client.invalidateQueries({ queryKey: dashboardKeys.all });
-      navigate(`/dashboards/${created.id}/edit`);
+      // The server fits the first view to a typical screen: this one fits it to its own.
+      navigate(`/dashboards/${created.id}/edit`, { state: { fit: true } });
     } catch (error) {
       setProblem(error);
     } finally {

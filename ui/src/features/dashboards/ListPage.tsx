@@ -86,7 +86,7 @@ export function ListPage() {
         )}
       </header>
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-        <Filter name="q" label="Search" value={filters.q ?? ''} onChange={(v) => update('q', v)} />
+        <Filter name="q" label="Search dashboards" value={filters.q ?? ''} onChange={(v) => update('q', v)} />
         <Filter name="owner" label="Owner" value={filters.owner ?? ''} onChange={(v) => update('owner', v)} />
         <Filter name="tag" label="Tag" value={filters.tag ?? ''} onChange={(v) => update('tag', v.toLowerCase())} />
         <div className="field">
