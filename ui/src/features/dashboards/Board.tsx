@@ -8,6 +8,7 @@ import {
   Panel,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Edge,
   type NodeMouseHandler,
   type OnNodesChange,
@@ -21,15 +22,18 @@ import { ApiError } from '../../lib/problem';
 import { CanvasModeContext, nodeTypes, type CanvasMode } from './Cards';
 import { ConflictDialog, type Conflict } from './ConflictDialog';
 import { Dialog } from './Dialog';
-import { drawnEdges, editorReducer, initialState, isDirty, type CatalogEdge } from './editor';
+import { cardKey, drawnEdges, editorReducer, initialState, isDirty, type CatalogEdge } from './editor';
 import { EditPanel, type Meta } from './EditPanel';
 import { exportDashboard } from './exportPicture';
 import { boxOf, bounds, snapshotOf, withViewport, type DashNode, type NodeFacts } from './model';
 import { dashboardKeys, deleteDashboard, duplicateDashboard, fetchDashboard, lastSave, saveDashboard, tagsOf, type DashboardRead } from './queries';
 import { ViewPanel } from './ViewPanel';
 
-/** Above this many nodes only those in view are mounted. */
+/** Above this many nodes only those in view are mounted... */
 const CULL_ABOVE = 200;
+/** ...except zoomed far out (names unreadable: cards become plain boxes), up to this many. */
+const DETAIL_ZOOM = 0.45;
+const MOUNT_ALL_UP_TO = 1_000;
 
 const metaOf = (d: DashboardRead): Meta => ({ name: d.name, description: d.description ?? '', owner: d.owner ?? '', tags: d.tags.join(', ') });
 const sameMeta = (a: Meta, b: Meta) => a.name === b.name && a.description === b.description && a.owner === b.owner && a.tags === b.tags;
@@ -40,6 +44,7 @@ function catalogEdges(d: DashboardRead): CatalogEdge[] {
 
 export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing: boolean; isAdmin: boolean }) {
   const flow = useReactFlow<DashNode, Edge>();
+  const zoomedOut = useStore((s) => s.transform[2] < DETAIL_ZOOM);
   const navigate = useNavigate();
   const location = useLocation();
   // Just created: fitted to this screen; otherwise the saved viewport, exactly.
@@ -92,9 +97,11 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
     navigate(to);
   };
 
+  // Edges are rebuilt when cards come or go, not on every frame of a drag.
+  const cards = cardKey(state.nodes);
   const edges: Edge[] = useMemo(
     () =>
-      drawnEdges(state).map((e) => ({
+      drawnEdges(state.edges, state.hidden, cards).map((e) => ({
         ...e,
         markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: e.id === selectedEdge ? '#0b5cad' : '#8c959f' },
         className: e.id === selectedEdge ? 'is-selected' : undefined,
@@ -102,16 +109,17 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
         focusable: editing,
         ariaLabel: `Edge ${e.id}`,
       })),
-    [state, selectedEdge, editing],
+    [state.edges, state.hidden, cards, selectedEdge, editing],
   );
 
   const mode: CanvasMode = useMemo(
     () => ({
       editing,
+      boxes: zoomedOut,
       renameGroup: (id, label) => dispatch({ type: 'renameGroup', id, label }),
       editNote: (id, text) => dispatch({ type: 'editNote', id, text }),
     }),
-    [editing],
+    [editing, zoomedOut],
   );
 
   const onNodesChange: OnNodesChange<DashNode> = useCallback((changes) => dispatch({ type: 'changes', changes }), []);
@@ -173,7 +181,7 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
       const placed = await layoutClient.layout(
         null,
         cards.map((c) => ({ id: c.id, ...boxOf(c) })),
-        drawnEdges(state)
+        edges
           .filter((e) => ids.has(e.source) && ids.has(e.target))
           .map((e) => ({ id: e.id, source: e.source, target: e.target })),
       );
@@ -297,7 +305,7 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
       )}
       {problem !== null && <ProblemView error={problem} context="That did not work" />}
       <div className="dash-body">
-        <div className={`dash-canvas${editing ? ' editing' : ''}`} data-state="ready" data-nodes={cardCount}>
+        <div className={`dash-canvas${editing ? ' editing' : ''}${zoomedOut ? ' zoomed-out' : ''}`} data-state="ready" data-nodes={cardCount}>
           <CanvasModeContext.Provider value={mode}>
             <ReactFlow<DashNode, Edge>
               nodes={state.nodes}
@@ -322,7 +330,9 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
               deleteKeyCode={editing ? ['Delete', 'Backspace'] : null}
               multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
               zoomOnDoubleClick={false}
-              onlyRenderVisibleElements={state.nodes.length > CULL_ABOVE}
+              // Culling mounts only what is in view; zoomed far out, panning would mount and
+              // unmount dozens of cards a frame instead (the explorer's rule, bench/ui.py).
+              onlyRenderVisibleElements={state.nodes.length > CULL_ABOVE && !(zoomedOut && state.nodes.length <= MOUNT_ALL_UP_TO)}
               minZoom={0.05}
               maxZoom={2}
               proOptions={{ hideAttribution: true }}

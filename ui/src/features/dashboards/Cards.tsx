@@ -9,17 +9,21 @@ import type { CardNode, FrameNode, NoteNode } from './model';
 /** Whether the canvas is being edited, and the edits the nodes themselves offer. */
 export interface CanvasMode {
   editing: boolean;
+  /** Zoomed far out: names are unreadable, cards are drawn as plain boxes (cheap to mount). */
+  boxes: boolean;
   renameGroup: (id: string, label: string) => void;
   editNote: (id: string, text: string) => void;
 }
 
-export const CanvasModeContext = createContext<CanvasMode>({ editing: false, renameGroup: () => {}, editNote: () => {} });
+export const CanvasModeContext = createContext<CanvasMode>({ editing: false, boxes: false, renameGroup: () => {}, editNote: () => {} });
 
 export const DashCard = memo(function DashCard({ id, data, selected }: NodeProps<CardNode>) {
-  const { editing } = useContext(CanvasModeContext);
+  const { editing, boxes } = useContext(CanvasModeContext);
   const f = data.facts;
   const missing = !f || f.missing;
   const status = f?.status ?? 'unknown';
+  // Edges use the handles the node carries (model.cardHandles): a box needs no DOM handle.
+  if (boxes) return <div className={`dash-card box status-${missing ? 'missing' : status}${selected ? ' is-selected' : ''}`} />;
   const title = missing
     ? `Deleted from the catalog (${id})`
     : [f.name, f.namespace, f.kind ? KIND_LABEL[f.kind] : '', `Owner: ${f.owner ?? 'nobody'}`, `Status: ${STATUS_LABEL[status]}${f.status_message ? ` — ${f.status_message}` : ''}`].join('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawnEdges, editorReducer, initialState, isDirty, type EditorState } from './editor';
+import { cardKey, drawnEdges as drawn, editorReducer, initialState, isDirty, type EditorState } from './editor';
 import type { NodeFacts, Snapshot } from './model';
 
 const A = '00000000-0000-4000-8000-00000000000a';
@@ -33,6 +33,7 @@ function run(state: EditorState, ...actions: Parameters<typeof editorReducer>[1]
   return actions.reduce(editorReducer, state);
 }
 
+const drawnEdges = (state: EditorState) => drawn(state.edges, state.hidden, cardKey(state.nodes));
 const fresh = () => initialState(snapshot, [facts(A), facts(B)], edges);
 const drag = (id: string, x: number, y: number, dragging: boolean) => ({
   type: 'changes' as const,

@@ -231,13 +231,20 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
 
 export const isDirty = (state: EditorState): boolean => !sameSnapshot(state.history.present, state.saved);
 
-/** The catalog edges to draw: both ends on the canvas, not hidden. */
-export function drawnEdges(state: Pick<EditorState, 'edges' | 'hidden' | 'nodes'>): Edge[] {
-  const cards = new Set(state.nodes.filter((n) => n.type === 'card').map((n) => n.id));
-  const hidden = new Set(state.hidden);
+/** The ids of the canvas's cards, as one string: unchanged while nodes only move. */
+export function cardKey(nodes: readonly DashNode[]): string {
+  let key = '';
+  for (const n of nodes) if (n.type === 'card') key += `${n.id},`;
+  return key;
+}
+
+/** The catalog edges to draw: both ends on the canvas (`cards`, from cardKey), not hidden. */
+export function drawnEdges(edges: ReadonlyMap<string, CatalogEdge>, hidden: readonly string[], cards: string): Edge[] {
+  const onCanvas = new Set(cards.split(','));
+  const hiddenSet = new Set(hidden);
   const out: Edge[] = [];
-  for (const e of state.edges.values()) {
-    if (hidden.has(e.id) || !cards.has(e.source_id) || !cards.has(e.target_id)) continue;
+  for (const e of edges.values()) {
+    if (hiddenSet.has(e.id) || !onCanvas.has(e.source_id) || !onCanvas.has(e.target_id)) continue;
     out.push({ id: e.id, source: e.source_id, target: e.target_id });
   }
   return out;

@@ -53,9 +53,30 @@ export function fetchDashboard(id: string) {
   return unwrap(api.GET('/api/v1/dashboards/{dashboard_id}', { params: { path: { dashboard_id: id } } }));
 }
 
+// A dashboard asked for by the route's loader, with the navigation, while the canvas's code
+// is still loading; the page's first query takes it instead of asking again.
+const prefetched = new Map<string, Promise<DashboardRead>>();
+
+export function prefetchDashboard(id: string): void {
+  if (prefetched.has(id)) return;
+  const answer = fetchDashboard(id);
+  answer.catch(() => prefetched.delete(id)); // the page asks again and shows the error
+  prefetched.set(id, answer);
+}
+
+function takePrefetched(id: string): Promise<DashboardRead> | undefined {
+  const answer = prefetched.get(id);
+  prefetched.delete(id);
+  return answer;
+}
+
 /** The dashboard with its nodes' live status, refreshed while it is open. */
 export function useDashboard(id: string) {
-  return useQuery({ queryKey: dashboardKeys.one(id), queryFn: () => fetchDashboard(id), refetchInterval: STATUS_POLL_MS });
+  return useQuery({
+    queryKey: dashboardKeys.one(id),
+    queryFn: () => takePrefetched(id) ?? fetchDashboard(id),
+    refetchInterval: STATUS_POLL_MS,
+  });
 }
 
 export function createDashboard(body: Schemas['DashboardCreate']) {
