@@ -287,3 +287,50 @@ test('the list filters, counts nodes in error, and a deleted node shows as missi
   const left = await api.get<{ items: { name: string }[] }>(`/api/v1/dashboards?tag=${tag}`);
   expect(left.items.map((d) => d.name)).toEqual([name]);
 });
+
+test('edit tools: add from search and upstream, hide and show an edge, arrange, remove and undo', async ({ page, api }, testInfo) => {
+  const created = await call<Dashboard>(api, 'POST', '/api/v1/dashboards', { name: unique('Built by hand', testInfo.project.name) });
+  await signIn(page, undefined, `/dashboards/${created.id}/edit`);
+  await page.getByLabel('Find a node to add').fill('fct_revenue');
+  await page.getByRole('button', { name: 'Add shop.mart.fct_revenue' }).click();
+  const revenue = card(page, 'shop.mart.fct_revenue');
+  await expect(revenue).toBeVisible();
+
+  await revenue.click();
+  await page.getByRole('button', { name: 'Add upstream' }).click();
+  const job = card(page, 'orders_pipeline.build_revenue');
+  await expect(job).toBeVisible();
+  const edge = page.getByRole('group', { name: 'Edge from orders_pipeline.build_revenue to shop.mart.fct_revenue' });
+  await expect(edge).toHaveCount(1);
+
+  await edge.click({ force: true });
+  await page.getByRole('button', { name: 'Hide this edge' }).click();
+  await expect(edge).toHaveCount(0);
+  const hidden = page.getByRole('region', { name: 'Hidden edges (1)' });
+  await expect(hidden).toContainText('orders_pipeline.build_revenue → shop.mart.fct_revenue');
+  await hidden.getByRole('button', { name: 'Show' }).click();
+  await expect(edge).toHaveCount(1);
+  await edge.click({ force: true });
+  await page.getByRole('button', { name: 'Hide this edge' }).click();
+  await expect(edge).toHaveCount(0);
+
+  // The job dragged to the right of what it writes; arranging the whole canvas (ELK, in the
+  // worker) puts the producer back on the left.
+  await drag(page, job, 380, 0);
+  expect((await positionOf(job)).x).toBeGreaterThan((await positionOf(revenue)).x);
+  await page.getByRole('button', { name: 'Arrange all' }).click();
+  await expect(page.locator('.dash-canvas[data-arranging]')).toHaveCount(0);
+  await expect.poll(async () => (await positionOf(job)).x < (await positionOf(revenue)).x - 200).toBe(true);
+
+  await job.click();
+  await page.getByRole('button', { name: 'Remove from dashboard' }).click();
+  await expect(job).toHaveCount(0);
+  await page.keyboard.press('Control+z');
+  await expect(job).toBeVisible();
+
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('Saved (version 2)')).toBeVisible();
+  const saved = await api.get<Dashboard & { layout: { hidden_edge_ids: string[] } }>(`/api/v1/dashboards/${created.id}`);
+  expect(saved.layout.nodes).toHaveLength(2);
+  expect(saved.layout.hidden_edge_ids).toHaveLength(1);
+});

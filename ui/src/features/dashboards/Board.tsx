@@ -18,6 +18,7 @@ import { Link, useBlocker, useLocation, useNavigate } from 'react-router';
 import { ProblemView } from '../../components/ProblemView';
 import { STATUS_COLOR } from '../../lib/exportSvg';
 import { createLayoutClient } from '../../lib/layout/client';
+import { SupersededError } from '../../lib/layout/protocol';
 import { ApiError } from '../../lib/problem';
 import { CanvasModeContext, nodeTypes, type CanvasMode } from './Cards';
 import { ConflictDialog, type Conflict } from './ConflictDialog';
@@ -63,6 +64,11 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [arranging, setArranging] = useState(false);
+  const latest = useRef(state);
+  useEffect(() => {
+    latest.current = state;
+  }, [state]);
   const [minimap, setMinimap] = useState(() => data.node_count <= MINIMAP_UP_TO);
   const leaving = useRef(false);
   const layoutClient = useMemo(() => (editing ? createLayoutClient() : null), [editing]);
@@ -111,9 +117,9 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
         className: e.id === selectedEdge ? 'is-selected' : undefined,
         interactionWidth: 14,
         focusable: editing,
-        ariaLabel: `Edge ${e.id}`,
+        ariaLabel: `Edge from ${state.facts.get(e.source)?.name ?? 'a missing node'} to ${state.facts.get(e.target)?.name ?? 'a missing node'}`,
       })),
-    [state.edges, state.hidden, cards, selectedEdge, editing],
+    [state.edges, state.hidden, state.facts, cards, selectedEdge, editing],
   );
 
   const mode: CanvasMode = useMemo(
@@ -177,17 +183,20 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
 
   const arrange = async (onlySelection: boolean) => {
     if (!layoutClient) return;
+    const asked = state.history.present;
     const cards = state.nodes.filter((n) => n.type === 'card' && (!onlySelection || n.selected));
     if (cards.length < 2) return;
     const ids = new Set(cards.map((c) => c.id));
     const before = bounds(cards.map(boxOf))!;
+    setArranging(true);
     try {
       const placed = await layoutClient.layout(
         null,
         cards.map((c) => ({ id: c.id, ...boxOf(c) })),
-        edges
-          .filter((e) => ids.has(e.source) && ids.has(e.target))
-          .map((e) => ({ id: e.id, source: e.source, target: e.target })),
+        // Every known flow between them, hidden ones too: hiding is about drawing, not order.
+        [...state.edges.values()]
+          .filter((e) => ids.has(e.source_id) && ids.has(e.target_id))
+          .map((e) => ({ id: e.id, source: e.source_id, target: e.target_id })),
       );
       const after = bounds(cards.map((c) => ({ ...boxOf(c), ...placed.positions[c.id]! })))!;
       const positions: Record<string, { x: number; y: number }> = {};
@@ -195,9 +204,12 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
         const p = placed.positions[c.id];
         if (p) positions[c.id] = { x: Math.round(p.x - after.x + before.x), y: Math.round(p.y - after.y + before.y) };
       }
-      dispatch({ type: 'place', positions, refitFrames: !onlySelection });
+      // Edited meanwhile: this arrangement is of a canvas that no longer exists.
+      if (latest.current.history.present === asked) dispatch({ type: 'place', positions, refitFrames: !onlySelection });
     } catch (error) {
-      setProblem(error);
+      if (!(error instanceof SupersededError)) setProblem(error);
+    } finally {
+      setArranging(false);
     }
   };
 
@@ -309,7 +321,7 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
       )}
       {problem !== null && <ProblemView error={problem} context="That did not work" />}
       <div className="dash-body">
-        <div className={`dash-canvas${editing ? ' editing' : ''}${zoomedOut ? ' zoomed-out' : ''}`} data-state="ready" data-nodes={cardCount}>
+        <div className={`dash-canvas${editing ? ' editing' : ''}${zoomedOut ? ' zoomed-out' : ''}`} data-state="ready" data-nodes={cardCount} data-arranging={arranging || undefined}>
           <CanvasModeContext.Provider value={mode}>
             <ReactFlow<DashNode, Edge>
               nodes={state.nodes}
