@@ -120,7 +120,7 @@ export function EditPanel(props: {
       {group?.type === 'frame' && (
         <section aria-label="Selected group">
           <h3>Group</h3>
-          <GroupName key={group.id} label={group.data.item.label} onCommit={(label) => dispatch({ type: 'renameGroup', id: group.id, label })} />
+          <GroupName key={`${group.id}:${group.data.item.label}`} label={group.data.item.label} onCommit={(label) => dispatch({ type: 'renameGroup', id: group.id, label })} />
           <p className="muted small">{(group.data.item.node_ids ?? []).length} nodes inside. Drag the frame to move them with it.</p>
           <button type="button" className="danger" onClick={() => dispatch({ type: 'remove', ids: [group.id] })}>
             Delete group
