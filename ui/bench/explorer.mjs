@@ -165,9 +165,13 @@ if (dashboard) {
     last = result;
     if (run === runs - 1) {
       pan = await panning(page);
-      // Zoomed in until names are drawn again (cards culled to those in view).
-      for (let i = 0; i < 20 && (await page.locator('.dash-canvas.zoomed-out').count()) > 0; i++) {
-        await page.getByRole('button', { name: 'Zoom In', exact: true }).click();
+      // Zoomed in on a card (the wheel zooms around the pointer) until names are drawn again:
+      // cards are then culled to those in view.
+      const target = await page.locator('.react-flow__node-card').nth(Math.floor(dashboard.nodes / 2)).boundingBox();
+      await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2);
+      for (let i = 0; i < 40 && (await page.locator('.dash-canvas.zoomed-out').count()) > 0; i++) {
+        await page.mouse.wheel(0, -200);
+        await page.waitForTimeout(50);
       }
       await page.waitForTimeout(800);
       const inDom = await page.locator('.react-flow__node').count();
