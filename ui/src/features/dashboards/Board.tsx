@@ -10,6 +10,7 @@ import {
   useReactFlow,
   useStore,
   type Edge,
+  type Node,
   type NodeMouseHandler,
   type OnNodesChange,
 } from '@xyflow/react';
@@ -18,16 +19,17 @@ import { Link, useBlocker, useLocation, useNavigate } from 'react-router';
 import { ProblemView } from '../../components/ProblemView';
 import { STATUS_COLOR } from '../../lib/exportSvg';
 import { createLayoutClient } from '../../lib/layout/client';
-import { SupersededError } from '../../lib/layout/protocol';
 import { ApiError } from '../../lib/problem';
 import { CanvasModeContext, nodeTypes, type CanvasMode } from './Cards';
 import { ConflictDialog, type Conflict } from './ConflictDialog';
-import { Dialog } from './Dialog';
+import { DeleteDialog, LeaveDialog } from './Dialog';
+import { EditTools, useUndoKeys } from './EditTools';
 import { cardKey, drawnEdges, editorReducer, initialState, isDirty, type CatalogEdge } from './editor';
 import { EditPanel, type Meta } from './EditPanel';
 import { exportDashboard } from './exportPicture';
-import { boxOf, bounds, snapshotOf, withViewport, type DashNode, type NodeFacts } from './model';
+import { snapshotOf, withViewport, type DashNode, type NodeFacts } from './model';
 import { dashboardKeys, deleteDashboard, duplicateDashboard, fetchDashboard, lastSave, saveDashboard, tagsOf, type DashboardRead } from './queries';
+import { useArrange } from './useArrange';
 import { ViewPanel } from './ViewPanel';
 
 /** Above this many nodes only those in view are mounted... */
@@ -41,6 +43,13 @@ const MINIMAP_UP_TO = 300;
 
 const metaOf = (d: DashboardRead): Meta => ({ name: d.name, description: d.description ?? '', owner: d.owner ?? '', tags: d.tags.join(', ') });
 const sameMeta = (a: Meta, b: Meta) => a.name === b.name && a.description === b.description && a.owner === b.owner && a.tags === b.tags;
+
+function minimapColor(n: Node): string {
+  const node = n as DashNode;
+  if (node.type === 'frame') return '#e6ebf1';
+  if (node.type === 'note') return '#fff1a8';
+  return node.data.facts?.missing ? '#afb8c1' : STATUS_COLOR[node.data.facts?.status ?? 'unknown'];
+}
 
 function catalogEdges(d: DashboardRead): CatalogEdge[] {
   return d.edges.map((e) => ({ id: e.id, source_id: e.source_id, target_id: e.target_id }));
@@ -64,11 +73,6 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [arranging, setArranging] = useState(false);
-  const latest = useRef(state);
-  useEffect(() => {
-    latest.current = state;
-  }, [state]);
   const [minimap, setMinimap] = useState(() => data.node_count <= MINIMAP_UP_TO);
   const leaving = useRef(false);
   const layoutClient = useMemo(() => (editing ? createLayoutClient() : null), [editing]);
@@ -137,7 +141,6 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
   const onViewChange: OnNodesChange<DashNode> = useCallback((changes) => dispatch({ type: 'changes', changes: changes.filter((c) => c.type === 'select') }), []);
 
   const selected = state.nodes.filter((n) => n.selected);
-  const selectedIds = selected.map((n) => n.id);
 
   /** Where new nodes go: the middle of what is in view now. */
   const centre = () => inView(0.5, 0.5);
@@ -181,59 +184,14 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
     }
   };
 
-  const arrange = async (onlySelection: boolean) => {
-    if (!layoutClient) return;
-    const asked = state.history.present;
-    const cards = state.nodes.filter((n) => n.type === 'card' && (!onlySelection || n.selected));
-    if (cards.length < 2) return;
-    const ids = new Set(cards.map((c) => c.id));
-    const before = bounds(cards.map(boxOf))!;
-    setArranging(true);
-    try {
-      const placed = await layoutClient.layout(
-        null,
-        cards.map((c) => ({ id: c.id, ...boxOf(c) })),
-        // Every known flow between them, hidden ones too: hiding is about drawing, not order.
-        [...state.edges.values()]
-          .filter((e) => ids.has(e.source_id) && ids.has(e.target_id))
-          .map((e) => ({ id: e.id, source: e.source_id, target: e.target_id })),
-      );
-      const after = bounds(cards.map((c) => ({ ...boxOf(c), ...placed.positions[c.id]! })))!;
-      const positions: Record<string, { x: number; y: number }> = {};
-      for (const c of cards) {
-        const p = placed.positions[c.id];
-        if (p) positions[c.id] = { x: Math.round(p.x - after.x + before.x), y: Math.round(p.y - after.y + before.y) };
-      }
-      // Edited meanwhile: this arrangement is of a canvas that no longer exists.
-      if (latest.current.history.present === asked) dispatch({ type: 'place', positions, refitFrames: !onlySelection });
-    } catch (error) {
-      if (!(error instanceof SupersededError)) setProblem(error);
-    } finally {
-      setArranging(false);
-    }
-  };
+  const { arrange, arranging } = useArrange(layoutClient, state, dispatch, setProblem);
 
   const onNodeClick: NodeMouseHandler<DashNode> = () => setSelectedEdge(null);
   const onNodeDoubleClick: NodeMouseHandler<DashNode> = (_, node) => {
     if (!editing && node.type === 'card' && node.data.facts && !node.data.facts.missing) navigate(`/nodes/${node.id}`);
   };
 
-  // Undo/redo from the keyboard, except while typing.
-  useEffect(() => {
-    if (!editing) return;
-    const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (target?.closest('input, textarea, select')) return;
-      if (!(event.ctrlKey || event.metaKey)) return;
-      const key = event.key.toLowerCase();
-      if (key === 'z' && !event.shiftKey) dispatch({ type: 'undo' });
-      else if ((key === 'z' && event.shiftKey) || key === 'y') dispatch({ type: 'redo' });
-      else return;
-      event.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [editing]);
+  useUndoKeys(editing, dispatch);
 
   const addFacts = (facts: NodeFacts[], at: { x: number; y: number }[]) => {
     dispatch({ type: 'addCards', items: facts.map((f, i) => ({ node_id: f.node_id, ...at[i]! })), facts });
@@ -242,12 +200,13 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
   const counts = useMemo(() => {
     let error = 0;
     let missing = 0;
-    for (const f of state.facts.values()) {
-      if (f.missing) missing++;
-      else if (f.status === 'error') error++;
+    for (const n of state.nodes) {
+      if (n.type !== 'card') continue;
+      if (!n.data.facts || n.data.facts.missing) missing++;
+      else if (n.data.facts.status === 'error') error++;
     }
     return { error, missing };
-  }, [state.facts]);
+  }, [state.nodes]);
   const cardCount = state.nodes.filter((n) => n.type === 'card').length;
 
   return (
@@ -356,50 +315,13 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
             >
               <Background gap={24} size={1} />
               <Controls showInteractive={false} aria-label="Zoom controls" />
-              {minimap && (
-              <MiniMap
-                pannable
-                zoomable
-                ariaLabel="Minimap"
-                nodeColor={(n) => {
-                  const node = n as DashNode;
-                  if (node.type === 'frame') return '#e6ebf1';
-                  if (node.type === 'note') return '#fff1a8';
-                  return node.data.facts?.missing ? '#afb8c1' : STATUS_COLOR[node.data.facts?.status ?? 'unknown'];
-                }}
-              />
-              )}
+              {minimap && <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />}
               <Panel position="bottom-left" className="minimap-toggle">
                 <button type="button" className="small" aria-pressed={minimap} onClick={() => setMinimap(!minimap)}>
                   {minimap ? 'Hide minimap' : 'Show minimap'}
                 </button>
               </Panel>
-              {editing && (
-                <Panel position="top-left" className="canvas-tools" aria-label="Edit tools">
-                  <button type="button" onClick={() => dispatch({ type: 'undo' })} disabled={state.history.past.length === 0} title="Ctrl+Z">
-                    Undo
-                  </button>
-                  <button type="button" onClick={() => dispatch({ type: 'redo' })} disabled={state.history.future.length === 0} title="Ctrl+Shift+Z">
-                    Redo
-                  </button>
-                  <button type="button" onClick={() => dispatch({ type: 'addNote', text: 'New note', at: corner() })}>
-                    Add note
-                  </button>
-                  <button type="button" onClick={() => dispatch({ type: 'addGroup', label: 'New group', around: selectedIds, at: corner() })}>
-                    {selected.some((n) => n.type === 'card') ? 'Group selection' : 'Add group'}
-                  </button>
-                  <button type="button" onClick={() => void arrange(true)} disabled={selected.filter((n) => n.type === 'card').length < 2}>
-                    Arrange selection
-                  </button>
-                  <button type="button" onClick={() => void arrange(false)} disabled={cardCount < 2}>
-                    Arrange all
-                  </button>
-                  <button type="button" onClick={() => dispatch({ type: 'remove', ids: selectedIds })} disabled={selectedIds.length === 0}>
-                    Remove selected
-                  </button>
-                  {dirty && <span className="unsaved small">unsaved changes</span>}
-                </Panel>
-              )}
+              {editing && <EditTools state={state} dispatch={dispatch} corner={corner} arrange={(onlySelection) => void arrange(onlySelection)} dirty={dirty} />}
             </ReactFlow>
           </CanvasModeContext.Provider>
         </div>
@@ -451,43 +373,24 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
         />
       )}
       {confirmDelete && (
-        <Dialog title={`Delete “${data.name}”?`} onClose={() => setConfirmDelete(false)}>
-          <p>The dashboard and its layout are deleted for everyone. The catalog nodes on it stay.</p>
-          <div className="dialog-actions">
-            <button
-              type="button"
-              className="primary danger-fill"
-              onClick={() =>
-                void deleteDashboard(data.id, base).then(() => {
-                  void client.invalidateQueries({ queryKey: dashboardKeys.all });
-                  leave('/dashboards');
-                }, (error: unknown) => {
-                  setConfirmDelete(false);
-                  setProblem(error);
-                })
-              }
-            >
-              Delete dashboard
-            </button>
-            <button type="button" onClick={() => setConfirmDelete(false)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        <DeleteDialog
+          name={data.name}
+          onClose={() => setConfirmDelete(false)}
+          onDelete={() =>
+            void deleteDashboard(data.id, base).then(
+              () => {
+                void client.invalidateQueries({ queryKey: dashboardKeys.all });
+                leave('/dashboards');
+              },
+              (error: unknown) => {
+                setConfirmDelete(false);
+                setProblem(error);
+              },
+            )
+          }
+        />
       )}
-      {blocker.state === 'blocked' && (
-        <Dialog title="Leave without saving?" onClose={() => blocker.reset()}>
-          <p>Your changes to this dashboard are not saved. Leaving discards them.</p>
-          <div className="dialog-actions">
-            <button type="button" onClick={() => blocker.reset()} className="primary">
-              Stay and keep editing
-            </button>
-            <button type="button" className="danger" onClick={() => blocker.proceed()}>
-              Leave and discard
-            </button>
-          </div>
-        </Dialog>
-      )}
+      {blocker.state === 'blocked' && <LeaveDialog stay={() => blocker.reset()} leave={() => blocker.proceed()} />}
     </div>
   );
 }
