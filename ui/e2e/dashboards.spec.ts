@@ -41,6 +41,11 @@ async function positionOf(node: Locator): Promise<{ x: number; y: number }> {
   return { x: Number(match[1]), y: Number(match[2]) };
 }
 
+/** A node's size as React Flow draws it. */
+async function sizeOf(node: Locator): Promise<{ width: number; height: number }> {
+  return node.evaluate((el) => ({ width: parseFloat((el as HTMLElement).style.width), height: parseFloat((el as HTMLElement).style.height) }));
+}
+
 async function drag(page: Page, node: Locator, dx: number, dy: number): Promise<void> {
   const box = (await node.boundingBox())!;
   const x = box.x + box.width / 2;
@@ -81,6 +86,18 @@ test('create a dashboard from lineage, edit it, save, reload: everything is wher
   const moved = await positionOf(revenue);
   expect(moved.y).toBeGreaterThan(before.y + 20);
   await expect(page.getByText('unsaved changes')).toBeVisible();
+
+  // Resize it by its corner: saved with a size from then on.
+  await revenue.click();
+  const corner = revenue.locator('.react-flow__resize-control.handle.bottom.right');
+  const handle = (await corner.boundingBox())!;
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + 30, handle.y + 20, { steps: 4 });
+  await page.mouse.move(handle.x + 60, handle.y + 30, { steps: 4 });
+  await page.mouse.up();
+  const sized = await sizeOf(revenue);
+  expect(sized.width).toBeGreaterThan(240);
 
   // A note, its text edited; undo takes the edit back, redo brings it again.
   await page.getByRole('button', { name: 'Add note' }).click();
@@ -129,8 +146,9 @@ test('create a dashboard from lineage, edit it, save, reload: everything is wher
   expect(saved.version).toBe(2);
   const revenueId = await api.nodeId('shop.mart.fct_revenue');
   const jobId = await api.nodeId('orders_pipeline.build_revenue');
-  const at = (nodeId: string) => saved.layout.nodes.find((n) => n.node_id === nodeId)!;
+  const at = (nodeId: string) => saved.layout.nodes.find((n) => n.node_id === nodeId)! as Layout['nodes'][number] & { width?: number; height?: number };
   expect({ x: at(revenueId).x, y: at(revenueId).y }).toEqual(positions.revenue);
+  expect({ width: at(revenueId).width, height: at(revenueId).height }).toEqual(sized);
   expect({ x: at(jobId).x, y: at(jobId).y }).toEqual(positions.job);
   expect(saved.layout.notes).toEqual([{ id: 'note-1', text: 'Finance reads this at 06:00 UTC', ...positions.note }]);
   expect(saved.layout.groups).toHaveLength(1);
@@ -141,6 +159,7 @@ test('create a dashboard from lineage, edit it, save, reload: everything is wher
   await page.goto(`/dashboards/${id}`);
   await expect(card(page, 'shop.mart.fct_revenue')).toBeVisible();
   expect(await positionOf(card(page, 'shop.mart.fct_revenue'))).toEqual(positions.revenue);
+  expect(await sizeOf(card(page, 'shop.mart.fct_revenue'))).toEqual(sized);
   expect(await positionOf(card(page, 'orders_pipeline.build_revenue'))).toEqual(positions.job);
   expect(await positionOf(page.locator('.react-flow__node').filter({ has: page.locator('.dash-note') }))).toEqual(positions.note);
   expect(await positionOf(page.locator('.react-flow__node').filter({ has: page.locator('.dash-frame') }))).toEqual(positions.frame);
