@@ -93,8 +93,8 @@ test('create a dashboard from lineage, edit it, save, reload: everything is wher
   const handle = (await corner.boundingBox())!;
   await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
   await page.mouse.down();
-  await page.mouse.move(handle.x + 30, handle.y + 20, { steps: 4 });
-  await page.mouse.move(handle.x + 60, handle.y + 30, { steps: 4 });
+  await page.mouse.move(handle.x + 10, handle.y + 12, { steps: 4 });
+  await page.mouse.move(handle.x + 20, handle.y + 24, { steps: 4 });
   await page.mouse.up();
   const sized = await sizeOf(revenue);
   expect(sized.width).toBeGreaterThan(240);
