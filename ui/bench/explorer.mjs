@@ -167,8 +167,20 @@ if (dashboard) {
       pan = await panning(page);
       // Zoomed in on a card (the wheel zooms around the pointer) until names are drawn again:
       // cards are then culled to those in view.
-      const target = await page.locator('.react-flow__node-card').nth(Math.floor(dashboard.nodes / 2)).boundingBox();
-      await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2);
+      // A card near the middle of the pane (the saved viewport may leave some outside it).
+      const target = await page.evaluate(() => {
+        const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+        const cx = pane.x + pane.width / 2;
+        const cy = pane.y + pane.height / 2;
+        let best = null;
+        for (const el of document.querySelectorAll('.react-flow__node-card')) {
+          const r = el.getBoundingClientRect();
+          const d = Math.hypot(r.x + r.width / 2 - cx, r.y + r.height / 2 - cy);
+          if (!best || d < best.d) best = { x: r.x + r.width / 2, y: r.y + r.height / 2, d };
+        }
+        return best;
+      });
+      await page.mouse.move(target.x, target.y);
       for (let i = 0; i < 40 && (await page.locator('.dash-canvas.zoomed-out').count()) > 0; i++) {
         await page.mouse.wheel(0, -200);
         await page.waitForTimeout(50);
