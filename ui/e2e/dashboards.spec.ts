@@ -353,3 +353,36 @@ test('edit tools: add from search and upstream, hide and show an edge, arrange, 
   expect(saved.layout.nodes).toHaveLength(2);
   expect(saved.layout.hidden_edge_ids).toHaveLength(1);
 });
+
+test('an empty dashboard from the form; discarding asks; a conflict can reload theirs', async ({ page, api }, testInfo) => {
+  const name = unique('From scratch', testInfo.project.name);
+  await signIn(page, undefined, '/dashboards/new');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Description').fill('What finance reads at 06:00');
+  await page.getByRole('button', { name: 'Create dashboard' }).click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f-]{36}\/edit$/);
+  const id = /dashboards\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+
+  // Unsaved work, then "Discard changes": asked first, and discarded only when confirmed.
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.locator('.dash-note')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+  await page.getByRole('dialog', { name: 'Leave without saving?' }).getByRole('button', { name: 'Leave and discard' }).click();
+  await expect(page).toHaveURL(new RegExp(`/dashboards/${id}$`));
+  await expect(page.locator('.dash-note')).toHaveCount(0);
+  await expect(page.getByText('What finance reads at 06:00')).toBeVisible();
+
+  // Someone renames it while this editor adds a note: reloading theirs discards the note.
+  await page.getByRole('link', { name: 'Edit', exact: true }).click();
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await call(api, 'PATCH', `/api/v1/dashboards/${id}`, { name: `${name} (renamed)`, version: 1 });
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Someone else saved this dashboard' });
+  await expect(dialog).toContainText('saved version 2');
+  await dialog.getByRole('button', { name: 'Reload their version (discard mine)' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Reloaded version 2' })).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue(`${name} (renamed)`);
+  await expect(page.locator('.dash-note')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page).toHaveURL(new RegExp(`/dashboards/${id}$`));
+});
