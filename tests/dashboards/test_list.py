@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from dlv.nodes.models import Node
 from tests.conftest import Caller
-from tests.dashboards.factories import URL, nodes, placed, post
+from tests.dashboards.factories import URL, get, nodes, placed, post
 
 
 def names(client: TestClient, caller: Caller, query: str = "") -> list[str]:
@@ -81,3 +84,33 @@ def test_invalid_list_parameters_are_422(client: TestClient, admin: Caller) -> N
         r = client.get(URL, params={key: value}, headers=admin.headers)
         assert r.status_code == 422, key
         assert r.json()["errors"][0]["field"] == f"query.{key}"
+
+
+def test_each_list_item_counts_its_nodes_in_error_now(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    a, b, c = nodes(client, admin, "a", "b", "c")
+    post(client, admin, {"name": "Red", "layout": {"nodes": placed([a, b, c])}})
+    post(client, admin, {"name": "Calm", "layout": {"nodes": placed([c])}})
+    post(client, admin, {"name": "Empty"})
+    db.execute(update(Node).where(Node.name.in_(["a", "b"])).values(status="error"))
+    db.commit()
+    items = client.get(URL, headers=admin.headers).json()["items"]
+    assert [(d["name"], d["nodes_in_error"]) for d in items] == [
+        ("Calm", 0),
+        ("Empty", 0),
+        ("Red", 2),
+    ]
+
+
+def test_a_deleted_node_is_not_counted_in_error(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    a, b = nodes(client, admin, "a", "b")
+    created = post(client, admin, {"name": "Flow", "layout": {"nodes": placed([a, b])}})
+    db.execute(update(Node).values(status="error"))
+    db.commit()
+    assert client.delete(f"/api/v1/nodes/{a}", headers=admin.headers).status_code == 204
+    (item,) = client.get(URL, headers=admin.headers).json()["items"]
+    assert item["nodes_in_error"] == 1
+    assert get(client, admin, created["id"])["nodes_in_error"] == 1

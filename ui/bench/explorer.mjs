@@ -1,6 +1,7 @@
 // The browser half of bench/ui.py: drives headless Chromium against a running DLV and prints
 // one JSON object. Input (env): DLV_BENCH_URL, DLV_BENCH_TOKEN, DLV_BENCH_ROOTS (JSON list of
-// {nodes, id}), DLV_BENCH_RUNS. Every navigation starts with an empty cache.
+// {nodes, id}), DLV_BENCH_RUNS, DLV_BENCH_DASHBOARD (JSON {nodes, id}, optional). Every
+// navigation starts with an empty cache.
 import { chromium } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
 
@@ -8,6 +9,7 @@ const base = process.env.DLV_BENCH_URL;
 const token = process.env.DLV_BENCH_TOKEN;
 const roots = JSON.parse(process.env.DLV_BENCH_ROOTS ?? '[]');
 const runs = Number(process.env.DLV_BENCH_RUNS ?? 5);
+const dashboard = process.env.DLV_BENCH_DASHBOARD ? JSON.parse(process.env.DLV_BENCH_DASHBOARD) : null;
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -56,26 +58,31 @@ async function shipped(path, signedIn, ready) {
   return { files, raw: sum('raw'), gzip: sum('gzip'), wire: sum('wire') };
 }
 
-/** Navigation to the graph drawn and interactive (two frames after it is placed). */
-async function drawn(root) {
+/**
+ * Navigation to the graph drawn and interactive (two frames after it is placed): the
+ * explorer of a lineage, or (`canvas` = '.dash-canvas') a saved dashboard.
+ */
+async function drawn(root, path = `/nodes/${root.id}/lineage?direction=downstream&depth=all&all=1`, canvasSelector = '.canvas') {
   const ctx = await context(true);
   const page = await ctx.newPage();
-  const url = `${base}/nodes/${root.id}/lineage?direction=downstream&depth=all&all=1`;
-  await page.goto(url, { waitUntil: 'commit' });
-  const result = await page.evaluate(async () => {
+  await page.goto(base + path, { waitUntil: 'commit' });
+  const result = await page.evaluate(async (selector) => {
     const ready = () =>
-      document.querySelector('.canvas[data-state="ready"]') && document.querySelectorAll('.react-flow__node').length > 0;
+      document.querySelector(`${selector}[data-state="ready"]`) && document.querySelectorAll('.react-flow__node').length > 0;
     while (!ready()) await new Promise((r) => requestAnimationFrame(r));
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const canvas = document.querySelector('.canvas');
+    const canvas = document.querySelector(selector);
     return {
       ms: performance.now(),
       layout: canvas.getAttribute('data-layout'),
       layoutMs: Number(canvas.getAttribute('data-layout-ms')),
       nodes: Number(canvas.getAttribute('data-nodes')),
       rendered: document.querySelectorAll('.react-flow__node').length,
+      // When the answer the canvas is drawn from had arrived (the rest is the page's work).
+      apiMs: Math.max(0, ...performance.getEntriesByType('resource').filter((e) => /\/api\/v1\/(dashboards\/|nodes\/[^/]+\/lineage)/.test(e.name)).map((e) => e.responseEnd)),
+      apiStartMs: Math.max(0, ...performance.getEntriesByType('resource').filter((e) => /\/api\/v1\/(dashboards\/|nodes\/[^/]+\/lineage)/.test(e.name)).map((e) => e.requestStart)),
     };
-  });
+  }, canvasSelector);
   return { page, ctx, result };
 }
 
@@ -143,6 +150,48 @@ for (const root of roots) {
     await ctx.close();
   }
   output.graphs.push({ nodes: root.nodes, drawnMs: times, medianMs: median(times), ...last, panning: pan });
+}
+if (dashboard) {
+  // A saved dashboard, opened as saved (its viewport fits every node: the worst case), then
+  // panned; then panned again zoomed in on a part of it (cards culled to those in view).
+  const times = [];
+  const apis = [];
+  let last = null;
+  let pan = null;
+  for (let run = 0; run < runs; run++) {
+    const { page, ctx, result } = await drawn(dashboard, `/dashboards/${dashboard.id}`, '.dash-canvas');
+    times.push(result.ms);
+    apis.push([result.apiStartMs, result.apiMs]);
+    last = result;
+    if (run === runs - 1) {
+      pan = await panning(page);
+      // Zoomed in on a card (the wheel zooms around the pointer) until names are drawn again:
+      // cards are then culled to those in view.
+      // A card near the middle of the pane (the saved viewport may leave some outside it).
+      const target = await page.evaluate(() => {
+        const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+        const cx = pane.x + pane.width / 2;
+        const cy = pane.y + pane.height / 2;
+        let best = null;
+        for (const el of document.querySelectorAll('.react-flow__node-card')) {
+          const r = el.getBoundingClientRect();
+          const d = Math.hypot(r.x + r.width / 2 - cx, r.y + r.height / 2 - cy);
+          if (!best || d < best.d) best = { x: r.x + r.width / 2, y: r.y + r.height / 2, d };
+        }
+        return best;
+      });
+      await page.mouse.move(target.x, target.y);
+      for (let i = 0; i < 40 && (await page.locator('.dash-canvas.zoomed-out').count()) > 0; i++) {
+        await page.mouse.wheel(0, -200);
+        await page.waitForTimeout(50);
+      }
+      await page.waitForTimeout(800);
+      const inDom = await page.locator('.react-flow__node').count();
+      pan = { ...pan, zoomedIn: { ...(await panning(page)), inDom } };
+    }
+    await ctx.close();
+  }
+  output.dashboard = { nodes: dashboard.nodes, drawnMs: times, medianMs: median(times), apiMsAll: apis, ...last, panning: pan };
 }
 await browser.close();
 console.log(JSON.stringify(output));

@@ -101,6 +101,25 @@ def search(
     return session.scalars(stmt).all()
 
 
+def layouts(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The stored layouts of these dashboards (a list page leaves them unloaded)."""
+    stmt = select(Dashboard.id, Dashboard.layout).where(Dashboard.id.in_(list(ids)))
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for dashboard_id, layout in session.execute(stmt):
+        found[dashboard_id] = layout
+    return found
+
+
+def nodes_in_status(session: Session, ids: Collection[uuid.UUID], status: str) -> set[uuid.UUID]:
+    """Those of these node ids whose catalog status is ``status``."""
+    items = list(ids)
+    found: set[uuid.UUID] = set()
+    for i in range(0, len(items), CHUNK):
+        stmt = select(Node.id).where(Node.id.in_(items[i : i + CHUNK]), Node.status == status)
+        found.update(session.scalars(stmt))
+    return found
+
+
 def after_name(session: Session, name: str | None, limit: int) -> Sequence[Dashboard]:
     """Dashboards by name, after ``name``: the export's batches."""
     stmt = select(Dashboard).order_by(Dashboard.name).limit(limit)

@@ -95,7 +95,10 @@ def list_dashboards(
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[DashboardSummary]:
-    """Search dashboards; filters combine with AND, `q` searches name, description, owner, tags."""
+    """Search dashboards; filters combine with AND, `q` searches name, description, owner, tags.
+
+    Each comes with `nodes_in_error`: how many of its nodes are in error right now.
+    """
     try:
         tags = [normalize_tag(t) for t in tag or []]
     except ValueError as exc:
@@ -105,7 +108,7 @@ def list_dashboards(
         session, where, sort=sort, descending=order == "desc", cursor=cursor, limit=limit
     )
     items, next_cursor = page_of(rows, limit, lambda d: service.sort_values(d, sort))
-    return Page(items=[service.summary(d) for d in items], next_cursor=next_cursor)
+    return Page(items=service.summaries(session, items), next_cursor=next_cursor)
 
 
 @router.post(

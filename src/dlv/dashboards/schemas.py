@@ -128,6 +128,7 @@ class DashboardSummary(BaseModel):
     owner: str | None
     tags: list[str]
     node_count: int
+    nodes_in_error: int = Field(description="How many of its nodes are in error right now")
     version: int
     created_by: str
     created_at: datetime

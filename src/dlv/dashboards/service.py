@@ -32,6 +32,7 @@ from dlv.dashboards.schemas import (
 from dlv.db import utcnow
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
 from dlv.lineage.live import LiveIndex
+from dlv.nodes.models import NodeStatus
 
 COPY_ATTEMPTS = 50
 EXPORT_BATCH = 50
@@ -78,14 +79,43 @@ def view(session: Session, dashboard: Dashboard) -> DashboardRead:
     """The full form: layout, each node's current catalog facts, and the edges to draw."""
     layout = Layout.model_validate(dashboard.layout)
     facts, edges = references.live_facts(session, layout)
+    in_error = sum(1 for f in facts if f.status == NodeStatus.error)
     return DashboardRead(
-        **summary(dashboard).model_dump(), layout=layout, node_facts=facts, edges=edges
+        **summary(dashboard, in_error).model_dump(), layout=layout, node_facts=facts, edges=edges
     )
 
 
-def summary(dashboard: Dashboard) -> DashboardSummary:
+def summary(dashboard: Dashboard, nodes_in_error: int) -> DashboardSummary:
     """The list form: everything but the layout."""
-    return DashboardSummary.model_validate(dashboard, from_attributes=True)
+    return DashboardSummary(
+        id=dashboard.id,
+        name=dashboard.name,
+        description=dashboard.description,
+        owner=dashboard.owner,
+        tags=dashboard.tags,
+        node_count=dashboard.node_count,
+        nodes_in_error=nodes_in_error,
+        version=dashboard.version,
+        created_by=dashboard.created_by,
+        created_at=dashboard.created_at,
+        updated_at=dashboard.updated_at,
+    )
+
+
+def summaries(session: Session, dashboards: Sequence[Dashboard]) -> list[DashboardSummary]:
+    """The list form of a page of dashboards, each with how many of its nodes are red now.
+
+    Two queries for the page, whatever its size: its layouts, then which of their nodes
+    are in error (a list page is at most MAX_LIMIT dashboards).
+    """
+    layouts = repository.layouts(session, [d.id for d in dashboards])
+    members = {
+        dashboard_id: {uuid.UUID(str(n["node_id"])) for n in layout.get("nodes", [])}
+        for dashboard_id, layout in layouts.items()
+    }
+    everyone = set().union(*members.values()) if members else set()
+    red = repository.nodes_in_status(session, everyone, NodeStatus.error)
+    return [summary(d, len(members.get(d.id, set()) & red)) for d in dashboards]
 
 
 def _ensure_name_free(session: Session, name: str, own_id: uuid.UUID | None) -> None:

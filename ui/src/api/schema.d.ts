@@ -630,6 +630,8 @@ export interface paths {
         /**
          * List Dashboards
          * @description Search dashboards; filters combine with AND, `q` searches name, description, owner, tags.
+         *
+         *     Each comes with `nodes_in_error`: how many of its nodes are in error right now.
          */
         get: operations["listDashboards"];
         put?: never;
@@ -1296,6 +1298,11 @@ export interface components {
             tags: string[];
             /** Node Count */
             node_count: number;
+            /**
+             * Nodes In Error
+             * @description How many of its nodes are in error right now
+             */
+            nodes_in_error: number;
             /** Version */
             version: number;
             /** Created By */
@@ -1341,6 +1348,11 @@ export interface components {
             tags: string[];
             /** Node Count */
             node_count: number;
+            /**
+             * Nodes In Error
+             * @description How many of its nodes are in error right now
+             */
+            nodes_in_error: number;
             /** Version */
             version: number;
             /** Created By */
@@ -1404,6 +1416,11 @@ export interface components {
             tags: string[];
             /** Node Count */
             node_count: number;
+            /**
+             * Nodes In Error
+             * @description How many of its nodes are in error right now
+             */
+            nodes_in_error: number;
             /** Version */
             version: number;
             /** Created By */

@@ -28,6 +28,18 @@ describe('toSvg', () => {
     expect(svg).toMatch(/>4<\/text>/);
   });
 
+  it('draws frames under the nodes and notes above them, inside the picture', () => {
+    const { svg, width } = toSvg('dashboard', [node('a', 0)], [], {
+      frames: [{ x: -100, y: -50, width: 500, height: 200, label: 'Revenue <core>' }],
+      notes: [{ x: 600, y: 0, width: 200, height: 80, text: 'SLA 06:00 UTC\nowner: finance' }],
+    });
+    expect(new DOMParser().parseFromString(svg, 'image/svg+xml').getElementsByTagName('parsererror')).toHaveLength(0);
+    expect(width).toBe(900 + 48);
+    expect(svg.indexOf('Revenue &lt;core&gt;')).toBeLessThan(svg.indexOf('>a<'));
+    expect(svg.indexOf('SLA 06:00 UTC')).toBeGreaterThan(svg.indexOf('>a<'));
+    expect(svg).toContain('>owner: finance<');
+  });
+
   it('escapeXml handles every special character', () => {
     expect(escapeXml(`<>&'"`)).toBe('&lt;&gt;&amp;&apos;&quot;');
   });

@@ -26,6 +26,39 @@ export interface ExportEdge {
   highlighted: boolean;
 }
 
+/** A labelled frame drawn under the nodes (a dashboard's group). */
+export interface ExportFrame {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  label: string;
+}
+
+/** A sticky note drawn above the nodes (a dashboard's note). */
+export interface ExportNote {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  text: string;
+}
+
+const NOTE_LINE = 15;
+
+function noteLines(text: string, width: number, height: number): string[] {
+  const perLine = Math.max(8, Math.floor((width - 16) / 6.6));
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let rest = paragraph;
+    do {
+      lines.push(rest.slice(0, perLine));
+      rest = rest.slice(perLine);
+    } while (rest.length > 0);
+  }
+  return lines.slice(0, Math.max(0, Math.floor((height - 8) / NOTE_LINE)));
+}
+
 export const STATUS_COLOR: Record<NodeStatus, string> = {
   ok: '#1a7f37',
   error: '#cf222e',
@@ -44,15 +77,23 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export function toSvg(title: string, nodes: ExportNode[], edges: ExportEdge[]): { svg: string; width: number; height: number } {
-  if (nodes.length === 0) {
+export function toSvg(
+  title: string,
+  nodes: ExportNode[],
+  edges: ExportEdge[],
+  decor: { frames?: ExportFrame[]; notes?: ExportNote[] } = {},
+): { svg: string; width: number; height: number } {
+  const frames = decor.frames ?? [];
+  const notes = decor.notes ?? [];
+  const boxes = [...nodes, ...frames, ...notes];
+  if (boxes.length === 0) {
     const empty = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="30">${escapeXml(title)}: empty</text></svg>`;
     return { svg: empty, width: 200, height: 60 };
   }
-  const minX = Math.min(...nodes.map((n) => n.x));
-  const minY = Math.min(...nodes.map((n) => n.y));
-  const maxX = Math.max(...nodes.map((n) => n.x + n.width));
-  const maxY = Math.max(...nodes.map((n) => n.y + n.height));
+  const minX = Math.min(...boxes.map((n) => n.x));
+  const minY = Math.min(...boxes.map((n) => n.y));
+  const maxX = Math.max(...boxes.map((n) => n.x + n.width));
+  const maxY = Math.max(...boxes.map((n) => n.y + n.height));
   const width = Math.ceil(maxX - minX + 2 * PAD);
   const height = Math.ceil(maxY - minY + 2 * PAD + TITLE);
   const ox = PAD - minX;
@@ -67,6 +108,12 @@ export function toSvg(title: string, nodes: ExportNode[], edges: ExportEdge[]): 
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${PAD}" y="${PAD + 8}" font-size="15" font-weight="600" fill="#1f2328">${escapeXml(title)}</text>`,
   );
+  for (const f of frames) {
+    parts.push(
+      `<rect x="${f.x + ox}" y="${f.y + oy}" width="${f.width}" height="${f.height}" rx="8" fill="#f3f6fa" stroke="#8c959f" stroke-dasharray="6 4"/>`,
+      `<text x="${f.x + ox + 10}" y="${f.y + oy + 19}" font-size="13" font-weight="600" fill="#1f3a5f">${escapeXml(f.label)}</text>`,
+    );
+  }
   for (const e of edges) {
     const s = byId.get(e.source);
     const t = byId.get(e.target);
@@ -106,6 +153,12 @@ export function toSvg(title: string, nodes: ExportNode[], edges: ExportEdge[]): 
       `<text x="${x + 14}" y="${y + n.height - 12}" font-size="11" fill="${color}" font-weight="600">${escapeXml(STATUS_LABEL[n.status])}</text>`,
       `<text x="${x + 74}" y="${y + n.height - 12}" font-size="11" fill="#59636e">${escapeXml(clip(n.detail, Math.floor((n.width - 80) / 6.2)))}</text>`,
       `</g>`,
+    );
+  }
+  for (const n of notes) {
+    parts.push(`<rect x="${n.x + ox}" y="${n.y + oy}" width="${n.width}" height="${n.height}" rx="4" fill="#fff8c5" stroke="#d4a72c"/>`);
+    noteLines(n.text, n.width, n.height).forEach((line, i) =>
+      parts.push(`<text x="${n.x + ox + 8}" y="${n.y + oy + 18 + i * NOTE_LINE}" font-size="12" fill="#1f2328">${escapeXml(line)}</text>`),
     );
   }
   parts.push('</svg>');
