@@ -1,7 +1,7 @@
 // Starts one `dlv serve` per database on a free port, each on its own instance (a temp
 // DLV_HOME; PostgreSQL: a fresh database, dropped after), with the demo data, a viewer, and a
 // failed OpenLineage run so the incident view has something red. Returns the teardown.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -31,6 +31,18 @@ function psql(sql: string): void {
 
 function dlv(env: NodeJS.ProcessEnv, args: string[], input?: string): void {
   execFileSync(DLV, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * `dlv` without blocking the event loop, for once the server runs: blocked for seconds (a
+ * loaded machine), fetch's idle keep-alive socket misses its own timeout, is reused after the
+ * server's (5 s) closed it, and the next request fails with "other side closed".
+ */
+function dlvAsync(env: NodeJS.ProcessEnv, args: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(DLV, args, { env }, (error) => (error ? reject(error) : resolve()));
+    child.stdin?.end(input);
+  });
 }
 
 async function waitReady(url: string, server: ChildProcess, log: () => string): Promise<void> {
@@ -145,7 +157,7 @@ async function start(db: Database): Promise<Started> {
   try {
     await waitReady(url, server, () => output);
     // After the start: the server makes the first admin only while there are no users.
-    dlv(env, ['users', 'create', VIEWER.username, '--role', 'viewer', '--password-stdin'], `${VIEWER.password}\n`);
+    await dlvAsync(env, ['users', 'create', VIEWER.username, '--role', 'viewer', '--password-stdin'], `${VIEWER.password}\n`);
     await failedRun(url, await token(url));
   } catch (error) {
     await stop(started); // a failed setup leaves no server, directory or database behind
