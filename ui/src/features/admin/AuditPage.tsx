@@ -1,19 +1,18 @@
 import { type FormEvent } from 'react';
-import { useLocation, useNavigate, useSearchParams } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { Empty, Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { useAudit } from './api';
 import { AUDIT_ACTIONS, AUDIT_OBJECTS, AUDIT_PARAMS, auditQuery, describeChanges } from './auditFilters';
-import { Pager } from './Pager';
+import { Pager, useUrlPages } from '../../components/Pager';
 
 /** The audit trail: who changed what, when; filters and page in the URL. */
 export function AuditPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const location = useLocation();
   const query = auditQuery(params);
   const audit = useAudit(query);
-  const previous = (location.state as { previous?: string[] } | null)?.previous ?? [];
+  const pages = useUrlPages('/admin/audit', query.cursor, audit.data?.next_cursor);
   const items = audit.data?.items ?? [];
 
   const apply = (e: FormEvent<HTMLFormElement>) => {
@@ -25,13 +24,6 @@ export function AuditPage() {
       if (value) next.set(name, value);
     }
     navigate(`/admin/audit?${next.toString()}`);
-  };
-
-  const goTo = (cursor: string | undefined, stack: string[]) => {
-    const next = new URLSearchParams(params);
-    if (cursor) next.set('cursor', cursor);
-    else next.delete('cursor');
-    navigate(`/admin/audit?${next.toString()}`, { state: { previous: stack } });
   };
 
   const filtersKey = AUDIT_PARAMS.map((p) => params.get(p) ?? '').join('|');
@@ -106,13 +98,7 @@ export function AuditPage() {
           </tbody>
         </table>
       )}
-      <Pager
-        hasPrevious={Boolean(query.cursor)}
-        nextCursor={audit.data?.next_cursor}
-        onFirst={() => goTo(undefined, [])}
-        onPrevious={() => goTo(previous[previous.length - 1], previous.slice(0, -1))}
-        onNext={(cursor) => goTo(cursor, [...previous, query.cursor ?? ''].filter(Boolean))}
-      />
+      <Pager {...pages} />
     </section>
   );
 }

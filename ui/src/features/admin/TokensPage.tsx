@@ -4,7 +4,7 @@ import { Empty, Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { useCreateToken, useRevokeToken, useTokens, useUsers, type TokenCreated, type TokenRead } from './api';
 import { Confirm } from './Confirm';
-import { Pager, useCursorPages } from './Pager';
+import { Pager, useCursorPages } from '../../components/Pager';
 import { ShownOnce } from './Secrets';
 import { TransportSettings } from './TransportSettings';
 

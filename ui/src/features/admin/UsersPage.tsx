@@ -4,7 +4,7 @@ import { useMe } from '../../api/queries';
 import { Empty, Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { useCreateUser, useUsers, type UserRead } from './api';
-import { Pager, useCursorPages } from './Pager';
+import { Pager, useCursorPages } from '../../components/Pager';
 import { PasswordChoice, ShownOnce, usePasswordChoice } from './Secrets';
 import { UserActions } from './UserActions';
 

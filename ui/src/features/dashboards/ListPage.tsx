@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useIsAdmin } from '../../api/queries';
 import { Empty, Loading, When } from '../../components/misc';
+import { Pager, useUrlPages } from '../../components/Pager';
 import { ProblemView } from '../../components/ProblemView';
 import { StatusIcon } from '../../components/StatusBadge';
 import { useDebounced } from '../../lib/useDebounced';
@@ -50,11 +51,10 @@ function Filter({ name, label, value, onChange }: { name: string; label: string;
 export function ListPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const location = useLocation();
   const isAdmin = useIsAdmin();
   const filters = filtersFrom(params);
   const result = useDashboards(filters);
-  const previous = ((location.state as { previous?: string[] } | null)?.previous ?? []) as string[];
+  const pages = useUrlPages('/dashboards', filters.cursor, result.data?.next_cursor);
 
   const update = (name: string, value: string | undefined) => {
     const next = new URLSearchParams(params);
@@ -63,13 +63,6 @@ export function ListPage() {
     next.delete('cursor');
     navigate(`/dashboards?${next.toString()}`, { replace: name !== 'sort' });
   };
-  const goToCursor = (cursor: string | undefined, stack: string[]) => {
-    const next = new URLSearchParams(params);
-    if (cursor) next.set('cursor', cursor);
-    else next.delete('cursor');
-    navigate(`/dashboards?${next.toString()}`, { state: { previous: stack } });
-  };
-
   return (
     <div className="dash-list-page">
       <header className="page-header">
@@ -148,23 +141,7 @@ export function ListPage() {
           ))}
         </ul>
       )}
-      <nav className="pager" aria-label="Pages">
-        {filters.cursor && (
-          <button type="button" onClick={() => goToCursor(undefined, [])}>
-            First page
-          </button>
-        )}
-        {filters.cursor && previous.length > 0 && (
-          <button type="button" onClick={() => goToCursor(previous[previous.length - 1], previous.slice(0, -1))}>
-            Previous page
-          </button>
-        )}
-        {result.data?.next_cursor && (
-          <button type="button" onClick={() => goToCursor(result.data.next_cursor!, filters.cursor ? [...previous, filters.cursor] : [])}>
-            Next page
-          </button>
-        )}
-      </nav>
+      <Pager {...pages} />
     </div>
   );
 }

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
-import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { NodeKind, NodeStatus, Schemas } from '../../api/client';
 import { useNodes, type NodeFilters } from '../../api/queries';
 import { KIND_LABEL, KindIcon } from '../../components/KindIcon';
 import { Empty, Loading } from '../../components/misc';
+import { Pager, useUrlPages } from '../../components/Pager';
 import { ProblemView } from '../../components/ProblemView';
 import { STATUS_LABEL, StatusBadge } from '../../components/StatusBadge';
 import { useDebounced } from '../../lib/useDebounced';
@@ -64,11 +65,9 @@ function TextFilter({ name, value, onChange }: { name: string; value: string; on
 export function SearchPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const location = useLocation();
   const filters = filtersFrom(params);
   const result = useNodes(filters);
-  // Cursors of the pages before this one, for "Previous page" (kept in the history entry).
-  const previous = ((location.state as { previous?: string[] } | null)?.previous ?? []) as string[];
+  const pages = useUrlPages('/search', filters.cursor, result.data?.next_cursor);
 
   const update = (name: string, value: string | undefined) => {
     const next = new URLSearchParams(params);
@@ -76,13 +75,6 @@ export function SearchPage() {
     else next.delete(name);
     next.delete('cursor');
     navigate(`/search?${next.toString()}`);
-  };
-
-  const goToCursor = (cursor: string | undefined, stack: string[]) => {
-    const next = new URLSearchParams(params);
-    if (cursor) next.set('cursor', cursor);
-    else next.delete('cursor');
-    navigate(`/search?${next.toString()}`, { state: { previous: stack } });
   };
 
   return (
@@ -186,26 +178,7 @@ export function SearchPage() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label="Pages">
-        {filters.cursor && (
-          <button type="button" onClick={() => goToCursor(undefined, [])}>
-            First page
-          </button>
-        )}
-        {filters.cursor && previous.length > 0 && (
-          <button type="button" onClick={() => goToCursor(previous[previous.length - 1], previous.slice(0, -1))}>
-            Previous page
-          </button>
-        )}
-        {result.data?.next_cursor && (
-          <button
-            type="button"
-            onClick={() => goToCursor(result.data.next_cursor ?? undefined, filters.cursor ? [...previous, filters.cursor] : [])}
-          >
-            Next page
-          </button>
-        )}
-      </nav>
+      <Pager {...pages} />
     </div>
   );
 }
