@@ -15,6 +15,8 @@ import httpx
 
 from tests.conftest import SECRET_KEY
 
+STARTUP_SECONDS = 120
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -57,7 +59,8 @@ def dlv_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # A cap, not a measure: an import-heavy start took over 30 s once on a loaded machine.
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
@@ -65,7 +68,10 @@ def dlv_server(
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"DLV server did not start (exit {proc.poll()})")
+                log.flush()
+                output = (home / f"server-{port}.log").read_text(errors="replace")[-2000:]
+                msg = f"DLV server did not start in {STARTUP_SECONDS} s (exit {proc.poll()}):\n"
+                raise RuntimeError(msg + output)
             time.sleep(0.1)
         yield url
     finally:

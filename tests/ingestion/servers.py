@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import SECRET_KEY
-from tests.servers import free_port
+from tests.servers import STARTUP_SECONDS, free_port
 
 APP = "dlv.app:create_app"
 
@@ -54,7 +54,7 @@ def _start(database_url: str, home: Path, port: int, extra_env: dict[str, str]) 
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         try:
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
