@@ -13,8 +13,8 @@ from dlv.apidocs import install_docs
 from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
 from dlv.auth.router import router as auth_router
-from dlv.collectors.router import router as collectors_router
 from dlv.auth.usage import TokenUsage
+from dlv.collectors.router import router as collectors_router
 from dlv.config import Settings, get_settings
 from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
