@@ -42,7 +42,7 @@ class Scratch:
             host=HOST, port=PORT, user=USER, dbname=self.database, autocommit=True
         ) as conn:
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type] - test SQL, constant text
+                conn.execute(statement)
 
     def name(self, relation: str) -> str:
         """The OpenLineage name of ``schema.relation`` in this database."""
@@ -51,7 +51,7 @@ class Scratch:
 
 def _admin(sql: str) -> None:
     with psycopg.connect(host=HOST, port=PORT, user=USER, dbname="postgres", autocommit=True) as c:
-        c.execute(sql)  # type: ignore[arg-type] - test SQL, constant text
+        c.execute(sql)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from dlv.db import new_id, utcnow
 from dlv.errors import Conflict
 from dlv.health import repository as health_repository
 from dlv.health import service as health_service
+from dlv.health.connectors.base import redact
 from dlv.health.network import NetworkPolicy
 from dlv.health.runner import Database
 from dlv.ingestion import catalog_repository as nodes
@@ -44,7 +45,6 @@ from dlv.lineage import changes
 from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.connections import PostgresConnection
 from dlv.nodes.models import NodeKind, NodeStatus
-from dlv.ops import secrets
 
 log = logging.getLogger("dlv.collectors")
 NodeNotFound = health_service.NodeNotFound
@@ -117,8 +117,11 @@ def collect(
         # The exception text may quote the config: only its type is logged and stored.
         log.error("postgres collector failed: %s", type(exc).__name__)
         message = f"The postgres collector failed unexpectedly ({type(exc).__name__})"
+    # DLV's own words (never the server's), as in a health check: the known secret is what
+    # could leak into them. ``secrets.scrub``'s patterns would mask "password authentication
+    # failed" itself.
     password = target.config.password
-    message = secrets.scrub(message, [password.get_secret_value()] if password else [])
+    message = redact(message, [password.get_secret_value()] if password else [])
     with db.factory(bind=db.engine) as session, session.begin():
         if health_repository.lock_node(session, target.pk) is None:
             raise NodeNotFound(f"No node with id {node_id} (deleted during the collection)")
