@@ -104,7 +104,7 @@ def collect(
     prune: bool = False,
 ) -> CollectionResult:
     """Run the node's collector now, write what changed and store the run (see the module)."""
-    started_at, started = utcnow(), time.monotonic()
+    started = (utcnow(), time.monotonic())
     with db.factory(bind=db.read_engine) as session:
         target = load_target(session, box, node_id)
     snapshot: Snapshot | None = None
@@ -122,9 +122,30 @@ def collect(
     # failed" itself.
     password = target.config.password
     message = redact(message, [password.get_secret_value()] if password else [])
+    try:
+        return _store(db, actor, target, snapshot, message, prune=prune, started=started)
+    except NodeNotFound:
+        raise
+    except Exception as exc:  # a bug or a broken constraint: rolled back, stored as an error
+        log.error("storing a collection failed: %s", type(exc).__name__)
+        why = f"Storing the collection failed ({type(exc).__name__}); nothing was written"
+        return _store(db, actor, target, None, why, prune=False, started=started)
+
+
+def _store(
+    db: Database,
+    actor: Principal,
+    target: Target,
+    snapshot: Snapshot | None,
+    message: str,
+    *,
+    prune: bool,
+    started: tuple[datetime, float],
+) -> CollectionResult:
+    """Write what ``snapshot`` changed and the run's record, in one transaction."""
     with db.factory(bind=db.engine) as session, session.begin():
         if health_repository.lock_node(session, target.pk) is None:
-            raise NodeNotFound(f"No node with id {node_id} (deleted during the collection)")
+            raise NodeNotFound(f"No node with id {target.id} (deleted during the collection)")
         counts = Counts()
         if snapshot is not None:
             counts = apply(session, target, snapshot, prune=prune, now=utcnow())
@@ -134,8 +155,8 @@ def collect(
         result = CollectionResult(
             status=CollectionStatus.ok if snapshot is not None else CollectionStatus.error,
             message=message,
-            duration_ms=round((time.monotonic() - started) * 1000),
-            started_at=started_at,
+            duration_ms=round((time.monotonic() - started[1]) * 1000),
+            started_at=started[0],
             **vars(counts),
         )
         repo.add_collection(
