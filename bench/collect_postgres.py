@@ -43,6 +43,7 @@ from dlv.nodes.connections import PostgresConnection
 from dlv.nodes.schemas import NodeCreate
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SCHEMAS = 10
 T = TypeVar("T")
@@ -55,8 +56,8 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
 
 
 def admin(sql: str) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:  # type: ignore[arg-type]
-        conn.execute(sql)  # type: ignore[arg-type]
+    with psycopg.connect(f"{PG_DSN} dbname=postgres", autocommit=True) as conn:
+        conn.execute(sql)
 
 
 def build_source(name: str, tables: int, views: int, matviews: int) -> None:
@@ -77,17 +78,17 @@ def build_source(name: str, tables: int, views: int, matviews: int) -> None:
         f"CREATE MATERIALIZED VIEW s{i % SCHEMAS}.m{i} AS SELECT * FROM s{i % SCHEMAS}.v{i}"
         for i in range(min(matviews, views))
     ]
-    with psycopg.connect(dbname=name, autocommit=True, **PG) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(f"{PG_DSN} dbname={name}", autocommit=True) as conn:
         for start in range(0, len(statements), 500):
-            conn.execute(";".join(statements[start : start + 500]))  # type: ignore[arg-type]
+            conn.execute(";".join(statements[start : start + 500]))
 
 
 def change_source(name: str, tables: int, views: int) -> None:
     statements = [f"ALTER TABLE s{i % SCHEMAS}.t{i} ADD COLUMN extra text" for i in range(100)]
     # The last views: no materialized view reads them.
     statements += [f"DROP VIEW s{i % SCHEMAS}.v{i}" for i in range(views - 50, views)]
-    with psycopg.connect(dbname=name, autocommit=True, **PG) as conn:  # type: ignore[arg-type]
-        conn.execute(";".join(statements))  # type: ignore[arg-type]
+    with psycopg.connect(f"{PG_DSN} dbname={name}", autocommit=True) as conn:
+        conn.execute(";".join(statements))
 
 
 @contextmanager
