@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -9,11 +11,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dlv.audit.models import AuditRecord
+from dlv.auth.principal import SYSTEM
+from dlv.collectors import service
 from dlv.collectors.models import CollectedObject
+from dlv.crypto import SecretBox
+from dlv.db import make_engine, make_sessionmaker, read_only
+from dlv.health.network import default_policy
+from dlv.health.runner import Database
 from dlv.lineage.models import LineageChange
 from dlv.nodes.models import Node
 from tests.collectors.conftest import NAMESPACE, Scratch
-from tests.conftest import Caller
+from tests.conftest import SECRET_KEY, Caller
 
 RELATIONS = (
     "sales.customers",
@@ -268,3 +276,26 @@ def test_prune_deletes_what_is_gone(
     assert counts(pruned) == {**NOTHING, "pruned": 1}
     assert client.get(f"/api/v1/nodes/{big['id']}", headers=admin.headers).status_code == 404
     assert len(datasets(client, admin)) == 4
+
+
+def test_collect_runs_outside_a_request_and_twice_at_once(
+    client: TestClient, admin: Caller, scratch: Scratch, pg_node: dict[str, Any], database_url: str
+) -> None:
+    # What the monitoring loop does: call the service from threads of its own, no request.
+    engine = make_engine(database_url)
+    db = Database(make_sessionmaker(engine), engine, read_only(engine))
+    box = SecretBox(SECRET_KEY)
+    node_id = uuid.UUID(pg_node["id"])
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(service.collect, db, box, default_policy(), SYSTEM, node_id)
+            for _ in range(2)
+        ]
+        results = [r.result() for r in runs]
+    engine.dispose()
+    assert [r.status.value for r in results] == ["ok", "ok"]
+    assert sorted(r.created for r in results) == [0, 5]
+    assert sorted(r.edges_added for r in results) == [0, 4]
+    assert len(datasets(client, admin)) == 5
+    r = client.get(f"/api/v1/nodes/{node_id}/collections", headers=admin.headers)
+    assert [c["actor"] for c in r.json()["items"]] == ["system", "system"]
