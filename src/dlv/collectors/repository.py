@@ -7,6 +7,7 @@ Bulk writes are ``executemany`` in key order, as everywhere that may race with i
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -180,3 +181,14 @@ def prunable(session: Session, node_pks: Sequence[int]) -> list[int]:
 def delete_nodes(session: Session, node_pks: Sequence[int]) -> None:
     for chunk in chunks(sorted(node_pks)):
         conn(session).execute(delete(Node).where(Node.pk.in_(chunk)))
+
+
+def collected(session: Session, node_pk: int) -> tuple[CollectedObject, uuid.UUID] | None:
+    """The collected facts of a node and its source's id."""
+    stmt = (
+        select(CollectedObject, Node.id)
+        .join(Node, Node.pk == CollectedObject.source_pk)
+        .where(CollectedObject.node_pk == node_pk)
+    )
+    row = session.execute(stmt).first()
+    return (row[0], row[1]) if row is not None else None

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dlv.auth.dependencies import Admin, Reader
 from dlv.collectors import service
-from dlv.collectors.schemas import CollectionRead, CollectionResult
+from dlv.collectors.schemas import CollectedRead, CollectionRead, CollectionResult
 from dlv.db import SessionDep
 from dlv.health.router import Box, Db, Policy, end_auth_transaction
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
@@ -57,3 +57,11 @@ def list_node_collections(
     rows = service.history(session, node_id, cursor=cursor, limit=limit)
     items, next_cursor = page_of(rows, limit, lambda c: [c.id])
     return Page(items=[service.to_read(c, node_id) for c in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/nodes/{node_id}/collected", response_model=CollectedRead, operation_id="getNodeCollected"
+)
+def get_node_collected(session: SessionDep, _: Reader, node_id: uuid.UUID) -> CollectedRead:
+    """What a collector found about a dataset: its kind, row estimate, and whether it is gone."""
+    return service.collected(session, node_id)

@@ -36,3 +36,21 @@ class CollectionRead(CollectionResult):
     id: int
     node_id: uuid.UUID
     actor: str
+
+
+class CollectedRead(BaseModel):
+    """What a collector found about a dataset node."""
+
+    node_id: uuid.UUID
+    source_id: uuid.UUID = Field(description="The system node whose collector found it")
+    object_kind: str = Field(
+        description="table, partitioned_table, view, materialized_view or foreign_table"
+    )
+    comment: str | None
+    row_estimate: int | None = Field(
+        description="The server's estimate (reltuples); null for views and never-analyzed tables"
+    )
+    seen_at: datetime = Field(description="When a collection last wrote these facts")
+    gone_at: datetime | None = Field(
+        description="When a collection no longer found it (the node is kept until pruned)"
+    )

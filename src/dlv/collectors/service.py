@@ -30,10 +30,15 @@ from dlv.collectors import postgres
 from dlv.collectors import repository as repo
 from dlv.collectors.models import Collection
 from dlv.collectors.postgres import CollectFailed, Relation, Snapshot
-from dlv.collectors.schemas import CollectionRead, CollectionResult, CollectionStatus
+from dlv.collectors.schemas import (
+    CollectedRead,
+    CollectionRead,
+    CollectionResult,
+    CollectionStatus,
+)
 from dlv.crypto import SecretBox
 from dlv.db import new_id, utcnow
-from dlv.errors import Conflict
+from dlv.errors import Conflict, NotFound
 from dlv.health import repository as health_repository
 from dlv.health import service as health_service
 from dlv.health.connectors.base import redact
@@ -51,6 +56,10 @@ NodeNotFound = health_service.NodeNotFound
 
 
 class NoCollector(Conflict):
+    pass
+
+
+class NotCollected(NotFound):
     pass
 
 
@@ -300,7 +309,11 @@ def _known_objects(run: _Run) -> None:
             if relation.row_estimate != held.row_estimate:
                 run.counts.updated += 1
                 run.estimates.append(
-                    {"node_pk": held.node_pk, "row_estimate": relation.row_estimate}
+                    {
+                        "node_pk": held.node_pk,
+                        "row_estimate": relation.row_estimate,
+                        "seen_at": run.now,
+                    }
                 )
             continue
         run.counts.updated += 1
@@ -383,4 +396,24 @@ def to_read(row: Collection, node_id: uuid.UUID) -> CollectionRead:
         edges_removed=row.edges_removed,
         duration_ms=row.duration_ms,
         started_at=row.started_at,
+    )
+
+
+def collected(session: Session, node_id: uuid.UUID) -> CollectedRead:
+    """What a collector found about a node; 404 when none did."""
+    node = health_repository.get_node(session, node_id)
+    if node is None:
+        raise NodeNotFound(f"No node with id {node_id}")
+    found = repo.collected(session, node.pk)
+    if found is None:
+        raise NotCollected(f"No collector has found the node {node.name!r}")
+    row, source_id = found
+    return CollectedRead(
+        node_id=node_id,
+        source_id=source_id,
+        object_kind=row.object_kind,
+        comment=row.comment,
+        row_estimate=row.row_estimate,
+        seen_at=row.seen_at,
+        gone_at=row.gone_at,
     )
