@@ -14,6 +14,7 @@ from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
 from dlv.auth.router import router as auth_router
 from dlv.auth.usage import TokenUsage
+from dlv.collectors.router import router as collectors_router
 from dlv.config import Settings, get_settings
 from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(edges_router)
     app.include_router(impact_router)
     app.include_router(health_router)
+    app.include_router(collectors_router)
     app.include_router(dashboards_router)
     app.include_router(graph_router)
     app.include_router(ops_router)

@@ -16,6 +16,8 @@ from dlv.nodes.models import Node
 class EdgeOrigin(StrEnum):
     manual = "manual"
     import_ = "import"
+    # Read off a system's own catalog by a collector (view dependencies in PostgreSQL).
+    collector = "collector"
     openlineage = "openlineage"
     # From OpenLineage too, but read off a job's SQL or column lineage, not its inputs/outputs.
     derived = "derived"

@@ -48,7 +48,7 @@ CATALOG_QUERY = (
 )
 
 
-def _login_failure(exc: psycopg.Error, config: PostgresConnection, target: str) -> str:
+def login_failure(exc: psycopg.Error, config: PostgresConnection, target: str) -> str:
     # libpq reports login failures as text (psycopg leaves sqlstate unset for them); match on
     # both and put every failure into DLV's own words. Whatever the server said is never
     # quoted: the check may be pointed at any server, and its answer must not come back.
@@ -157,7 +157,7 @@ class PostgresConnector:
                         autocommit=True,
                     )
                 except psycopg.Error as exc:
-                    raise StepError(_login_failure(exc, config, target)) from None
+                    raise StepError(login_failure(exc, config, target)) from None
                 tls = "TLS" if conn.pgconn.ssl_in_use else "no TLS"
                 step.done(f"logged in to {config.database!r} as {config.user!r} ({tls})")
             assert conn is not None
