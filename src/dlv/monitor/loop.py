@@ -1,0 +1,147 @@
+"""The embedded monitoring loop: one task per server process, one of them the scheduler.
+
+Every process runs a ``MonitorLoop``; each tick it tries to take or renew the lease, and only
+the holder claims due checks. It claims no more than it has free slots (``concurrency``), so
+nothing waits in memory: a slow or unreachable system holds one slot until its timeout, is
+rescheduled one interval on from its start, and never queues a second check behind the first.
+A claimed check runs on the event loop (the connector's network part); its database parts run
+in short transactions in threads (see ``dlv.health.runner`` for why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from datetime import timedelta
+
+from dlv.config import Settings
+from dlv.crypto import SecretBox
+from dlv.db import utcnow
+from dlv.health import connectors
+from dlv.health.network import NetworkPolicy
+from dlv.health.runner import Database
+from dlv.health.schemas import CheckResult, CheckStatus, CheckStep
+from dlv.health.service import Target
+from dlv.monitor import service
+from dlv.ops import metrics
+
+log = logging.getLogger("dlv.monitor")
+
+MAX_TICK_SECONDS = 1.0
+
+
+def new_holder() -> str:
+    """This process's name in the lease: readable, and unique even across restarts."""
+    return f"{socket.gethostname()[:120]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class MonitorLoop:
+    """Schedules and runs due checks while this process holds the lease."""
+
+    def __init__(
+        self, db: Database, box: SecretBox, policy: NetworkPolicy, settings: Settings
+    ) -> None:
+        self.db, self.box, self.policy = db, box, policy
+        self.holder = new_holder()
+        self.concurrency = settings.monitor_concurrency
+        self.timeout = settings.monitor_check_timeout_seconds
+        self.jitter = settings.monitor_jitter
+        self.ttl = timedelta(seconds=settings.monitor_lease_seconds)
+        # Renewed three times per lease: a missed renewal or two does not lose it.
+        self.tick = min(MAX_TICK_SECONDS, settings.monitor_lease_seconds / 3)
+        # A claim older than the longest a check may take belongs to a process that died.
+        self.stale_after = service.stale_after(self.timeout, settings.monitor_lease_seconds)
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self._freed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._schedule(), name="dlv-monitor")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self.running.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await self.db.write(service.abandon, list(self.running))
+            await self.db.write(service.release_lease, self.holder, utcnow())
+        except Exception:  # the database may be gone already; the lease then expires
+            log.exception("monitor: could not hand over the lease")
+        self.running.clear()
+
+    async def _schedule(self) -> None:
+        while True:
+            self._freed.clear()
+            try:
+                full = await self.claim_and_start()
+            except Exception:  # the database is away: try again next tick
+                log.exception("monitor: scheduling failed")
+                full = False
+            if not full:  # nothing else is due: renew the lease and look again next tick
+                await asyncio.sleep(self.tick)
+                continue
+            # Every slot was used, so more may be due: go again as soon as one frees.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._freed.wait(), self.tick)
+
+    async def claim_and_start(self) -> bool:
+        """Claim what fits in the free slots and start it; True when every slot was used."""
+        free = self.concurrency - len(self.running)
+        now = utcnow()
+        claims = await self.db.write(
+            service.claim_due,
+            self.box,
+            self.holder,
+            now=now,
+            ttl=self.ttl,
+            stale_after=self.stale_after,
+            limit=free,
+            jitter=self.jitter,
+        )
+        claims = claims or []
+        for claim in claims:
+            metrics.monitor_schedule_lag.observe(max(0.0, (now - claim.due_at).total_seconds()))
+            pk = claim.target.pk
+            self.running[pk] = asyncio.create_task(self._run(claim.target), name=f"dlv-check-{pk}")
+        return bool(claims) and len(claims) >= free
+
+    async def _run(self, target: Target) -> None:
+        started = time.monotonic()
+        try:
+            result = await self._check(target)
+            await self.db.write(service.store, target, result)
+            metrics.monitor_checks.labels(result=self._result_label(result)).inc()
+        except Exception:  # the claim expires and the node is tried again later
+            log.exception("monitor: storing the check of node %s failed", target.id)
+        finally:
+            metrics.monitor_check_duration.observe(time.monotonic() - started)
+            self.running.pop(target.pk, None)
+            self._freed.set()
+
+    async def _check(self, target: Target) -> CheckResult:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await connectors.run(target.config, self.policy)
+        except TimeoutError:
+            message = f"The check did not finish within {self.timeout:g} s"
+            return CheckResult(
+                status=CheckStatus.error,
+                latency_ms=round(self.timeout * 1000),
+                message=message,
+                steps=[CheckStep(name="check", ok=False, message=message, latency_ms=0)],
+                checked_at=utcnow(),
+            )
+
+    @staticmethod
+    def _result_label(result: CheckResult) -> str:
+        if result.status is CheckStatus.error and result.message.startswith("The check did not"):
+            return "timeout"
+        return result.status.value
