@@ -22,7 +22,12 @@ def pg_node(name: str, connection: dict[str, Any], **extra: Any) -> dict[str, An
         "kind": "postgres",
         "namespace": "postgres://monitor-test",
         "name": name,
-        "connection": {"kind": "postgres", "sslmode": "disable", "connect_timeout": 2, **connection},
+        "connection": {
+            "kind": "postgres",
+            "sslmode": "disable",
+            "connect_timeout": 2,
+            **connection,
+        },
         **extra,
     }
 

@@ -91,5 +91,7 @@ def test_adding_a_connection_schedules_the_node(client: TestClient, admin: Calle
     assert r.status_code == 200, r.text
     assert r.json()["check_interval_seconds"] == 300
     assert r.json()["next_check_at"] is not None
-    r = client.patch(f"/api/v1/nodes/{node['id']}", json={"connection": None}, headers=admin.headers)
+    r = client.patch(
+        f"/api/v1/nodes/{node['id']}", json={"connection": None}, headers=admin.headers
+    )
     assert r.json()["next_check_at"] is None
