@@ -3,6 +3,7 @@ and no check runs twice."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -61,13 +62,10 @@ def test_when_the_leader_is_killed_the_other_server_takes_over_and_nothing_runs_
         os.kill(first.process.pid, signal.SIGKILL)
         first.process.wait(10)
         killed_at = datetime.now(UTC)
-        started = time.monotonic()
         wait_for("the other server to lead", lambda: leader(other) == other.process.pid)
-        takeover = time.monotonic() - started
         wait_for("every node checked again", lambda: checked_nodes(db, killed_at) == NODES)
         time.sleep(INTERVAL * 2)  # a few more rounds under the new leader
 
-    print(f"takeover after SIGKILL: {takeover:.1f} s (lease 2 s)")
     db.expire_all()
     times: dict[int, list[datetime]] = defaultdict(list)
     for pk, at in db.execute(select(HealthCheck.node_pk, HealthCheck.checked_at)):
@@ -75,7 +73,7 @@ def test_when_the_leader_is_killed_the_other_server_takes_over_and_nothing_runs_
     assert len(times) == NODES
     for pk, series in times.items():
         series.sort()
-        gaps = [(b - a).total_seconds() for a, b in zip(series, series[1:], strict=False)]
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(series)]
         # A check run twice would be two rows milliseconds apart; every slot is INTERVAL.
         assert min(gaps) >= INTERVAL / 2, (pk, gaps)
 

@@ -73,7 +73,7 @@ def test_a_manual_only_node_is_never_checked(
     wait_for("the scheduled node's check", lambda: status_of(looping, admin, node["id"]) == "error")
     db.expire_all()
     assert len(db.scalars(select(HealthCheck)).all()) >= 1
-    checked = {n for n in db.scalars(select(HealthCheck.node_pk))}
+    checked = set(db.scalars(select(HealthCheck.node_pk)))
     assert len(checked) == 1
 
 
