@@ -18,7 +18,7 @@ STALE = timedelta(seconds=60)
 
 
 def claim(db: Session, holder: str, at_offset: float = 0) -> list[service.Claim] | None:
-    claims = service.claim_due(
+    batch = service.claim_due(
         db,
         SecretBox(SECRET_KEY),
         holder,
@@ -29,7 +29,7 @@ def claim(db: Session, holder: str, at_offset: float = 0) -> list[service.Claim]
         jitter=0,
     )
     db.commit()
-    return claims
+    return batch.claims if batch is not None else None
 
 
 def test_only_the_holder_claims_and_a_claimed_check_is_not_claimed_again(

@@ -33,6 +33,7 @@ from dlv.ops import metrics
 log = logging.getLogger("dlv.monitor")
 
 MAX_TICK_SECONDS = 1.0
+MIN_PAUSE_SECONDS = 0.01  # between claims while checks fall due one after another
 
 
 def new_holder() -> str:
@@ -81,22 +82,23 @@ class MonitorLoop:
         while True:
             self._freed.clear()
             try:
-                full = await self.claim_and_start()
+                pause = await self.claim_and_start()
             except Exception:  # the database is away: try again next tick
                 log.exception("monitor: scheduling failed")
-                full = False
-            if not full:  # nothing else is due: renew the lease and look again next tick
-                await asyncio.sleep(self.tick)
+                pause = self.tick
+            if pause is not None:  # nothing else is due before then
+                await asyncio.sleep(pause)
                 continue
             # Every slot was used, so more may be due: go again as soon as one frees.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._freed.wait(), self.tick)
 
-    async def claim_and_start(self) -> bool:
-        """Claim what fits in the free slots and start it; True when every slot was used."""
+    async def claim_and_start(self) -> float | None:
+        """Claim what fits in the free slots and start it. None when every slot was used (more
+        may be due), else how long to sleep: until the next check falls due, at most a tick."""
         free = self.concurrency - len(self.running)
         now = utcnow()
-        claims = await self.db.write(
+        batch = await self.db.write(
             service.claim_due,
             self.box,
             self.holder,
@@ -106,12 +108,18 @@ class MonitorLoop:
             limit=free,
             jitter=self.jitter,
         )
-        claims = claims or []
+        claims = batch.claims if batch is not None else []
         for claim in claims:
             metrics.monitor_schedule_lag.observe(max(0.0, (now - claim.due_at).total_seconds()))
             pk = claim.target.pk
             self.running[pk] = asyncio.create_task(self._run(claim.target), name=f"dlv-check-{pk}")
-        return bool(claims) and len(claims) >= free
+        if claims and len(claims) >= free:
+            return None
+        if batch is None or batch.next_due_at is None:
+            return self.tick
+        # Not before a slot would be free anyway; a check due sooner than that waits for it.
+        until = (batch.next_due_at - utcnow()).total_seconds()
+        return min(self.tick, max(until, MIN_PAUSE_SECONDS))
 
     async def _run(self, target: Target) -> None:
         started = time.monotonic()

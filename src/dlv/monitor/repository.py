@@ -102,3 +102,11 @@ def unschedule(session: Session, pk: int) -> None:
         .where(Node.pk == pk)
         .values(next_check_at=None, check_started_at=None, updated_at=Node.updated_at)
     )
+
+
+def earliest_due(session: Session, stale_before: datetime) -> datetime | None:
+    """When the soonest check not running now falls due."""
+    stmt = select(func.min(Node.next_check_at)).where(
+        (Node.check_started_at.is_(None)) | (Node.check_started_at < stale_before)
+    )
+    return session.scalar(stmt)

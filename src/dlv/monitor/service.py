@@ -43,6 +43,14 @@ class Claim:
     due_at: datetime
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What a leader claimed, and when the next unclaimed check falls due (None: none is)."""
+
+    claims: list[Claim]
+    next_due_at: datetime | None
+
+
 def stale_after(check_timeout: float, lease_seconds: float) -> timedelta:
     """How old a claim may be before it is taken for abandoned: no live check is older."""
     return timedelta(seconds=check_timeout * 2 + lease_seconds)
@@ -82,13 +90,13 @@ def claim_due(
     stale_after: timedelta,
     limit: int,
     jitter: float,
-) -> list[Claim] | None:
+) -> Batch | None:
     """Up to ``limit`` due checks, each moved to its next slot; None when not the leader."""
     if not hold_lease(session, holder, now, ttl):
         return None
     claims: list[Claim] = []
     if limit <= 0:
-        return claims
+        return Batch(claims, None)
     for node in repository.due_nodes(session, now, now - stale_after, limit):
         due_at = node.next_check_at or now
         interval = node.check_interval_seconds
@@ -102,7 +110,7 @@ def claim_due(
             # Its next slot is set: the loop tries again then, without spinning on it now.
             log.warning("monitor: node %s cannot be checked: %s", node.id, exc.detail)
             repository.mark_finished(session, [node.pk])
-    return claims
+    return Batch(claims, repository.earliest_due(session, now - stale_after))
 
 
 def store(session: Session, target: health.Target, result: CheckResult) -> None:
