@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from dlv.app import create_app
 from dlv.audit.models import AuditRecord
 from dlv.config import Settings
+from dlv.db import utcnow
 from dlv.health.models import HealthCheck
+from dlv.monitor.models import MonitorLease
+from dlv.nodes.models import Node
 from dlv.ops import metrics
 from tests.conftest import Caller
 from tests.monitor.conftest import REAL_PG, get_json, pg_node, refused, wait_for
@@ -110,3 +113,17 @@ def test_with_the_loop_off_nothing_is_checked_and_no_one_leads(
     assert state["leader"] is None
     assert state["due"] == 1
     assert db.scalars(select(HealthCheck)).first() is None
+
+
+def test_a_stopped_server_hands_over_the_lease_and_leaves_no_check_running(
+    settings: Settings, admin: Caller, db: Session
+) -> None:
+    slow = settings.model_copy(update={"monitor": "embedded", "monitor_min_interval_seconds": 1})
+    with TestClient(create_app(slow)) as client:
+        body = pg_node("db", refused(), check_interval_seconds=INTERVAL)
+        client.post("/api/v1/nodes", json=body, headers=admin.headers)
+        wait_for("a leader", lambda: get_json(client, "/api/v1/monitor", admin.headers)["leader"])
+    db.expire_all()
+    lease = db.scalars(select(MonitorLease)).one()
+    assert lease.expires_at <= utcnow()
+    assert db.scalars(select(Node.check_started_at)).all() == [None]

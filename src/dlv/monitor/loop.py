@@ -65,14 +65,20 @@ class MonitorLoop:
         self._task = asyncio.create_task(self._schedule(), name="dlv-monitor")
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self.running.values()) if t is not None]
-        for task in tasks:
+        # The scheduler first, so that no check starts after the list of unfinished ones.
+        for task in [t for t in (self._task,) if t is not None]:
             task.cancel()
-        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        unfinished = list(self.running)  # a cancelled check leaves ``running`` as it ends
+        checks = list(self.running.values())
+        for task in checks:
+            task.cancel()
+        for task in checks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         try:
-            await self.db.write(service.abandon, list(self.running))
+            await self.db.write(service.abandon, unfinished)
             await self.db.write(service.release_lease, self.holder, utcnow())
         except Exception:  # the database may be gone already; the lease then expires
             log.exception("monitor: could not hand over the lease")
