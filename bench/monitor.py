@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2000)
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--rounds", type=float, default=2)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
     configs, slow = endpoints()
     with database(args.db) as url:

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     check_deny: str = DEFAULT_KEYWORD
     # The monitoring loop (dlv.monitor): scheduled connection checks of every system node.
     monitor: Literal["embedded", "off"] = "embedded"
-    monitor_concurrency: int = Field(default=16, ge=1, le=256)
+    monitor_concurrency: int = Field(default=64, ge=1, le=256)
     monitor_check_timeout_seconds: float = Field(default=60, gt=0)
     monitor_lease_seconds: float = Field(default=15, ge=0.5)
     monitor_jitter: float = Field(default=0.1, ge=0, le=0.5)

@@ -33,7 +33,9 @@ from dlv.ops import metrics
 log = logging.getLogger("dlv.monitor")
 
 MAX_TICK_SECONDS = 1.0
-MIN_PAUSE_SECONDS = 0.01  # between claims while checks fall due one after another
+# Between two claims: each is a write transaction (lease renewed, due rows locked), so
+# checks that fall due or finish within this long are claimed together, not one by one.
+MIN_PAUSE_SECONDS = 0.05
 
 
 def new_holder() -> str:
@@ -98,6 +100,7 @@ class MonitorLoop:
             # Every slot was used, so more may be due: go again as soon as one frees.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._freed.wait(), self.tick)
+            await asyncio.sleep(MIN_PAUSE_SECONDS)
 
     async def claim_and_start(self) -> float | None:
         """Claim what fits in the free slots and start it. None when every slot was used (more
