@@ -33,6 +33,7 @@ from dlv.ops import metrics
 log = logging.getLogger("dlv.monitor")
 
 MAX_TICK_SECONDS = 1.0
+PG_WRITERS = 8  # the loop's write transactions at once on PostgreSQL (the pool holds 30)
 # Between two claims: each is a write transaction (lease renewed, due rows locked), so
 # checks that fall due or finish within this long are claimed together, not one by one.
 MIN_PAUSE_SECONDS = 0.05
@@ -59,6 +60,11 @@ class MonitorLoop:
         self.tick = min(MAX_TICK_SECONDS, settings.monitor_lease_seconds / 3)
         # A claim older than the longest a check may take belongs to a process that died.
         self.stale_after = service.stale_after(self.timeout, settings.monitor_lease_seconds)
+        # SQLite runs one writer at a time anyway: its busy wait is a sleep-and-retry race
+        # that 60 threads waiting at once lost after 10 s under load ("database is locked").
+        # Waiting here instead is first come, first served, and holds no thread.
+        sqlite = db.engine.dialect.name == "sqlite"
+        self._writes = asyncio.Semaphore(1 if sqlite else PG_WRITERS)
         self.running: dict[int, asyncio.Task[None]] = {}
         self._freed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -106,17 +112,18 @@ class MonitorLoop:
         """Claim what fits in the free slots and start it. None when every slot was used (more
         may be due), else how long to sleep: until the next check falls due, at most a tick."""
         free = self.concurrency - len(self.running)
-        now = utcnow()
-        batch = await self.db.write(
-            service.claim_due,
-            self.box,
-            self.holder,
-            now=now,
-            ttl=self.ttl,
-            stale_after=self.stale_after,
-            limit=free,
-            jitter=self.jitter,
-        )
+        async with self._writes:
+            now = utcnow()
+            batch = await self.db.write(
+                service.claim_due,
+                self.box,
+                self.holder,
+                now=now,
+                ttl=self.ttl,
+                stale_after=self.stale_after,
+                limit=free,
+                jitter=self.jitter,
+            )
         claims = batch.claims if batch is not None else []
         for claim in claims:
             metrics.monitor_schedule_lag.observe(max(0.0, (now - claim.due_at).total_seconds()))
@@ -126,7 +133,7 @@ class MonitorLoop:
             return None
         if batch is None or batch.next_due_at is None:
             return self.tick
-        # Not before a slot would be free anyway; a check due sooner than that waits for it.
+        # Checks falling due within MIN_PAUSE_SECONDS of each other are claimed together.
         until = (batch.next_due_at - utcnow()).total_seconds()
         return min(self.tick, max(until, MIN_PAUSE_SECONDS))
 
@@ -134,7 +141,8 @@ class MonitorLoop:
         started = time.monotonic()
         try:
             result = await self._check(target)
-            await self.db.write(service.store, target, result)
+            async with self._writes:
+                await self.db.write(service.store, target, result)
             metrics.monitor_checks.labels(result=self._result_label(result)).inc()
         except Exception:  # the claim expires and the node is tried again later
             log.exception("monitor: storing the check of node %s failed", target.id)
