@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from tests.conftest import Caller
+from dlv import demo
+from dlv.crypto import SecretBox
+from dlv.nodes.models import Node
+from tests.conftest import SECRET_KEY, Caller
 from tests.monitor.conftest import pg_node, refused
 
 FIELD = "body.check_interval_seconds"
@@ -95,3 +100,12 @@ def test_adding_a_connection_schedules_the_node(client: TestClient, admin: Calle
         f"/api/v1/nodes/{node['id']}", json={"connection": None}, headers=admin.headers
     )
     assert r.json()["next_check_at"] is None
+
+
+def test_the_demo_systems_are_not_scheduled(db: Session) -> None:
+    # Their hosts are invented: scheduled checks would only turn them red.
+    demo.load(db, SecretBox(SECRET_KEY))
+    db.commit()
+    systems = db.scalars(select(Node).where(Node.connection.is_not(None))).all()
+    assert systems
+    assert {(n.check_interval_seconds, n.next_check_at) for n in systems} == {(None, None)}
