@@ -109,3 +109,16 @@ def test_the_demo_systems_are_not_scheduled(db: Session) -> None:
     systems = db.scalars(select(Node).where(Node.connection.is_not(None))).all()
     assert systems
     assert {(n.check_interval_seconds, n.next_check_at) for n in systems} == {(None, None)}
+
+
+def test_an_imported_system_is_scheduled_like_one_created_through_the_api(
+    client: TestClient, admin: Caller
+) -> None:
+    node = create(client, admin, pg_node("db", refused())).json()
+    document = client.get("/api/v1/graph/export", headers=admin.headers).json()
+    client.delete(f"/api/v1/nodes/{node['id']}", headers=admin.headers)
+    r = client.post("/api/v1/graph/import", json=document, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    (found,) = client.get("/api/v1/nodes?kind=postgres", headers=admin.headers).json()["items"]
+    assert found["check_interval_seconds"] == 300
+    assert found["next_check_at"] is not None
