@@ -37,6 +37,10 @@ from dlv.models import metadata
 # Still Argon2id, with test-sized cost: hundreds of users are created per run.
 security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
+# The monitoring loop would check the nodes other tests create (their status, their history):
+# only the tests of the loop switch it on, by passing their own settings or environment.
+os.environ.setdefault("DLV_MONITOR", "off")
+
 BACKEND = os.environ.get("DLV_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(
     "DLV_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,11 +25,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
 def dlv_server(
     database_url: str, home: Path, extra_env: dict[str, str] | None = None, port: int = 0
 ) -> Iterator[str]:
     """``dlv serve``-equivalent uvicorn process on a free port; yields its base URL."""
+    with dlv_process(database_url, home, extra_env, port) as server:
+        yield server.url
+
+
+@contextmanager
+def dlv_process(
+    database_url: str, home: Path, extra_env: dict[str, str] | None = None, port: int = 0
+) -> Iterator[Server]:
+    """As ``dlv_server``, yielding the process too (a test may kill it)."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -73,7 +89,7 @@ def dlv_server(
                 msg = f"DLV server did not start in {STARTUP_SECONDS} s (exit {proc.poll()}):\n"
                 raise RuntimeError(msg + output)
             time.sleep(0.1)
-        yield url
+        yield Server(url, proc)
     finally:
         proc.terminate()
         try:

@@ -30,6 +30,7 @@ from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
 from dlv.methods import install_method_checks
+from dlv.monitor.router import router as monitor_router
 from dlv.nodes.router import router as nodes_router
 from dlv.ops.logging import RequestLogMiddleware, configure_logging
 from dlv.ops.metrics import MetricsMiddleware
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(impact_router)
     app.include_router(health_router)
     app.include_router(collectors_router)
+    app.include_router(monitor_router)
     app.include_router(dashboards_router)
     app.include_router(graph_router)
     app.include_router(ops_router)

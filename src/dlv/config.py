@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     # Where a connection test may go (dlv.health.network): comma-separated CIDRs and hosts.
     check_allow: str = ""
     check_deny: str = DEFAULT_KEYWORD
+    # The monitoring loop (dlv.monitor): scheduled connection checks of every system node.
+    monitor: Literal["embedded", "off"] = "embedded"
+    monitor_concurrency: int = Field(default=64, ge=1, le=256)
+    monitor_check_timeout_seconds: float = Field(default=60, gt=0)
+    monitor_lease_seconds: float = Field(default=15, ge=0.5)
+    monitor_jitter: float = Field(default=0.1, ge=0, le=0.5)
+    # 30 in production; tests lower it to watch a node change within seconds.
+    monitor_min_interval_seconds: int = Field(default=30, ge=1)
     # The built web UI (dlv.ui); unset: ui/dist of the source checkout DLV runs from.
     ui_dir: Path | None = None
 

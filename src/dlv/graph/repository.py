@@ -141,6 +141,8 @@ _NODE_COLUMNS = (
     ("connection_secrets", "text"),
     ("secret_fields", "json"),
     ("status", "text"),
+    ("check_interval_seconds", "integer"),
+    ("next_check_at", "timestamptz"),
     ("created_at", "timestamptz"),
     ("updated_at", "timestamptz"),
 )

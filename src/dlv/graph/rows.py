@@ -8,6 +8,7 @@ from typing import Any
 
 from dlv.crypto import SecretBox
 from dlv.graph.schemas import GraphNode
+from dlv.monitor.schedule import DEFAULT_INTERVAL_SECONDS
 from dlv.nodes import connections
 from dlv.nodes.models import NodeStatus
 
@@ -30,6 +31,10 @@ def new_row(
         "connection_secrets": box.seal(secrets),
         "secret_fields": sorted(secrets),
         "status": NodeStatus.unknown.value,
+        # As a node created through the API: a system with a connection is checked every
+        # 300 s, the first time as soon as the monitoring loop gets to it.
+        "check_interval_seconds": DEFAULT_INTERVAL_SECONDS if public is not None else None,
+        "next_check_at": now if public is not None else None,
         "created_at": now,
         "updated_at": now,
     }

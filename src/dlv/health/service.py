@@ -88,7 +88,11 @@ def _config(box: SecretBox, node: Node) -> AnyConnection:
 
 def load_target(session: Session, box: SecretBox, node_id: uuid.UUID) -> Target:
     """The node to test with its full config; 404, or 409 when there is nothing to test."""
-    node = _get(session, node_id)
+    return target_of(box, _get(session, node_id))
+
+
+def target_of(box: SecretBox, node: Node) -> Target:
+    """``node`` with its full config; NoConnection or ConnectionUnreadable when it has none."""
     return Target(node.pk, node.id, node.kind, _config(box, node))
 
 

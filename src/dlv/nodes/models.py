@@ -50,6 +50,8 @@ class Node(Base):
         UniqueConstraint("namespace", "name"),
         Index("ix_nodes_kind_name", "kind", "name"),
         Index("ix_nodes_parent_pk", "parent_pk"),
+        # The monitoring loop's one query: what is due, soonest first (dlv.monitor).
+        Index("ix_nodes_next_check_at", "next_check_at"),
     )
 
     # Compact integer key: edges and the in-memory lineage index use it; the UUID is public.
@@ -71,6 +73,12 @@ class Node(Base):
     status: Mapped[str] = mapped_column(String(16), default=NodeStatus.unknown, index=True)
     status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Seconds between scheduled checks; None: checked only when someone asks (dlv.monitor).
+    check_interval_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the loop next checks it: None unless it has a connection and an interval.
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set while a scheduled check of it runs: never two at once, and GET /monitor counts them.
+    check_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -34,7 +34,13 @@ def secret_box(request: Request) -> SecretBox:
     return box
 
 
+def min_interval(request: Request) -> int:
+    """The shortest check interval a node may ask for (DLV_MONITOR_MIN_INTERVAL_SECONDS)."""
+    return int(request.app.state.settings.monitor_min_interval_seconds)
+
+
 Box = Annotated[SecretBox, Depends(secret_box)]
+MinInterval = Annotated[int, Depends(min_interval)]
 Text = Annotated[str | None, Query(max_length=1000)]
 # Names are stored in NFC: so is a name looked for (owners are kept as sent).
 NameText = Annotated[SearchText | None, Query(max_length=1000)]
@@ -89,9 +95,11 @@ def list_nodes(
     status_code=status.HTTP_201_CREATED,
     operation_id="createNode",
 )
-def create_node(session: SessionDep, actor: Admin, box: Box, body: NodeCreate) -> NodeRead:
+def create_node(
+    session: SessionDep, actor: Admin, box: Box, shortest: MinInterval, body: NodeCreate
+) -> NodeRead:
     """Add a node to the catalog."""
-    return service.to_read(service.create(session, actor, box, body))
+    return service.to_read(service.create(session, actor, box, body, min_interval=shortest))
 
 
 @router.get("/nodes/{node_id}", response_model=NodeRead, operation_id="getNode")
@@ -102,10 +110,17 @@ def get_node(session: SessionDep, _: Reader, node_id: uuid.UUID) -> NodeRead:
 
 @router.patch("/nodes/{node_id}", response_model=NodeRead, operation_id="updateNode")
 def update_node(
-    session: SessionDep, actor: Admin, box: Box, node_id: uuid.UUID, body: NodeUpdate
+    session: SessionDep,
+    actor: Admin,
+    box: Box,
+    shortest: MinInterval,
+    node_id: uuid.UUID,
+    body: NodeUpdate,
 ) -> NodeRead:
     """Change the fields sent."""
-    return service.to_read(service.update(session, actor, box, node_id, body))
+    return service.to_read(
+        service.update(session, actor, box, node_id, body, min_interval=shortest)
+    )
 
 
 @router.delete(

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from dlv.monitor.schedule import MAX_INTERVAL_SECONDS
 from dlv.nodes.connections import ConnectionConfig, ConnectionRead
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
 from dlv.types import PatchBody, RequestBody
@@ -161,6 +162,19 @@ def _inject_kind(data: Any) -> Any:
     return data
 
 
+CheckInterval = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=MAX_INTERVAL_SECONDS,
+        description=(
+            "Seconds between scheduled connection checks (at least 30, "
+            "DLV_MONITOR_MIN_INTERVAL_SECONDS); null: checked only when asked"
+        ),
+    ),
+]
+
+
 class NodeCreate(RequestBody):
     kind: NodeKind
     namespace: Namespace
@@ -171,6 +185,13 @@ class NodeCreate(RequestBody):
     owners: Owners | None = Field(default=None, description="every owner, the first one first")
     tags: Tags = Field(default_factory=list)
     connection: ConnectionConfig | None = None
+    check_interval_seconds: CheckInterval | None = Field(
+        default=None,
+        description=(
+            "Seconds between scheduled checks; not sent: 300 for a node with a connection; "
+            "null: checked only when asked"
+        ),
+    )
 
     _kind = model_validator(mode="before")(_inject_kind)
     _owners = model_validator(mode="before")(owner_and_owners)
@@ -197,6 +218,10 @@ class NodeUpdate(PatchBody):
             "Replaces the config (`kind` required); secrets not sent are kept, "
             "an empty string clears one"
         ),
+    )
+    check_interval_seconds: CheckInterval | None = Field(
+        default=None,
+        description="Seconds between scheduled checks; null: checked only when asked",
     )
 
     _owners = model_validator(mode="before")(owner_and_owners)
@@ -238,6 +263,12 @@ class NodeRead(BaseModel):
     status_message: str | None
     status_changed_at: datetime | None
     connection: ConnectionRead | None
+    check_interval_seconds: int | None = Field(
+        description="Seconds between scheduled checks; null: checked only when asked"
+    )
+    next_check_at: datetime | None = Field(
+        description="When the monitoring loop checks it next; null: not scheduled"
+    )
     created_at: datetime
     updated_at: datetime
 

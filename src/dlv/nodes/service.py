@@ -12,14 +12,18 @@ from sqlalchemy.orm import Session
 from dlv.audit import service as audit
 from dlv.auth.principal import SYSTEM, Principal
 from dlv.crypto import SecretBox
+from dlv.db import utcnow
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
 from dlv.lineage import changes
+from dlv.monitor.schedule import DEFAULT_INTERVAL_SECONDS, schedulable
 from dlv.nodes import connections, repository
 from dlv.nodes.models import SYSTEM_KINDS, Annotation, Node, NodeKind, NodeStatus
 from dlv.nodes.repository import NodeFilter
 from dlv.nodes.schemas import AnnotationRead, NodeCreate, NodeRead, NodeSortField, NodeUpdate
 
 MAX_PARENT_DEPTH = 64
+MIN_INTERVAL_SECONDS = 30  # DLV_MONITOR_MIN_INTERVAL_SECONDS; tests lower it
+INTERVAL_FIELD = "body.check_interval_seconds"
 
 
 class NodeNotFound(NotFound):
@@ -86,6 +90,8 @@ def to_read(node: Node) -> NodeRead:
         status_message=node.status_message,
         status_changed_at=node.status_changed_at,
         connection=connection,
+        check_interval_seconds=node.check_interval_seconds,
+        next_check_at=node.next_check_at,
         created_at=node.created_at,
         updated_at=node.updated_at,
     )
@@ -103,6 +109,7 @@ def snapshot(node: Node) -> dict[str, Any]:
         "tags": node.tags,
         "connection": connections.masked(node.connection) if node.connection else None,
         "secrets_set": sorted(node.secret_fields),
+        "check_interval_seconds": node.check_interval_seconds,
     }
 
 
@@ -183,6 +190,29 @@ def _check_connection(kind: str, config: BaseModel | None) -> None:
         )
 
 
+def _check_interval(kind: str, interval: int | None, min_interval: int) -> None:
+    if interval is None:
+        return
+    if kind not in SYSTEM_KINDS:
+        raise InvalidInput(
+            f"A {kind} node is never checked; only postgres, airflow and spark nodes are",
+            errors=[FieldError(INTERVAL_FIELD, f"not allowed for kind {kind}")],
+        )
+    if interval < min_interval:
+        raise InvalidInput(
+            f"Checks run at most every {min_interval} seconds",
+            errors=[FieldError(INTERVAL_FIELD, f"must be at least {min_interval}")],
+        )
+
+
+def _reschedule(node: Node) -> None:
+    """Due now when the loop should check it (a new config deserves a look), else never."""
+    if schedulable(node.connection is not None, node.check_interval_seconds):
+        node.next_check_at = utcnow()
+    else:
+        node.next_check_at = None
+
+
 def _ensure_key_free(session: Session, namespace: str, name: str, pk: int | None) -> None:
     existing = repository.get_by_key(session, namespace, name)
     if existing is not None and existing.pk != pk:
@@ -193,9 +223,21 @@ def _ensure_key_free(session: Session, namespace: str, name: str, pk: int | None
         )
 
 
-def create(session: Session, actor: Principal, box: SecretBox, data: NodeCreate) -> Node:
-    """Add a node to the catalog."""
+def create(
+    session: Session,
+    actor: Principal,
+    box: SecretBox,
+    data: NodeCreate,
+    *,
+    min_interval: int = MIN_INTERVAL_SECONDS,
+) -> Node:
+    """Add a node to the catalog; one with a connection is checked every 300 s by default."""
     _check_connection(data.kind, data.connection)
+    if "check_interval_seconds" in data.model_fields_set:
+        interval = data.check_interval_seconds
+    else:
+        interval = DEFAULT_INTERVAL_SECONDS if data.connection is not None else None
+    _check_interval(data.kind, interval, min_interval)
     _ensure_key_free(session, data.namespace, data.name, None)
     parent = _resolve_parent(session, data.kind, data.parent_id, None) if data.parent_id else None
     node = Node(
@@ -205,9 +247,11 @@ def create(session: Session, actor: Principal, box: SecretBox, data: NodeCreate)
         parent=parent,
         description=data.description,
         secret_fields=[],
+        check_interval_seconds=interval,
     )
     set_owners(node, data.all_owners())
     _apply_connection(node, box, data.connection, keep_secrets=False)
+    _reschedule(node)
     repository.add(session, node)
     repository.set_tags(session, node, data.tags)
     if parent is not None:
@@ -217,7 +261,13 @@ def create(session: Session, actor: Principal, box: SecretBox, data: NodeCreate)
 
 
 def update(
-    session: Session, actor: Principal, box: SecretBox, node_id: uuid.UUID, data: NodeUpdate
+    session: Session,
+    actor: Principal,
+    box: SecretBox,
+    node_id: uuid.UUID,
+    data: NodeUpdate,
+    *,
+    min_interval: int = MIN_INTERVAL_SECONDS,
 ) -> Node:
     """Change the fields sent; connection secrets not sent are kept."""
     node = get(session, node_id)
@@ -242,9 +292,20 @@ def update(
         set_owners(node, owners)
     if "tags" in sent:
         repository.set_tags(session, node, data.tags or [])
+    if "check_interval_seconds" in sent:
+        _check_interval(node.kind, data.check_interval_seconds, min_interval)
+        node.check_interval_seconds = data.check_interval_seconds
     if "connection" in sent:
         _check_connection(node.kind, data.connection)
+        if (
+            node.connection is None
+            and data.connection is not None
+            and ("check_interval_seconds" not in sent)
+        ):
+            node.check_interval_seconds = node.check_interval_seconds or DEFAULT_INTERVAL_SECONDS
         _apply_connection(node, box, data.connection, keep_secrets=True)
+    if sent & {"check_interval_seconds", "connection"}:
+        _reschedule(node)
     session.flush()
     after = snapshot(node)
     if after != before:

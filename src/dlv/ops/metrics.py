@@ -93,6 +93,24 @@ check_duration = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
     registry=REGISTRY,
 )
+monitor_checks = Counter(
+    "dlv_monitor_checks",
+    "Scheduled checks the monitoring loop ran, by result (ok, error, timeout)",
+    ["result"],
+    registry=REGISTRY,
+)
+monitor_check_duration = Histogram(
+    "dlv_monitor_check_duration_seconds",
+    "Time a scheduled check took, from its start to its result stored",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+    registry=REGISTRY,
+)
+monitor_schedule_lag = Histogram(
+    "dlv_monitor_schedule_lag_seconds",
+    "How long after it was due a scheduled check started",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+    registry=REGISTRY,
+)
 
 # Process, platform and GC metrics, in a registry of ours: the default one is not ours to fill.
 _RUNTIME = CollectorRegistry(auto_describe=True)

@@ -683,6 +683,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Monitor
+         * @description Who schedules checks, how many are due, running and late, and the last failures.
+         */
+        get: operations["getMonitor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboards": {
         parameters: {
             query?: never;
@@ -2066,6 +2086,26 @@ export interface components {
                 [key: string]: string | number;
             } | null;
         };
+        /** LeaseRead */
+        LeaseRead: {
+            /**
+             * Holder
+             * @description The process that schedules checks (host:pid:random)
+             */
+            holder: string;
+            /**
+             * Since
+             * Format: date-time
+             * @description When it took the lease
+             */
+            since: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description When another process may take over
+             */
+            expires_at: string;
+        };
         /**
          * LineageDirection
          * @enum {string}
@@ -2179,6 +2219,63 @@ export interface components {
              */
             kind: "user" | "token";
         };
+        /** MonitorFailure */
+        MonitorFailure: {
+            /**
+             * Node Id
+             * Format: uuid
+             */
+            node_id: string;
+            kind: components["schemas"]["NodeKind"];
+            /** Name */
+            name: string;
+            /** Message */
+            message: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+        };
+        /**
+         * MonitorState
+         * @description The monitoring loop: who schedules, how much is due, running and late.
+         */
+        MonitorState: {
+            /**
+             * Mode
+             * @description DLV_MONITOR of the server answering
+             * @default embedded
+             */
+            mode: string;
+            /** @description null: no live scheduler */
+            leader: components["schemas"]["LeaseRead"] | null;
+            /**
+             * Scheduled
+             * @description Nodes with a schedule
+             */
+            scheduled: number;
+            /**
+             * Due
+             * @description Checks due now and not started
+             */
+            due: number;
+            /**
+             * Running
+             * @description Scheduled checks in flight
+             */
+            running: number;
+            /**
+             * Late
+             * @description Checks due more than one interval ago
+             */
+            late: number;
+            /**
+             * Last Failures
+             * @description The loop's latest failed checks, newest first
+             */
+            last_failures: components["schemas"]["MonitorFailure"][];
+        };
         /**
          * NamespaceActivity
          * @description The events one namespace (a producer: an Airflow deployment, a Spark app) sent.
@@ -2249,6 +2346,11 @@ export interface components {
             tags?: string[];
             /** Connection */
             connection?: (components["schemas"]["PostgresConnection"] | components["schemas"]["AirflowConnection"] | components["schemas"]["SparkConnection"]) | null;
+            /**
+             * Check Interval Seconds
+             * @description Seconds between scheduled checks; not sent: 300 for a node with a connection; null: checked only when asked
+             */
+            check_interval_seconds?: number | null;
         };
         /**
          * NodeFacts
@@ -2375,6 +2477,16 @@ export interface components {
             /** Connection */
             connection: (components["schemas"]["PostgresConnectionRead"] | components["schemas"]["AirflowConnectionRead"] | components["schemas"]["SparkConnectionRead"]) | null;
             /**
+             * Check Interval Seconds
+             * @description Seconds between scheduled checks; null: checked only when asked
+             */
+            check_interval_seconds: number | null;
+            /**
+             * Next Check At
+             * @description When the monitoring loop checks it next; null: not scheduled
+             */
+            next_check_at: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2426,6 +2538,11 @@ export interface components {
              * @description Replaces the config (`kind` required); secrets not sent are kept, an empty string clears one
              */
             connection?: (components["schemas"]["PostgresConnection"] | components["schemas"]["AirflowConnection"] | components["schemas"]["SparkConnection"]) | null;
+            /**
+             * Check Interval Seconds
+             * @description Seconds between scheduled checks; null: checked only when asked
+             */
+            check_interval_seconds?: number | null;
         };
         /** OwnerToNotify */
         OwnerToNotify: {
@@ -11109,6 +11226,206 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CollectedRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The caller's role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The database is unavailable or busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorState"];
                 };
             };
             /** @description Malformed request */

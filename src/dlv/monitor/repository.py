@@ -1,0 +1,112 @@
+"""All SQL of the monitoring loop: the lease row, claiming due nodes, what GET /monitor shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dlv.health.models import HealthCheck
+from dlv.monitor.models import MonitorLease
+from dlv.nodes.models import Node
+
+
+def lock_lease(session: Session, name: str) -> MonitorLease | None:
+    """The lease row, locked until commit (PostgreSQL; SQLite serializes writers anyway)."""
+    stmt = select(MonitorLease).where(MonitorLease.name == name).with_for_update()
+    return session.scalars(stmt).first()
+
+
+def insert_lease(session: Session, lease: MonitorLease) -> bool:
+    """Insert the first lease row; False when another process inserted it first."""
+    try:
+        with session.begin_nested():
+            session.add(lease)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_lease(session: Session, name: str) -> MonitorLease | None:
+    return session.get(MonitorLease, name)
+
+
+def due_nodes(
+    session: Session, now: datetime, stale_before: datetime, limit: int
+) -> Sequence[Node]:
+    """Nodes due by ``now`` and not being checked (or whose check was abandoned), soonest
+    first, locked; rows another transaction holds are skipped rather than waited for."""
+    stmt = (
+        select(Node)
+        .where(
+            Node.next_check_at <= now,
+            (Node.check_started_at.is_(None)) | (Node.check_started_at < stale_before),
+        )
+        .order_by(Node.next_check_at)
+        .limit(limit)
+        .with_for_update(of=Node, skip_locked=True)
+    )
+    return session.scalars(stmt).unique().all()
+
+
+def mark_started(session: Session, pk: int, started_at: datetime, next_at: datetime) -> None:
+    session.execute(
+        update(Node)
+        .where(Node.pk == pk)
+        .values(check_started_at=started_at, next_check_at=next_at, updated_at=Node.updated_at)
+    )
+
+
+def mark_finished(session: Session, pks: Sequence[int]) -> None:
+    if pks:
+        session.execute(
+            update(Node)
+            .where(Node.pk.in_(list(pks)))
+            .values(check_started_at=None, updated_at=Node.updated_at)
+        )
+
+
+def due_schedule(session: Session, now: datetime) -> list[tuple[datetime, int]]:
+    """``(next_check_at, interval)`` of every node due by ``now``."""
+    stmt = select(Node.next_check_at, Node.check_interval_seconds).where(Node.next_check_at <= now)
+    return [(at, int(every or 0)) for at, every in session.execute(stmt) if at is not None]
+
+
+def count_running(session: Session, stale_before: datetime) -> int:
+    stmt = select(func.count()).where(Node.check_started_at >= stale_before)
+    return int(session.scalar(stmt) or 0)
+
+
+def count_scheduled(session: Session) -> int:
+    return int(session.scalar(select(func.count()).where(Node.next_check_at.is_not(None))) or 0)
+
+
+def last_failures(session: Session, actor: str, limit: int) -> list[tuple[HealthCheck, Node]]:
+    stmt = (
+        select(HealthCheck, Node)
+        .join(Node, Node.pk == HealthCheck.node_pk)
+        .where(HealthCheck.actor == actor, HealthCheck.status == "error")
+        .order_by(HealthCheck.id.desc())
+        .limit(limit)
+    )
+    return [(c, n) for c, n in session.execute(stmt).unique()]
+
+
+def unschedule(session: Session, pk: int) -> None:
+    session.execute(
+        update(Node)
+        .where(Node.pk == pk)
+        .values(next_check_at=None, check_started_at=None, updated_at=Node.updated_at)
+    )
+
+
+def earliest_due(session: Session, stale_before: datetime) -> datetime | None:
+    """When the soonest check not running now falls due."""
+    stmt = select(func.min(Node.next_check_at)).where(
+        (Node.check_started_at.is_(None)) | (Node.check_started_at < stale_before)
+    )
+    return session.scalar(stmt)
