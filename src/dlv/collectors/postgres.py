@@ -11,7 +11,6 @@ says is repeated.
 
 from __future__ import annotations
 
-import math
 import socket
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from dlv.health.connectors.base import bare_host, describe, redact
-from dlv.health.connectors.postgres import login_failure
+from dlv.health.connectors.postgres import connect_args, login_failure
 from dlv.health.network import NetworkPolicy
 from dlv.nodes.connections import PostgresConnection
 
@@ -126,16 +125,7 @@ def read(config: PostgresConnection, policy: NetworkPolicy) -> Snapshot:
         address = _address(config, policy, target)
         try:
             conn = psycopg.connect(
-                host=bare_host(config.host),
-                hostaddr=address,
-                port=config.port,
-                dbname=config.database,
-                user=config.user,
-                password=password,
-                sslmode=config.sslmode,
-                connect_timeout=max(2, math.ceil(config.connect_timeout)),
-                application_name="dlv-collector",
-                autocommit=True,
+                **connect_args(config, address, config.connect_timeout, "dlv-collector")
             )
         except psycopg.Error as exc:
             raise CollectFailed(login_failure(exc, config, target)) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import psycopg
 from psycopg import sql
@@ -13,6 +13,7 @@ from dlv.health.connectors.base import (
     CheckFailed,
     Probe,
     StepError,
+    bare_host,
     open_port,
     resolve,
     version_of,
@@ -46,6 +47,27 @@ CATALOG_QUERY = (
     "SELECT count(*) FROM information_schema.tables "
     "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
 )
+
+
+def connect_args(
+    config: PostgresConnection, address: str, timeout: float, application: str
+) -> dict[str, Any]:
+    """psycopg's arguments to log in to ``address``, one that the network policy allowed."""
+    password = config.password.get_secret_value() if config.password else None
+    return {
+        "host": bare_host(config.host),
+        # libpq does no lookup of its own; host stays for TLS (SNI, verify-full).
+        "hostaddr": address,
+        "port": config.port,
+        "dbname": config.database,
+        "user": config.user,
+        "password": password,
+        "sslmode": config.sslmode,
+        # libpq counts whole seconds and never less than 2.
+        "connect_timeout": max(2, math.ceil(timeout)),
+        "application_name": application,
+        "autocommit": True,
+    }
 
 
 def login_failure(exc: psycopg.Error, config: PostgresConnection, target: str) -> str:
@@ -123,7 +145,7 @@ class PostgresConnector:
         try:
             addresses = await resolve(probe, config.host, config.port, policy)
             address = await open_port(probe, addresses, config.port, target)
-            summary = await self._session(probe, config, address, password, target)
+            summary = await self._session(probe, config, address, target)
         except CheckFailed:
             summary = ""
         return probe.result(summary)
@@ -133,28 +155,15 @@ class PostgresConnector:
         probe: Probe,
         config: PostgresConnection,
         address: str,
-        password: str | None,
         target: str,
     ) -> str:
         conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
         try:
             async with probe.step("login", target) as step:
                 try:
+                    # The step's own asyncio timeout is the real bound.
                     conn = await psycopg.AsyncConnection.connect(
-                        host=config.host.strip("[]"),
-                        # The address resolve() allowed and open_port() reached; libpq does
-                        # no lookup of its own. host stays for TLS (SNI, verify-full).
-                        hostaddr=address,
-                        port=config.port,
-                        dbname=config.database,
-                        user=config.user,
-                        password=password,
-                        sslmode=config.sslmode,
-                        # libpq counts whole seconds and never less than 2; the step's own
-                        # asyncio timeout is the real bound.
-                        connect_timeout=max(2, math.ceil(probe.timeout)),
-                        application_name="dlv-health",
-                        autocommit=True,
+                        **connect_args(config, address, probe.timeout, "dlv-health")
                     )
                 except psycopg.Error as exc:
                     raise StepError(login_failure(exc, config, target)) from None
