@@ -7,9 +7,14 @@ export function useCursorPages() {
   const cursor = stack[stack.length - 1];
   return {
     cursor,
-    next: (c: string) => setStack((s) => [...s, c]),
-    previous: () => setStack((s) => s.slice(0, -1)),
-    first: () => setStack([]),
+    /** The Pager's props, once the page shown says where the next one starts. */
+    pager: (nextCursor: string | null | undefined): PagerProps => ({
+      hasPrevious: Boolean(cursor),
+      nextCursor,
+      onFirst: () => setStack([]),
+      onPrevious: () => setStack((s) => s.slice(0, -1)),
+      onNext: (c: string) => setStack((s) => [...s, c]),
+    }),
   };
 }
 

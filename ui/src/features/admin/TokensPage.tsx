@@ -53,13 +53,7 @@ export function TokensPage() {
           </tbody>
         </table>
       )}
-      <Pager
-        hasPrevious={Boolean(pages.cursor)}
-        nextCursor={tokens.data?.next_cursor}
-        onFirst={pages.first}
-        onPrevious={pages.previous}
-        onNext={pages.next}
-      />
+      <Pager {...pages.pager(tokens.data?.next_cursor)} />
     </section>
   );
 }

@@ -46,13 +46,7 @@ export function UsersPage() {
           </tbody>
         </table>
       )}
-      <Pager
-        hasPrevious={Boolean(pages.cursor)}
-        nextCursor={users.data?.next_cursor}
-        onFirst={pages.first}
-        onPrevious={pages.previous}
-        onNext={pages.next}
-      />
+      <Pager {...pages.pager(users.data?.next_cursor)} />
     </section>
   );
 }
