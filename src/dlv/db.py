@@ -4,8 +4,9 @@ statements per dialect."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -183,6 +184,28 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
     except asyncio.CancelledError:
         await asyncio.wait([future])  # its own error, if any, is not the caller's concern now
         raise
+
+
+@contextlib.asynccontextmanager
+async def every(seconds: float, fn: Callable[[], object], name: str) -> AsyncIterator[None]:
+    """Run ``fn`` in a thread every ``seconds`` while the block runs (a server's lifetime).
+
+    ``fn`` handles its own failures. The loop stops when the block ends, after the run in
+    progress (``in_thread``), before the engine is disposed of.
+    """
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await in_thread(fn)
+
+    task = asyncio.create_task(loop(), name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def get_session(request: Request) -> Iterator[Session]:

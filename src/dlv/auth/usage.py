@@ -10,19 +10,19 @@ forgotten one before revoking it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth import repository
 from dlv.auth.principal import Principal
-from dlv.db import in_thread, utcnow
+from dlv.db import every, utcnow
 
 log = logging.getLogger("dlv.auth")
 
@@ -81,19 +81,11 @@ class TokenUsage:
         self, factory: sessionmaker[Session], interval: float = FLUSH_SECONDS
     ) -> AsyncIterator[None]:
         """Flush every ``interval`` seconds while the server runs, and once more as it stops."""
-        task = asyncio.create_task(self._loop(factory, interval), name="dlv-token-usage")
         try:
-            yield
+            async with every(interval, partial(self._flush_logged, factory), "dlv-token-usage"):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
             self._flush_logged(factory)
-
-    async def _loop(self, factory: sessionmaker[Session], interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            await in_thread(self._flush_logged, factory)
 
     def _flush_logged(self, factory: sessionmaker[Session]) -> None:
         try:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Response, status
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth.dependencies import Admin, Reader
-from dlv.db import SessionDep, in_thread
+from dlv.db import SessionDep, every
 from dlv.lineage import changes, service
 from dlv.lineage.schemas import EdgeCreate, EdgeRead
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
@@ -23,28 +22,22 @@ log = logging.getLogger("dlv.lineage")
 PRUNE_INTERVAL_SECONDS = 3600
 
 
-async def _prune_changes(factory: sessionmaker[Session]) -> None:
+def _prune_changes(factory: sessionmaker[Session]) -> None:
     # Every process prunes; the deletes are idempotent and cheap when nothing is due.
-    while True:
-        await asyncio.sleep(PRUNE_INTERVAL_SECONDS)
-        try:
-            pruned = await in_thread(changes.prune, factory)
-        except Exception:  # try again next time
-            log.exception("pruning the lineage change log failed")
-            continue
-        if pruned:
-            log.info("pruned %d lineage changes", pruned)
+    try:
+        pruned = changes.prune(factory)
+    except Exception:  # try again next time
+        log.exception("pruning the lineage change log failed")
+        return
+    if pruned:
+        log.info("pruned %d lineage changes", pruned)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(_prune_changes(app.state.sessionmaker), name="dlv-changes-prune")
-    try:
+    prune = partial(_prune_changes, app.state.sessionmaker)
+    async with every(PRUNE_INTERVAL_SECONDS, prune, "dlv-changes-prune"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 router = APIRouter(prefix="/api/v1", tags=["edges"], lifespan=lifespan)
