@@ -104,10 +104,7 @@ def search(
 def layouts(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     """The stored layouts of these dashboards (a list page leaves them unloaded)."""
     stmt = select(Dashboard.id, Dashboard.layout).where(Dashboard.id.in_(list(ids)))
-    found: dict[uuid.UUID, dict[str, Any]] = {}
-    for dashboard_id, layout in session.execute(stmt):
-        found[dashboard_id] = layout
-    return found
+    return {row.id: row.layout for row in session.execute(stmt)}
 
 
 def nodes_in_status(session: Session, ids: Collection[uuid.UUID], status: str) -> set[uuid.UUID]:
