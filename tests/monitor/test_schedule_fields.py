@@ -122,3 +122,31 @@ def test_an_imported_system_is_scheduled_like_one_created_through_the_api(
     (found,) = client.get("/api/v1/nodes?kind=postgres", headers=admin.headers).json()["items"]
     assert found["check_interval_seconds"] == 300
     assert found["next_check_at"] is not None
+
+
+def test_collections_run_on_schedule_unless_turned_off(client: TestClient, admin: Caller) -> None:
+    r = create(client, admin, pg_node("collected", refused()))
+    assert r.status_code == 201, r.text
+    assert r.json()["collect_on_schedule"] is True
+    off = create(client, admin, pg_node("checked", refused(), collect_on_schedule=False))
+    assert off.status_code == 201, off.text
+    assert off.json()["collect_on_schedule"] is False
+    node_id = off.json()["id"]
+    on = client.patch(
+        f"/api/v1/nodes/{node_id}", json={"collect_on_schedule": True}, headers=admin.headers
+    )
+    assert on.status_code == 200, on.text
+    assert on.json()["collect_on_schedule"] is True
+    audit = client.get("/api/v1/audit", params={"target_id": node_id}, headers=admin.headers)
+    changes = [e["changes"] for e in audit.json()["items"] if e["action"] == "node.update"]
+    assert changes, audit.text
+    assert "collect_on_schedule" in changes[0], audit.text
+
+
+def test_collect_on_schedule_cannot_be_null(client: TestClient, admin: Caller) -> None:
+    node_id = create(client, admin, pg_node("nullable", refused())).json()["id"]
+    r = client.patch(
+        f"/api/v1/nodes/{node_id}", json={"collect_on_schedule": None}, headers=admin.headers
+    )
+    assert r.status_code == 422, r.text
+    assert "collect_on_schedule cannot be null" in r.text

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -75,6 +77,8 @@ class Node(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Seconds between scheduled checks; None: checked only when someone asks (dlv.monitor).
     check_interval_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Whether a scheduled check also runs the node's collector (dlv.collectors), when it has one.
+    collect_on_schedule: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # When the loop next checks it: None unless it has a connection and an interval.
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set while a scheduled check of it runs: never two at once, and GET /monitor counts them.

@@ -192,6 +192,13 @@ class NodeCreate(RequestBody):
             "null: checked only when asked"
         ),
     )
+    collect_on_schedule: bool = Field(
+        default=True,
+        description=(
+            "Whether each scheduled check also runs the node's collector (PostgreSQL, Airflow, "
+            "Spark systems)"
+        ),
+    )
 
     _kind = model_validator(mode="before")(_inject_kind)
     _owners = model_validator(mode="before")(owner_and_owners)
@@ -203,7 +210,7 @@ class NodeCreate(RequestBody):
 class NodeUpdate(PatchBody):
     """Only the fields sent change; ``null`` clears an optional field."""
 
-    required_when_sent = ("namespace", "name")
+    required_when_sent = ("namespace", "name", "collect_on_schedule")
 
     namespace: Namespace | None = None
     name: Name | None = None
@@ -222,6 +229,10 @@ class NodeUpdate(PatchBody):
     check_interval_seconds: CheckInterval | None = Field(
         default=None,
         description="Seconds between scheduled checks; null: checked only when asked",
+    )
+    collect_on_schedule: bool | None = Field(
+        default=None,
+        description="Whether each scheduled check also runs the node's collector",
     )
 
     _owners = model_validator(mode="before")(owner_and_owners)
@@ -265,6 +276,9 @@ class NodeRead(BaseModel):
     connection: ConnectionRead | None
     check_interval_seconds: int | None = Field(
         description="Seconds between scheduled checks; null: checked only when asked"
+    )
+    collect_on_schedule: bool = Field(
+        description="Whether each scheduled check also runs the node's collector"
     )
     next_check_at: datetime | None = Field(
         description="When the monitoring loop checks it next; null: not scheduled"

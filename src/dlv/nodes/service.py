@@ -91,6 +91,7 @@ def to_read(node: Node) -> NodeRead:
         status_changed_at=node.status_changed_at,
         connection=connection,
         check_interval_seconds=node.check_interval_seconds,
+        collect_on_schedule=node.collect_on_schedule,
         next_check_at=node.next_check_at,
         created_at=node.created_at,
         updated_at=node.updated_at,
@@ -110,6 +111,7 @@ def snapshot(node: Node) -> dict[str, Any]:
         "connection": connections.masked(node.connection) if node.connection else None,
         "secrets_set": sorted(node.secret_fields),
         "check_interval_seconds": node.check_interval_seconds,
+        "collect_on_schedule": node.collect_on_schedule,
     }
 
 
@@ -248,6 +250,7 @@ def create(
         description=data.description,
         secret_fields=[],
         check_interval_seconds=interval,
+        collect_on_schedule=data.collect_on_schedule,
     )
     set_owners(node, data.all_owners())
     _apply_connection(node, box, data.connection, keep_secrets=False)
@@ -295,6 +298,8 @@ def update(
     if "check_interval_seconds" in sent:
         _check_interval(node.kind, data.check_interval_seconds, min_interval)
         node.check_interval_seconds = data.check_interval_seconds
+    if data.collect_on_schedule is not None:
+        node.collect_on_schedule = data.collect_on_schedule
     if "connection" in sent:
         _check_connection(node.kind, data.connection)
         if (

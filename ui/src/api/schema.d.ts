@@ -2351,6 +2351,12 @@ export interface components {
              * @description Seconds between scheduled checks; not sent: 300 for a node with a connection; null: checked only when asked
              */
             check_interval_seconds?: number | null;
+            /**
+             * Collect On Schedule
+             * @description Whether each scheduled check also runs the node's collector (PostgreSQL, Airflow, Spark systems)
+             * @default true
+             */
+            collect_on_schedule: boolean;
         };
         /**
          * NodeFacts
@@ -2482,6 +2488,11 @@ export interface components {
              */
             check_interval_seconds: number | null;
             /**
+             * Collect On Schedule
+             * @description Whether each scheduled check also runs the node's collector
+             */
+            collect_on_schedule: boolean;
+            /**
              * Next Check At
              * @description When the monitoring loop checks it next; null: not scheduled
              */
@@ -2543,6 +2554,11 @@ export interface components {
              * @description Seconds between scheduled checks; null: checked only when asked
              */
             check_interval_seconds?: number | null;
+            /**
+             * Collect On Schedule
+             * @description Whether each scheduled check also runs the node's collector
+             */
+            collect_on_schedule?: boolean;
         };
         /** OwnerToNotify */
         OwnerToNotify: {
