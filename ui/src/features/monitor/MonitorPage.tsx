@@ -11,6 +11,12 @@ const MODE: Record<string, string> = {
   off: 'Off: nothing is checked on schedule by this server (DLV_MONITOR=off)',
 };
 
+const clock = new Intl.DateTimeFormat('en-GB', { timeStyle: 'medium', timeZone: 'UTC' });
+
+function readAt(epochMs: number): string {
+  return `${clock.format(new Date(epochMs))} UTC`;
+}
+
 /** The monitoring loop at a glance: readable by everyone, refreshed on its own. */
 export default function MonitorPage() {
   const monitor = useMonitor();
@@ -21,13 +27,7 @@ export default function MonitorPage() {
           <h1>Monitoring</h1>
           <p className="muted small">
             Scheduled connection checks and collections. Refreshed every {MONITOR_REFRESH_MS / 1000} s
-            {monitor.dataUpdatedAt > 0 && (
-              <>
-                {' '}
-                (last <When at={new Date(monitor.dataUpdatedAt).toISOString()} />)
-              </>
-            )}
-            .
+            {monitor.dataUpdatedAt > 0 && `, last at ${readAt(monitor.dataUpdatedAt)}`}.
           </p>
         </div>
       </header>

@@ -115,7 +115,6 @@ function CollectNow({ nodeId }: { nodeId: string }) {
             <strong>{result.status === 'ok' ? 'Collected' : 'Collection failed'}</strong> — {result.message}{' '}
             <span className="muted">({formatDuration(result.duration_ms / 1000)})</span>
           </p>
-          <p className="check-summary">{countsOf(result)}</p>
         </div>
       )}
     </div>

@@ -1,4 +1,5 @@
 import { When } from '../../components/misc';
+import { formatAbsolute } from '../../lib/format';
 import { ProblemView } from '../../components/ProblemView';
 import { useCollected } from './collectApi';
 import { ParentLink } from './ParentLink';
@@ -28,8 +29,9 @@ export function CollectedSection({ nodeId }: { nodeId: string }) {
     <section className="card" aria-labelledby="collected">
       <h2 id="collected">Collected</h2>
       {c.gone_at && (
-        <p className="gone-badge" role="status">
-          Gone since <When at={c.gone_at} />: the last collection no longer found it. The node is kept until pruned.
+        <p className="gone-line" role="status">
+          <span className="gone-badge">Gone</span> since {formatAbsolute(c.gone_at)}: the collections no longer find it. The
+          node is kept, with its annotations, until a collection prunes it.
         </p>
       )}
       <dl className="facts">
