@@ -32,6 +32,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </NavLink>
           <NavLink to="/search">Browse</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          <NavLink to="/monitor">Monitor</NavLink>
           {isAdmin && <NavLink to="/admin">Admin</NavLink>}
           <a href={`${rootPath}/docs`}>
             API
