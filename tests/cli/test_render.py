@@ -1,0 +1,107 @@
+"""What ``dlv lineage`` and ``dlv impact`` print, from API answers, without a server."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from dlv.cli import render
+
+
+def node(name: str, distance: int, status: str = "ok", owners: tuple[str, ...] = ()) -> Any:
+    return {
+        "id": name,
+        "kind": "dataset",
+        "namespace": "wh",
+        "name": name,
+        "owner": owners[0] if owners else None,
+        "owners": list(owners),
+        "status": status,
+        "distance": distance,
+    }
+
+
+def flow(source: str, target: str) -> dict[str, str]:
+    return {"source_id": source, "target_id": target, "relation": "flow"}
+
+
+# a -> b -> d, a -> c -> d (a diamond), and the system s containing a (not data flow).
+DIAMOND = {
+    "root_id": "a",
+    "direction": "downstream",
+    "nodes": [node("a", 0), node("b", 1, owners=("team:x",)), node("c", 1), node("d", 2)],
+    "edges": [
+        flow("a", "b"),
+        flow("a", "c"),
+        flow("b", "d"),
+        flow("c", "d"),
+        {"source_id": "s", "target_id": "a", "relation": "contains"},
+    ],
+    "truncated": False,
+}
+
+
+def test_a_diamond_is_a_tree_that_writes_a_shared_node_out_once() -> None:
+    assert render.lineage_tree(DIAMOND) == [
+        "wh/a  [dataset, ok]",
+        "├── wh/b  [dataset, ok]  team:x",
+        "│   └── wh/d  [dataset, ok]",
+        "└── wh/c  [dataset, ok]",
+        "    └── wh/d  (shown above)",
+    ]
+
+
+def test_without_unicode_the_tree_is_drawn_in_ascii() -> None:
+    lines = render.lineage_tree(DIAMOND, unicode=False)
+    assert lines[1] == "|-- wh/b  [dataset, ok]  team:x"
+    assert lines[4] == "    `-- wh/d  (shown above)"
+
+
+def test_upstream_follows_edges_backwards() -> None:
+    graph = {**DIAMOND, "root_id": "d", "direction": "upstream"}
+    assert [line.split("  [")[0].split("  (")[0] for line in render.lineage_tree(graph)] == [
+        "wh/d",
+        "├── wh/b",
+        "│   └── wh/a",
+        "└── wh/c",
+        "    └── wh/a",
+    ]
+
+
+def test_a_cycle_ends() -> None:
+    graph = {**DIAMOND, "edges": [flow("a", "b"), flow("b", "a")]}
+    assert render.lineage_tree(graph)[-1] == "    └── wh/a  (shown above)"
+
+
+def test_the_table_aligns_its_columns_nearest_first() -> None:
+    rows = [node("far_away", 2, "error"), node("b", 1, owners=("ann", "bo"))]
+    assert render.table(rows) == [
+        "NODE         KIND     STATUS  OWNERS   DISTANCE",
+        "wh/b         dataset  ok      ann, bo  1",
+        "wh/far_away  dataset  error   -        2",
+    ]
+
+
+def test_color_keeps_the_status_word_and_the_alignment() -> None:
+    plain, styled = render.table([node("b", 1, "error")]), render.table([node("b", 1, "error")], True)
+    assert "\x1b[" in styled[1]
+    assert "error" in styled[1]
+    assert render.table([node("b", 1, "error")], False) == plain
+    assert len(styled[1]) > len(plain[1])
+    assert styled[1].endswith(plain[1][plain[1].index("error") + 5 :])
+
+
+def test_csv_has_the_servers_columns_and_joins_owners() -> None:
+    text = render.csv_text([node("b", 1, owners=("ann", "bo"))])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == list(render.CSV_COLUMNS)
+    assert rows[0]["owners"] == "ann; bo"
+    assert rows[0]["owner"] == "ann"
+
+
+def test_failing_picks_the_statuses_asked_for() -> None:
+    nodes = [node("a", 1, "at_risk"), node("b", 2, "error"), node("c", 1)]
+    assert [n["name"] for n in render.failing(nodes, frozenset({"error"}))] == ["b"]
+    both = frozenset({"error", "at_risk"})
+    assert [n["name"] for n in render.failing(nodes, both)] == ["a", "b"]
