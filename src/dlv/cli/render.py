@@ -34,7 +34,9 @@ def status(value: str, style: bool) -> str:
     if not style:
         return value
     color = STATUS_COLORS.get(value)
-    return typer.style(value, fg=color, bold=value == "error") if color else typer.style(value, dim=True)
+    if color is None:
+        return typer.style(value, dim=True)
+    return typer.style(value, fg=color, bold=value == "error")
 
 
 def owners(node: Node) -> str:
@@ -133,7 +135,8 @@ def impact_summary(report: Node) -> str:
     parts = [f"{count} node{'' if count == 1 else 's'}"]
     parts.append(f"{len(report['in_error'])} in error")
     parts.append(f"{len(report['at_risk'])} at risk")
-    return f"impact of {describe(root)}, {report['direction']}: " + ", ".join(parts)
+    about = f"{label(root)} ({root['kind']}, {root['status']})"
+    return f"impact of {about}, {report['direction']}: " + ", ".join(parts)
 
 
 def impact_lines(report: Node, style: bool = False) -> list[str]:
