@@ -231,6 +231,13 @@ def test_login_with_an_api_token_read_from_stdin(dlv: Any, remote: Remote) -> No
     assert dlv("impact", "wh/orders", token=None).exit_code == 0
 
 
+def test_login_refuses_a_token_the_server_refuses(dlv: Any) -> None:
+    result = dlv("login", "--token", token=None, input="dlv_not-a-real-token\n")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: the server refused this token (invalid, expired or revoked)\n")
+    assert not credentials.path().exists()
+
+
 def test_an_expired_session_says_run_dlv_login(dlv: Any, remote: Remote) -> None:
     past = datetime.now(UTC) - timedelta(minutes=1)
     credentials.save(credentials.Credentials(remote.url, "old-session", "admin", past))

@@ -49,14 +49,31 @@ def test_a_diamond_is_a_tree_that_writes_a_shared_node_out_once() -> None:
         "├── wh/b  [dataset, ok]  team:x",
         "│   └── wh/d  [dataset, ok]",
         "└── wh/c  [dataset, ok]",
-        "    └── wh/d  (shown above)",
+        "    └── wh/d  (listed under wh/b)",
+    ]
+
+
+def test_a_node_is_written_out_under_its_nearest_parent() -> None:
+    # a -> b -> x -> d and a -> c -> d: d is 2 hops away, through c, not 3 through x.
+    graph = {
+        **DIAMOND,
+        "nodes": [node("a", 0), node("b", 1), node("c", 1), node("x", 2), node("d", 2)],
+        "edges": [flow("a", "b"), flow("a", "c"), flow("b", "x"), flow("x", "d"), flow("c", "d")],
+    }
+    assert render.lineage_tree(graph) == [
+        "wh/a  [dataset, ok]",
+        "├── wh/b  [dataset, ok]",
+        "│   └── wh/x  [dataset, ok]",
+        "│       └── wh/d  (listed under wh/c)",
+        "└── wh/c  [dataset, ok]",
+        "    └── wh/d  [dataset, ok]",
     ]
 
 
 def test_without_unicode_the_tree_is_drawn_in_ascii() -> None:
     lines = render.lineage_tree(DIAMOND, unicode=False)
     assert lines[1] == "|-- wh/b  [dataset, ok]  team:x"
-    assert lines[4] == "    `-- wh/d  (shown above)"
+    assert lines[4] == "    `-- wh/d  (listed under wh/b)"
 
 
 def test_upstream_follows_edges_backwards() -> None:
@@ -70,9 +87,31 @@ def test_upstream_follows_edges_backwards() -> None:
     ]
 
 
+SYSTEM = {
+    "root_id": "s",
+    "direction": "downstream",
+    "nodes": [{**node("s", 0), "kind": "postgres"}, node("a", 1), node("b", 2)],
+    "edges": [{"source_id": "s", "target_id": "a", "relation": "contains"}, flow("a", "b")],
+    "truncated": False,
+}
+
+
+def test_what_a_system_holds_is_in_its_tree() -> None:
+    assert render.lineage_tree(SYSTEM) == [
+        "wh/s  [postgres, ok]",
+        "└── holds wh/a  [dataset, ok]",
+        "    └── wh/b  [dataset, ok]",
+    ]
+
+
+def test_upstream_still_goes_down_into_what_a_node_holds() -> None:
+    graph = {**SYSTEM, "direction": "upstream"}
+    assert render.lineage_tree(graph) == ["wh/s  [postgres, ok]", "└── holds wh/a  [dataset, ok]"]
+
+
 def test_a_cycle_ends() -> None:
     graph = {**DIAMOND, "edges": [flow("a", "b"), flow("b", "a")]}
-    assert render.lineage_tree(graph)[-1] == "    └── wh/a  (shown above)"
+    assert render.lineage_tree(graph)[-1] == "    └── wh/a  (listed above)"
 
 
 def test_the_table_aligns_its_columns_nearest_first() -> None:

@@ -45,7 +45,9 @@ class Auth:
     """The token to send and where it came from: the message on a 401 depends on it."""
 
     token: str
-    source: str  # "env" (DLV_TOKEN), "session" (dlv login with a password), "token"
+    # "env" (DLV_TOKEN), "session" (stored by a password login), "token" (a stored API
+    # token), "new" (the one `dlv login --token` is checking)
+    source: str
 
     def __repr__(self) -> str:
         return f"Auth(source={self.source!r}, token=***)"
@@ -69,6 +71,8 @@ def _refused(auth: Auth | None) -> str:
         return "not logged in: run `dlv login` or set DLV_TOKEN"
     if auth.source == "session":
         return "session expired, run `dlv login`"
+    if auth.source == "new":
+        return "the server refused this token (invalid, expired or revoked)"
     if auth.source == "env":
         return "the server refused the token in DLV_TOKEN (invalid, expired or revoked)"
     return "the server refused the stored token (invalid, expired or revoked): run `dlv login`"

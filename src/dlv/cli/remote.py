@@ -131,8 +131,10 @@ def login(
     with _reported():
         target = _normalized(url or os.environ.get("DLV_URL") or DEFAULT_URL)
         if token:
-            secret = _secret("API token")
-            with Client(target, Auth(secret, "token")) as api:
+            secret = _secret("API token").strip()
+            if not secret:
+                raise RemoteError("no token given", EXIT_USAGE)
+            with Client(target, Auth(secret, "new")) as api:
                 me = api.whoami()
             stored = Credentials(target, secret, me.get("username"))
         else:

@@ -24,6 +24,7 @@ STATUS_COLORS = {
 TABLE_HEADER = ("NODE", "KIND", "STATUS", "OWNERS", "DISTANCE")
 UNICODE_BRANCHES = ("├── ", "└── ", "│   ", "    ")
 ASCII_BRANCHES = ("|-- ", "`-- ", "|   ", "    ")
+HOLDS = "holds "  # before a node its parent contains (a system's table, a DAG's task)
 
 
 def label(node: Node) -> str:
@@ -49,15 +50,17 @@ def describe(node: Node, style: bool = False) -> str:
     return f"{text}  {owners(node)}" if node.get("owners") else text
 
 
-def _children(graph: Node, upstream: bool) -> dict[str, list[str]]:
-    children: dict[str, list[str]] = {}
+def _children(graph: Node, upstream: bool) -> dict[str, list[tuple[str, bool]]]:
+    """Each node's children in the tree, with whether it holds them (containment)."""
+    children: dict[str, list[tuple[str, bool]]] = {}
     for edge in graph["edges"]:
-        if edge.get("relation", "flow") != "flow":
-            continue  # containment (a system holding a table) is not data flow
         parent, child = edge["source_id"], edge["target_id"]
-        if upstream:
+        contains = edge.get("relation", "flow") == "contains"
+        # Upstream walks flow backwards but still goes down into what a node holds (a DAG
+        # fails because of its tasks): a containment edge is never turned round.
+        if upstream and not contains:
             parent, child = child, parent
-        children.setdefault(parent, []).append(child)
+        children.setdefault(parent, []).append((child, contains))
     return children
 
 
@@ -66,31 +69,43 @@ def _tree(graph: Node, upstream: bool, style: bool, unicode: bool) -> list[str]:
     children = _children(graph, upstream)
     tee, last, pipe, blank = UNICODE_BRANCHES if unicode else ASCII_BRANCHES
     root = str(graph["root_id"])
+
+    def key(node_id: str) -> tuple[int, str]:
+        return nodes[node_id]["distance"], label(nodes[node_id])
+
+    # A node reached several ways (a diamond) is written out once, under its nearest parent,
+    # so it sits at its own distance; elsewhere a line points there.
+    home: dict[str, str] = {}
+    for parent in sorted((p for p in children if p in nodes), key=key):
+        for child, _ in children[parent]:
+            if child in nodes and child not in home and key(parent) < key(child):
+                home[child] = parent
+
+    def below(node_id: str) -> list[tuple[str, bool]]:
+        found = [c for c in children.get(node_id, []) if c[0] in nodes]
+        return sorted(found, key=lambda c: key(c[0]))
+
     lines = [describe(nodes[root], style)]
     shown = {root}
-
-    def order(node_id: str) -> tuple[int, str]:
-        node = nodes[node_id]
-        return node["distance"], label(node)
-
     # Iterative depth-first walk: a lineage may be thousands of hops deep.
-    stack = [(sorted((c for c in children.get(root, []) if c in nodes), key=order), "")]
+    stack = [(root, below(root), "")]
     while stack:
-        pending, prefix = stack[-1]
+        parent, pending, prefix = stack[-1]
         if not pending:
             stack.pop()
             continue
-        node_id = pending.pop(0)
+        node_id, contains = pending.pop(0)
         branch, extend = (last, blank) if not pending else (tee, pipe)
+        branch += HOLDS if contains else ""
         node = nodes[node_id]
-        if node_id in shown:  # reached again (a diamond, a cycle): written out once only
-            lines.append(f"{prefix}{branch}{label(node)}  (shown above)")
+        nearest = home.get(node_id)
+        if node_id in shown or nearest not in (None, parent):
+            where = f"under {label(nodes[nearest])}" if nearest else "above"
+            lines.append(f"{prefix}{branch}{label(node)}  (listed {where})")
             continue
         shown.add(node_id)
         lines.append(f"{prefix}{branch}{describe(node, style)}")
-        below = sorted((c for c in children.get(node_id, []) if c in nodes), key=order)
-        if below:
-            stack.append((below, prefix + extend))
+        stack.append((node_id, below(node_id), prefix + extend))
     return lines
 
 
