@@ -24,6 +24,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from dlv.cli import credentials
+from dlv.cli import remote as remote_cli
 from dlv.cli.main import app as cli
 from dlv.ops.logging import DlvHandler
 from tests.conftest import BACKEND, PASSWORD, migrated_database
@@ -259,3 +260,18 @@ def test_a_server_that_is_down_exits_1_in_one_line(dlv: Any) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: cannot reach the DLV server at {down}: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colors_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    assert not remote_cli._color()
+    monkeypatch.setattr("sys.stdout", Terminal())
+    assert remote_cli._color()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not remote_cli._color()

@@ -62,18 +62,26 @@ Fail = Annotated[
 ]
 
 
+def _complain(line: str) -> None:
+    """``line`` on stderr, red on a terminal unless NO_COLOR is set (click strips the color
+    when stderr is not a terminal)."""
+    typer.secho(
+        line, err=True, fg=typer.colors.RED, color=False if os.environ.get("NO_COLOR") else None
+    )
+
+
 @contextmanager
 def _reported() -> Iterator[None]:
     """A RemoteError as its one line on stderr and its exit code: no traceback."""
     try:
         yield
     except client.Ambiguous as exc:
-        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        _complain(f"error: {exc.message}")
         for line in render.candidate_lines(exc.candidates):
             typer.echo(line, err=True)
         raise typer.Exit(exc.code) from None
     except RemoteError as exc:
-        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        _complain(f"error: {exc.message}")
         raise typer.Exit(exc.code) from None
 
 
@@ -174,16 +182,12 @@ def _print(data: dict[str, Any], nodes: list[dict[str, Any]], lines: list[str], 
 
 def _finish(nodes: list[dict[str, Any]], truncated: bool, fail_on: FailOn) -> None:
     if truncated:
-        typer.secho("warning: the server cut the answer short (truncated)", err=True)
+        typer.echo("warning: the server cut the answer short (truncated)", err=True)
     bad = render.failing(nodes, FAILING[fail_on])
     if bad:
         named = ", ".join(f"{render.label(n)} ({n['status']})" for n in bad[:5])
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        typer.secho(
-            f"failing: {len(bad)} affected node{'' if len(bad) == 1 else 's'}: {named}{more}",
-            err=True,
-            fg=typer.colors.RED,
-        )
+        _complain(f"failing: {len(bad)} affected node{'' if len(bad) == 1 else 's'}: {named}{more}")
         raise typer.Exit(EXIT_FAILING)
 
 
