@@ -245,6 +245,10 @@ def test_an_expired_session_says_run_dlv_login(dlv: Any, remote: Remote) -> None
     result = dlv("impact", "wh/orders", token=None)
     assert result.exit_code == 1
     assert result.stderr == "error: session expired, run `dlv login`\n"
+    # ... and `dlv login` alone (no --url, no DLV_URL) signs in to that server again.
+    again = CliRunner().invoke(cli, ["login", "--username", "admin"], input=PASSWORD + "\n")
+    assert again.exit_code == 0, again.output
+    assert dlv("impact", "wh/orders", token=None).exit_code == 0
 
 
 def test_a_refused_token_exits_1_without_showing_it(dlv: Any) -> None:

@@ -137,7 +137,7 @@ def login(
 ) -> None:
     """Sign in to a DLV server and keep a token for the other remote commands (0600 file)."""
     with _reported():
-        target = _normalized(url or os.environ.get("DLV_URL") or DEFAULT_URL)
+        target = server_url(url)  # after "session expired", `dlv login` signs in there again
         if token:
             secret = _secret("API token").strip()
             if not secret:
