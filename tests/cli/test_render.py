@@ -143,3 +143,18 @@ def test_failing_picks_the_statuses_asked_for() -> None:
     assert [n["name"] for n in render.failing(nodes, frozenset({"error"}))] == ["b"]
     both = frozenset({"error", "at_risk"})
     assert [n["name"] for n in render.failing(nodes, both)] == ["a", "b"]
+
+
+def test_a_very_deep_chain_keeps_its_lines_short() -> None:
+    count = 500
+    graph = {
+        "root_id": "0",
+        "direction": "downstream",
+        "nodes": [node(str(i), i) for i in range(count)],
+        "edges": [flow(str(i), str(i + 1)) for i in range(count - 1)],
+    }
+    lines = render.lineage_tree(graph)
+    assert len(lines) == count
+    assert lines[-1].startswith(render.DEEP)
+    assert lines[-1].endswith("└── wh/499  [dataset, ok]")
+    assert max(map(len, lines)) < 4 * render.MAX_INDENT + 40

@@ -24,6 +24,8 @@ STATUS_COLORS = {
 TABLE_HEADER = ("NODE", "KIND", "STATUS", "OWNERS", "DISTANCE")
 UNICODE_BRANCHES = ("├── ", "└── ", "│   ", "    ")
 ASCII_BRANCHES = ("|-- ", "`-- ", "|   ", "    ")
+MAX_INDENT = 40
+DEEP = "… "
 HOLDS = "holds "  # before a node its parent contains (a system's table, a DAG's task)
 
 
@@ -64,6 +66,16 @@ def _children(graph: Node, upstream: bool) -> dict[str, list[tuple[str, bool]]]:
     return children
 
 
+def _indent(prefix: str, extend: str, level: int) -> str:
+    """The indentation of the next level, at most MAX_INDENT levels wide: a chain thousands
+    of hops deep would otherwise print (and hold) a square of blanks. Deeper levels start
+    with an ellipsis and show only their nearest MAX_INDENT levels."""
+    if level < MAX_INDENT:
+        return prefix + extend
+    kept = prefix if level == MAX_INDENT else prefix[len(DEEP) + len(extend) :]
+    return DEEP + kept + extend
+
+
 def _tree(graph: Node, upstream: bool, style: bool, unicode: bool) -> list[str]:
     nodes = {n["id"]: n for n in graph["nodes"]}
     children = _children(graph, upstream)
@@ -82,19 +94,20 @@ def _tree(graph: Node, upstream: bool, style: bool, unicode: bool) -> list[str]:
                 home[child] = parent
 
     def below(node_id: str) -> list[tuple[str, bool]]:
+        """Its children, last first: popped from the end (a system may hold thousands)."""
         found = [c for c in children.get(node_id, []) if c[0] in nodes]
-        return sorted(found, key=lambda c: key(c[0]))
+        return sorted(found, key=lambda c: key(c[0]), reverse=True)
 
     lines = [describe(nodes[root], style)]
     shown = {root}
     # Iterative depth-first walk: a lineage may be thousands of hops deep.
-    stack = [(root, below(root), "")]
+    stack = [(root, below(root), "", 0)]
     while stack:
-        parent, pending, prefix = stack[-1]
+        parent, pending, prefix, level = stack[-1]
         if not pending:
             stack.pop()
             continue
-        node_id, contains = pending.pop(0)
+        node_id, contains = pending.pop()
         branch, extend = (last, blank) if not pending else (tee, pipe)
         branch += HOLDS if contains else ""
         node = nodes[node_id]
@@ -105,7 +118,7 @@ def _tree(graph: Node, upstream: bool, style: bool, unicode: bool) -> list[str]:
             continue
         shown.add(node_id)
         lines.append(f"{prefix}{branch}{describe(node, style)}")
-        stack.append((node_id, below(node_id), prefix + extend))
+        stack.append((node_id, below(node_id), _indent(prefix, extend, level + 1), level + 1))
     return lines
 
 
