@@ -150,9 +150,8 @@ class Client:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise Ambiguous(
-                f"{ref!r} names {len(matches)} nodes: give namespace/name or the id", matches
-            )
+            count = f"at least {len(matches)}" if len(matches) >= MAX_CANDIDATES else len(matches)
+            raise Ambiguous(f"{ref!r} names {count} nodes: give namespace/name or the id", matches)
         similar = self._exact(q=ref)
         if similar:
             raise Ambiguous(f"no node is named {ref!r}; similar names:", similar)
