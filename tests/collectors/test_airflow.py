@@ -366,3 +366,30 @@ def test_collected_jobs_are_the_nodes_openlineage_events_reported(
     assert found["shop_etl"]["parent_id"] == node["id"]
     assert found["shop_etl.build_report"]["parent_id"] == found["shop_etl"]["id"]
     assert found["shop_etl.build_report"]["status"] == "error"
+
+
+def test_a_system_node_named_like_a_dag_is_left_alone(
+    client: TestClient, admin: Caller, fake: FakeAirflow
+) -> None:
+    config = {
+        "base_url": fake.url,
+        "api_version": 3,
+        "auth": {"type": "basic", "username": USERNAME, "password": PASSWORD},
+    }
+    r = client.post(
+        "/api/v1/nodes",
+        json={
+            "kind": "airflow",
+            "namespace": NAMESPACE,
+            "name": "flaky",
+            "connection": {"kind": "airflow", **config},
+        },
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    node = r.json()
+    result = collect(client, admin, node)
+    assert result["status"] == "ok", result
+    again = client.get(f"/api/v1/nodes/{node['id']}", headers=admin.headers).json()
+    assert (again["kind"], again["status"], again["parent_id"]) == ("airflow", "unknown", None)
+    assert "flaky" not in jobs(client, admin, NAMESPACE)

@@ -166,3 +166,27 @@ def test_real_spark_master_is_collected(
     result = collect(client, admin, node)
     assert result["status"] == "ok", result
     assert result["discovered"] == 0
+
+
+@pytest.fixture(scope="module")
+def spark_history() -> Iterator[realservers.Spark]:
+    _require("spark")
+    with realservers.spark_history() as server:
+        yield server
+
+
+def test_real_spark_history_completed_and_failed_applications(
+    client: TestClient, admin: Caller, spark_history: realservers.Spark
+) -> None:
+    node = system_node(client, admin, "spark", "spark-history", {"url": spark_history.url})
+    result = collect(client, admin, node)
+    assert result["status"] == "ok", result
+    found = jobs(client, admin, "spark-history")
+    assert sorted(found) == ["nightly_load", "orders_report"]
+    assert found["nightly_load"]["status"] == "ok"
+    assert found["nightly_load"]["status_message"].startswith("Application local-")
+    assert " completed in " in found["nightly_load"]["status_message"]
+    report = found["orders_report"]
+    assert report["status"] == "error"
+    assert report["status_message"].endswith(": Spark job 1 failed")
+    assert "; 1 attempt; " in collected(client, admin, report)["comment"]

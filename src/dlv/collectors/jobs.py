@@ -120,7 +120,10 @@ def _insert(
     ]
     created = {row.pk for row in nodes.insert_nodes(session, rows)}
     for row in nodes.nodes_by_key(session, [(target.namespace, n) for n in fresh]).values():
-        pk_of[row.name] = row.pk
+        # A node of another kind under the job's key (the system node itself, named like a
+        # DAG) is not a job: it is left alone.
+        if row.kind == NodeKind.job.value:
+            pk_of[row.name] = row.pk
     return created
 
 

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from dlv.collectors import remote
 from dlv.collectors.base import CollectFailed, Job, Jobs, secrets_of
 from dlv.collectors.remote import Remote
@@ -93,7 +95,10 @@ async def _rest_apps(api: Remote) -> list[App] | None:
         body = await api.get(f"{API}/applications", {"limit": MAX_APPS})
     except CheckFailed:
         # Not the REST API (404, or the master's HTML): a master says so at /json/.
-        answer = await api.client.get(api.base + "/json/")
+        try:
+            answer = await api.client.get(api.base + "/json/")
+        except httpx.HTTPError:
+            raise CheckFailed from None  # the REST API's failure is the one to tell
         if answer.status_code == 200 and _is_master(answer):
             api.probe.steps.clear()
             return None
