@@ -1201,7 +1201,7 @@ export interface components {
         };
         /**
          * CollectedRead
-         * @description What a collector found about a dataset node.
+         * @description What a collector found about a dataset or job node.
          */
         CollectedRead: {
             /**
@@ -1217,14 +1217,17 @@ export interface components {
             source_id: string;
             /**
              * Object Kind
-             * @description table, partitioned_table, view, materialized_view or foreign_table
+             * @description table, partitioned_table, view, materialized_view or foreign_table (PostgreSQL); dag or task (Airflow); spark_application (Spark)
              */
             object_kind: string;
-            /** Comment */
+            /**
+             * Comment
+             * @description A relation's comment; for a job, its facts in one line (tasks, paused, the latest run; a Spark application's id, attempts and duration)
+             */
             comment: string | null;
             /**
              * Row Estimate
-             * @description The server's estimate (reltuples); null for views and never-analyzed tables
+             * @description The server's estimate (reltuples); null for views, never-analyzed tables and jobs
              */
             row_estimate: number | null;
             /**
@@ -1257,7 +1260,7 @@ export interface components {
             discovered: number;
             /**
              * Created
-             * @description Dataset nodes added to the catalog
+             * @description Nodes (datasets or jobs) added to the catalog
              */
             created: number;
             /**
@@ -1314,7 +1317,7 @@ export interface components {
             discovered: number;
             /**
              * Created
-             * @description Dataset nodes added to the catalog
+             * @description Nodes (datasets or jobs) added to the catalog
              */
             created: number;
             /**
