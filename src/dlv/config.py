@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     events_retention_hours: float = Field(default=24, ge=1)
     stream_poll_seconds: float = Field(default=0.2, gt=0, le=10)
     stream_auth_timeout_seconds: float = Field(default=5, gt=0, le=60)
-    stream_queue_size: int = Field(default=1000, ge=10)
+    stream_queue_size: int = Field(default=2000, ge=10)
     # A missing id older than this is a rolled-back transaction, not one still committing.
     stream_gap_grace_seconds: float = Field(default=5, ge=0)
     stream_auth_recheck_seconds: float = Field(default=60, gt=0)
