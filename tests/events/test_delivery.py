@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from websockets.exceptions import ConnectionClosed
 
-from dlv.db import utcnow
+from dlv.db import make_engine, utcnow
+from dlv.events import service
 from dlv.events.models import Event
-from tests.conftest import Caller
+from tests.conftest import BACKEND, Caller
 from tests.events.conftest import (
     closed_with,
     failed_run,
@@ -209,3 +211,30 @@ def collect(ws: Any, got: list[int], upto: int) -> int | None:
     except ConnectionClosed as closed:
         return closed.rcvd.code if closed.rcvd else -1
     return None
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite serializes writers: no such race")
+def test_postgresql_sequence_ids_committed_out_of_order_arrive_in_order(
+    database_url: str, tmp_path: Path, admin: Caller
+) -> None:
+    """The real race: a transaction draws an id, another draws the next and commits first."""
+    env = {"DLV_STREAM_GAP_GRACE_SECONDS": "600"}
+    engine = make_engine(database_url)
+    try:
+        with (
+            dlv_server(database_url, tmp_path / "a", env) as a,
+            stream(a, {"token": token_of(admin), "kinds": ["node.updated"]}) as ws,
+            Session(engine) as slow,
+            Session(engine) as quick,
+        ):
+            hello(ws)
+            service.emit(slow, "node.updated", {"name": "drawn-first"})
+            slow.flush()  # its id is drawn, not yet visible
+            service.emit(quick, "node.updated", {"name": "drawn-second"})
+            quick.commit()
+            slow.commit()
+            first, second = receive(ws), receive(ws)
+    finally:
+        engine.dispose()
+    assert [first["payload"]["name"], second["payload"]["name"]] == ["drawn-first", "drawn-second"]
+    assert int(first["id"]) < int(second["id"])
