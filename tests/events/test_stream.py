@@ -100,3 +100,17 @@ def test_a_stale_last_event_id_is_told_to_refetch(server: str, admin: Caller) ->
         message = receive(ws)
     assert message["type"] == "stale"
     assert "refetch" in message["detail"]
+
+
+def test_edges_an_openlineage_run_draws_arrive_as_edge_created(server: str, admin: Caller) -> None:
+    run = failed_run("writer-job")
+    run["eventType"] = "COMPLETE"
+    run["outputs"] = [{"namespace": "postgres://db:5432", "name": "shop.public.orders"}]
+    with stream(server, {"token": token_of(admin), "kinds": ["edge.created"]}) as ws:
+        hello(ws)
+        with httpx.Client(timeout=30) as http:
+            post(http, f"{server}/api/v1/lineage", run, admin)
+        edge = receive(ws)
+    assert edge["kind"] == "edge.created"
+    assert edge["payload"]["source_id"]
+    assert edge["payload"]["target_id"]

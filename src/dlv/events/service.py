@@ -56,6 +56,17 @@ def emit_many(
     repository.add_many(session, rows)
 
 
+def edge_payload(
+    edge_id: uuid.UUID, source: uuid.UUID | None, target: uuid.UUID | None, **extra: Any
+) -> tuple[None, dict[str, Any]]:
+    """An edge event's ``(node_id, payload)``: both ends, for the stream's node filters."""
+    ends = {
+        "source_id": str(source) if source else None,
+        "target_id": str(target) if target else None,
+    }
+    return None, {"edge_id": str(edge_id), **ends, **extra}
+
+
 PRUNE_BATCH = 10_000
 
 

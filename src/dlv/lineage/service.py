@@ -76,8 +76,7 @@ def create(
 def _emit(
     session: Session, kind: EventKind, edge_id: uuid.UUID, source: uuid.UUID, target: uuid.UUID
 ) -> None:
-    payload = {"edge_id": str(edge_id), "source_id": str(source), "target_id": str(target)}
-    events.emit(session, kind, payload)
+    events.emit_many(session, kind, [events.edge_payload(edge_id, source, target)])
 
 
 def get(session: Session, edge_id: uuid.UUID) -> Edge:
