@@ -87,12 +87,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, home: Path) -> Iterator[tuple[str, int]]:
+def server(url: str, home: Path, *, deflate: bool) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "DLV_DATABASE_URL": url, "DLV_SECRET_KEY": SECRET}
     env |= {"DLV_HOME": str(home), "DLV_MONITOR": "off"}
     cmd = [sys.executable, "-m", "uvicorn", "dlv.app:create_app", "--factory"]
     cmd += ["--port", str(port), "--log-level", "warning", "--backlog", "4096"]
+    cmd += ["--ws-per-message-deflate", str(deflate).lower()]  # False: as `dlv serve` runs
+    cmd += ["--ws", os.environ.get("DLV_BENCH_WS", "auto")]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -223,12 +225,18 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--deflate", action="store_true", help="permessage-deflate on (uvicorn's default)"
+    )
     args = parser.parse_args()
     with database(args.db) as url, tempfile.TemporaryDirectory() as home:
         migrate.upgrade(url)
         token = admin_token(url)
-        with server(url, Path(home)) as (base, pid):
-            print(f"database: {args.db}; load average {os.getloadavg()[0]:.1f}")
+        with server(url, Path(home), deflate=args.deflate) as (base, pid):
+            print(
+                f"database: {args.db}; permessage-deflate {'on' if args.deflate else 'off'}; "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
             asyncio.run(bench(base, pid, token, args.clients, args.rounds))
 
 
