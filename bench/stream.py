@@ -179,6 +179,7 @@ async def bench(base: str, pid: int, token: str, clients: int, rounds: int) -> N
         after = rss_kib(pid)
         listeners = [asyncio.create_task(c.listen()) for c in crowd]
         latencies: list[float] = []
+        spreads: list[float] = []  # first to last client of a round: the fan-out
         for n in range(rounds):
             sent = time.monotonic()
             kind = "FAIL" if n % 2 == 0 else "COMPLETE"
@@ -195,9 +196,9 @@ async def bench(base: str, pid: int, token: str, clients: int, rounds: int) -> N
             missing = sum(1 for c in crowd if len(c.received) <= n)
             if missing:
                 raise SystemExit(f"round {n}: {missing} clients never got the change")
-            for c in crowd:
-                at = sorted(c.received.items(), key=lambda kv: int(kv[0]))[n][1]
-                latencies.append(at - sent)
+            arrived = [sorted(c.received.items(), key=lambda kv: int(kv[0]))[n][1] for c in crowd]
+            latencies.extend(at - sent for at in arrived)
+            spreads.append(max(arrived) - min(arrived))
             await asyncio.sleep(0.5)
         for task in listeners:
             task.cancel()
@@ -208,6 +209,11 @@ async def bench(base: str, pid: int, token: str, clients: int, rounds: int) -> N
     print(
         f"stream latency (post -> received): p50 {statistics.median(latencies) * 1000:.0f} ms, "
         f"p99 {pct(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+    )
+    spread = statistics.median(spreads) * 1000
+    print(
+        f"fan-out (first to last client of a change): median {spread:.0f} ms, "
+        f"max {max(spreads) * 1000:.0f} ms"
     )
     print(
         f"server RSS: {before / 1024:.1f} MiB before, {after / 1024:.1f} MiB with the clients: "

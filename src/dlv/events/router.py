@@ -45,6 +45,7 @@ class Close(IntEnum):
     not_found = 4404  # the dashboard_id names no dashboard
     timeout = 4408  # no valid first message in time
     too_slow = 4429  # the client fell behind: reconnect with the last id, nothing is lost
+    unavailable = 1011  # the server could not check the token (database down): retry later
     restart = 1012  # the server is stopping: reconnect (to another one)
 
 
@@ -233,6 +234,10 @@ async def stream(websocket: WebSocket) -> None:
         await _close(websocket, refused.code, refused.reason)
         return
     except Gone:
+        return
+    except Exception:  # the database is unreachable, say: the client may retry
+        log.exception("authenticating a stream connection failed")
+        await _close(websocket, Close.unavailable, "The server could not check the token: retry")
         return
     app.state.token_usage.seen(principal)
     subscriber = Subscriber(chosen, settings.stream_queue_size, token=request.token)
