@@ -114,3 +114,16 @@ def test_edges_an_openlineage_run_draws_arrive_as_edge_created(server: str, admi
     assert edge["kind"] == "edge.created"
     assert edge["payload"]["source_id"]
     assert edge["payload"]["target_id"]
+
+
+def test_a_user_disabled_while_streaming_is_closed(
+    server: str, admin: Caller, viewer: Caller
+) -> None:
+    with stream(server, {"token": token_of(viewer)}) as ws, httpx.Client(timeout=30) as http:
+        hello(ws)
+        r = http.patch(
+            f"{server}/api/v1/users/{viewer.id}", json={"disabled": True}, headers=admin.headers
+        )
+        assert r.status_code == 200, r.text
+        code, _ = closed_with(ws)
+    assert code == 4401
