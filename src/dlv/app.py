@@ -20,6 +20,7 @@ from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem_responses
+from dlv.events.router import router as events_router
 from dlv.graph.router import router as graph_router
 from dlv.health.network import NetworkPolicy
 from dlv.health.router import router as health_router
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collectors_router,
         monitor_router,
         dashboards_router,
+        events_router,
         graph_router,
         ops_router,
     ):

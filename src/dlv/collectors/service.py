@@ -43,6 +43,7 @@ from dlv.collectors.schemas import (
 from dlv.crypto import SecretBox
 from dlv.db import utcnow
 from dlv.errors import Conflict, NotFound
+from dlv.events import service as events
 from dlv.health import repository as health_repository
 from dlv.health import service as health_service
 from dlv.health.connectors import AnyConnection
@@ -167,6 +168,7 @@ def _store(
                 status=result.status.value,
             ),
         )
+        events.emit(session, "collection.finished", result.model_dump(mode="json"), target.id)
     return result
 
 
