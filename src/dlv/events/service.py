@@ -2,7 +2,7 @@
 
 An event is a row of the caller's transaction: it exists exactly when its change committed,
 and every server process sees it by polling (``dlv.events.hub``). A node's status changes are
-logged by a database trigger (migration 0016), whatever wrote them.
+logged by a database trigger (migration 0015), whatever wrote them.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ A node's status is changed by many writers (checks, the monitoring loop, OpenLin
 ingestion, collectors, imports): a trigger logs ``node.status`` (old, new, message) whatever
 wrote it, as migration 0006 does for the lineage change log.
 
-Revision ID: 0016
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 16:00:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
