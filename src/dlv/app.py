@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from dlv import __doc__ as description
+from dlv.alerts.router import router as alerts_router
 from dlv.apidocs import install_docs
 from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collectors_router,
         monitor_router,
         dashboards_router,
+        alerts_router,
         graph_router,
         ops_router,
     ):
