@@ -43,3 +43,190 @@ def test_a_root_failing_many_downstream_nodes_is_one_alert_naming_the_root(
     assert incidents[0].grouped_count == 3  # load, build, raw: the at_risk ones are no alert
     assert incidents[0].affected_count == 16  # raw, load, stg, build and the 12 marts
     assert deliveries(db) == 1
+
+
+def test_recovery_of_the_root_resolves_it_with_one_recovery_message(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    p = platform
+    change_status(app, db, [(p.shop, "error", "down")])
+    change_status(app, db, [(p.load, "error", "task failed")])
+    change_status(app, db, [(p.load, "ok", None)])  # a member recovering says nothing
+    change_status(app, db, [(p.shop, "ok", "TCP port 5432 open")])
+    change_status(app, db, [(p.shop, "ok", "still fine")])
+
+    (incident,) = db.scalars(select(Incident)).all()
+    assert incident.status == "resolved"
+    assert incident.resolved_at is not None
+    assert (deliveries(db, "alert"), deliveries(db, "recovery")) == (1, 1)
+
+
+def test_a_second_failure_after_recovery_is_a_new_incident(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    p = platform
+    change_status(app, db, [(p.stg, "error", "first")])
+    change_status(app, db, [(p.stg, "ok", None)])
+    change_status(app, db, [(p.stg, "error", "second")])
+
+    rows = db.scalars(select(Incident).order_by(Incident.opened_at)).all()
+    assert [(r.status, r.message) for r in rows] == [("resolved", "first"), ("open", "second")]
+    assert deliveries(db, "alert") == 2
+
+
+def test_an_unrelated_failure_is_its_own_incident(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    change_status(app, db, [(platform.shop, "error", "down"), (platform.island, "error", "bad")])
+    assert {i.root_name for i in db.scalars(select(Incident))} == {"shop", "island"}
+
+
+def test_a_late_node_below_a_failure_joins_its_incident(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    change_status(app, db, [(platform.build, "error", "task failed")])
+    change_status(app, db, [(platform.marts[3], "late", "not updated by 06:00")])
+    (incident,) = db.scalars(select(Incident)).all()
+    assert (incident.root_name, incident.grouped_count) == ("build", 1)
+
+
+def test_a_late_node_alone_is_a_late_incident(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], events=("late",))
+    change_status(app, db, [(platform.marts[3], "late", "not updated by 06:00")])
+    (incident,) = db.scalars(select(Incident)).all()
+    assert (incident.event, incident.message) == ("late", "not updated by 06:00")
+    assert deliveries(db, "alert") == 1
+
+
+def selected(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    receiver: Receiver,
+    failing: str,
+    **selector: object,
+) -> int:
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], **selector)
+    change_status(app, db, [(failing, "error", "down")])
+    return deliveries(db)
+
+
+def test_a_tag_rule_matches_a_failure_that_reaches_a_tagged_node(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    assert selected(app, client, admin, db, receiver, platform.stg, tag="Finance") == 1
+
+
+def test_a_tag_rule_ignores_a_failure_that_reaches_no_tagged_node(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    assert selected(app, client, admin, db, receiver, platform.marts[1], tag="finance") == 0
+
+
+def test_an_owner_rule_matches_the_owners_downstream(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    assert selected(app, client, admin, db, receiver, platform.build, owner="team-2") == 1
+
+
+def test_a_namespace_rule_ignores_other_namespaces(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    assert selected(app, client, admin, db, receiver, platform.island, namespace="warehouse") == 0
+
+
+def test_a_downstream_rule_matches_a_failure_below_its_node(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    p = platform
+    assert selected(app, client, admin, db, receiver, p.marts[5], downstream_of=p.stg) == 1
+
+
+def test_a_downstream_rule_ignores_a_failure_elsewhere(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    p = platform
+    assert selected(app, client, admin, db, receiver, p.island, downstream_of=p.stg) == 0
+
+
+def test_a_dashboard_rule_matches_a_failure_reaching_its_nodes(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+) -> None:
+    r = client.post(
+        "/api/v1/dashboards",
+        json={
+            "name": "Revenue",
+            "layout": {"nodes": [{"node_id": platform.marts[7], "x": 0, "y": 0}]},
+        },
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    dashboard = r.json()["id"]
+    assert selected(app, client, admin, db, receiver, platform.load, dashboard_id=dashboard) == 1

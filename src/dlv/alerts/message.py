@@ -3,11 +3,15 @@ alert payload (built by ``dlv.alerts.incidents``), so every channel says the sam
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from typing import Any
 
 Payload = dict[str, Any]
 _MAX_TEXT = 2900  # Slack refuses a section text past 3,000 characters
+# RFC 5322's hard limit: the default 78 folded a long subject right after "Subject:", which
+# mail clients then showed with a leading space.
+_MAIL = policy.SMTP.clone(max_line_length=998)
 
 
 def _name(node: dict[str, Any]) -> str:
@@ -95,7 +99,7 @@ def slack(payload: Payload) -> dict[str, Any]:
 
 def email(payload: Payload, sender: str, recipients: list[str]) -> EmailMessage:
     """The alert as a plain-text email."""
-    message = EmailMessage()
+    message = EmailMessage(policy=_MAIL)
     message["Subject"] = title(payload)
     message["From"] = sender
     message["To"] = ", ".join(recipients)

@@ -116,9 +116,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_alert_deliveries_status_due", "alert_deliveries", ["status", "next_attempt_at"]
     )
-    op.create_index(
-        op.f("ix_alert_deliveries_incident_id"), "alert_deliveries", ["incident_id"]
-    )
+    op.create_index(op.f("ix_alert_deliveries_incident_id"), "alert_deliveries", ["incident_id"])
     op.create_index(op.f("ix_alert_deliveries_channel_id"), "alert_deliveries", ["channel_id"])
     op.create_table(
         "alert_delivery_attempts",
