@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -136,7 +138,7 @@ def selected(
     db: Session,
     receiver: Receiver,
     failing: str,
-    **selector: object,
+    **selector: Any,
 ) -> int:
     rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], **selector)
     change_status(app, db, [(failing, "error", "down")])

@@ -60,7 +60,10 @@ class DeliveryWorker:
         box: SecretBox,
         policy: NetworkPolicy,
         settings: Settings,
+        *,
+        batch: int = BATCH,
     ) -> None:
+        self._batch = batch
         self._factory = factory
         self._box = box
         self._policy = policy
@@ -88,7 +91,7 @@ class DeliveryWorker:
         lease = now + timedelta(seconds=timeout + LEASE_MARGIN_SECONDS)
         jobs: list[Job] = []
         with self._factory.begin() as session:
-            for delivery in repository.claim(session, now, lease, BATCH):
+            for delivery in repository.claim(session, now, lease, self._batch):
                 channel = session.get(AlertChannel, delivery.channel_id)
                 if channel is None:  # pragma: no cover - the join found it in this transaction
                     continue

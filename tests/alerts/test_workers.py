@@ -1,0 +1,110 @@
+"""Several delivery workers on one database never send a delivery twice; a receiver that
+hangs costs the worker its timeout, never the status change."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dlv.alerts.models import AlertDelivery
+from dlv.alerts.worker import DeliveryWorker
+from dlv.db import make_engine, make_sessionmaker
+from tests.alerts.conftest import Platform, Receiver, change_status, rule, webhook_channel
+from tests.conftest import Caller
+
+CHANNELS = 24
+WORKERS = 2
+
+
+def test_two_workers_never_send_one_delivery_twice(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+    database_url: str,
+) -> None:
+    ids = [
+        webhook_channel(client, admin, f"{receiver.url}/{i}", name=f"hook-{i}")["id"]
+        for i in range(CHANNELS)
+    ]
+    rule(client, admin, ids)
+    change_status(app, db, [(platform.shop, "error", "down")])
+
+    engines = [make_engine(database_url) for _ in range(WORKERS)]
+    state = app.state
+    workers = [
+        DeliveryWorker(
+            make_sessionmaker(e), state.secret_box, state.network_policy, state.settings, batch=3
+        )
+        for e in engines
+    ]
+    start = threading.Barrier(WORKERS)
+    errors: list[BaseException] = []
+
+    def drain(worker: DeliveryWorker) -> None:
+        try:
+            start.wait()
+            while worker.run_once():
+                pass
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+
+    assert errors == []
+    sent = Counter(r.headers["X-DLV-Delivery"] for r in receiver.received)
+    assert len(sent) == CHANNELS
+    assert set(sent.values()) == {1}
+    db.expire_all()
+    statuses = db.scalars(select(AlertDelivery.status)).all()
+    assert Counter(statuses) == {"delivered": CHANNELS}
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts TCP connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield int(server.getsockname()[1])
+    server.close()
+
+
+def test_a_hanging_receiver_never_blocks_the_status_change(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    worker: DeliveryWorker,
+    silent_port: int,
+) -> None:
+    rule(client, admin, [webhook_channel(client, admin, f"http://127.0.0.1:{silent_port}/")["id"]])
+    # Queued, not sent: the change commits without touching the network.
+    (incident,) = change_status(app, db, [(platform.shop, "error", "down")])
+    assert db.scalar(select(AlertDelivery.status)) == "pending"
+    db.rollback()  # SQLite: this session's transaction holds the write lock
+
+    assert worker.run_once() == 1  # bounded by DLV_ALERTS_SEND_TIMEOUT_SECONDS (3 s here)
+    r = client.get(
+        "/api/v1/alert-deliveries", params={"incident_id": str(incident.id)}, headers=admin.headers
+    )
+    (delivery,) = r.json()["items"]
+    assert delivery["status"] == "pending"
+    assert "Timed out" in delivery["attempt_log"][0]["error"]
