@@ -261,3 +261,24 @@ def test_rules_can_be_changed_and_deleted_with_their_channel(
 
 def test_viewers_cannot_read_channels(client: TestClient, viewer: Caller) -> None:
     assert client.get(channels_path(), headers=viewer.headers).status_code == 403
+
+
+def test_rotating_the_key_reseals_channel_secrets(
+    client: TestClient, admin: Caller, receiver: Receiver, db: Session
+) -> None:
+    from dlv.alerts import service  # noqa: PLC0415
+    from dlv.crypto import SecretBox  # noqa: PLC0415
+    from tests.conftest import SECRET_KEY  # noqa: PLC0415
+
+    create_all_kinds(client, admin, receiver)
+    new = SecretBox("another-secret-key-0123456789-abcdefghijklmn")
+    assert service.reseal_secrets(db, SecretBox(SECRET_KEY), new) == 3
+    db.commit()
+    opened = [
+        new.open(c.secrets) for c in db.scalars(select(AlertChannel).order_by(AlertChannel.name))
+    ]
+    assert opened == [
+        {"password": SMTP_PASSWORD},  # mail
+        {"secret": SIGNING_SECRET},  # ops-webhook
+        {"url": f"{receiver.url}/{SLACK_URL_SECRET}"},  # slack
+    ]

@@ -336,3 +336,15 @@ def delete_rule(session: Session, actor: Principal, rule_id: uuid.UUID) -> None:
 
 class IncidentNotFound(NotFound):
     pass
+
+
+def reseal_secrets(session: Session, old: SecretBox, new: SecretBox) -> int:
+    """Re-encrypt every channel's secrets under a new key (``dlv secret-key rotate``);
+    how many channels changed."""
+    count = 0
+    for channel in repository.channels(session):
+        if channel.secrets:
+            channel.secrets = new.seal(old.open(channel.secrets))
+            count += 1
+    session.flush()
+    return count
