@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
     StringConstraints,
     TypeAdapter,
     field_validator,
@@ -92,10 +93,10 @@ class EmailConfig(_Config):
 
     kind: Literal["email"] = "email"
     host: Host
-    port: int = Field(default=587, ge=1, le=65535)
+    port: int = Field(default=587, ge=1, le=65535, strict=True)
     from_address: Address
     to: list[Address] = Field(min_length=1, max_length=50)
-    starttls: bool = True
+    starttls: StrictBool = True
     username: Username | None = None
     password: Secret | None = Field(default=None, description="SMTP password; write-only")
 
@@ -135,7 +136,7 @@ class AlertChannelCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    enabled: bool = True
+    enabled: StrictBool = True
     config: ChannelConfig
 
 
@@ -146,7 +147,7 @@ class AlertChannelUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     config: ChannelConfig | None = None
 
 
@@ -192,7 +193,7 @@ class AlertRuleCreate(_RuleFields):
     one node among a failure's root and what it affects downstream), to these channels."""
 
     name: Name
-    enabled: bool = True
+    enabled: StrictBool = True
     events: list[AlertEvent] = Field(min_length=1, max_length=3)
     channel_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
 
@@ -201,7 +202,7 @@ class AlertRuleUpdate(_RuleFields):
     """Fields to change; a selector field sent as null is cleared."""
 
     name: Name | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     events: list[AlertEvent] | None = Field(default=None, min_length=1, max_length=3)
     channel_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=50)
 
