@@ -10,7 +10,7 @@ test('an admin creates a signed webhook channel and a rule sending to it', async
   await expect(page.getByRole('heading', { name: 'Channels' })).toBeVisible();
 
   const form = page.getByRole('form', { name: 'New alert channel' });
-  await form.getByLabel('Name').fill(channel);
+  await form.getByLabel('Name', { exact: true }).fill(channel);
   await form.getByLabel('Kind').selectOption('webhook');
   // A cloud metadata address: denied by DLV_CHECK_DENY's defaults, so the test below never
   // leaves the machine and fails in known words.
@@ -26,7 +26,7 @@ test('an admin creates a signed webhook channel and a rule sending to it', async
   await expect(row.getByRole('status')).toContainText('denied by DLV_CHECK_DENY');
 
   const ruleForm = page.getByRole('form', { name: 'New alert rule' });
-  await ruleForm.getByLabel('Name').fill(`finance ${suffix}`);
+  await ruleForm.getByLabel('Name', { exact: true }).fill(`finance ${suffix}`);
   await ruleForm.getByLabel('Tag').fill('finance');
   await ruleForm.getByRole('checkbox', { name: channel }).check();
   await ruleForm.getByRole('button', { name: 'Create rule' }).click();
