@@ -108,3 +108,30 @@ def test_a_hanging_receiver_never_blocks_the_status_change(
     (delivery,) = r.json()["items"]
     assert delivery["status"] == "pending"
     assert "Timed out" in delivery["attempt_log"][0]["error"]
+
+
+def test_a_delivery_whose_sender_died_is_sent_after_its_lease(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    receiver: Receiver,
+    worker: DeliveryWorker,
+) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    from dlv.alerts import repository  # noqa: PLC0415
+    from dlv.db import utcnow  # noqa: PLC0415
+
+    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    change_status(app, db, [(platform.stg, "error", "down")])
+    now = utcnow()
+    # A worker claims it and dies before sending: the row stays ``sending`` under its lease.
+    (claimed,) = repository.claim(db, now, now + timedelta(seconds=40), 10)
+    db.commit()
+    assert worker.run_once(now + timedelta(seconds=10)) == 0  # leased: nobody else takes it
+    assert worker.run_once(now + timedelta(seconds=41)) == 1
+    assert len(receiver.received) == 1
+    db.expire_all()
+    assert db.get(type(claimed), claimed.pk).status == "delivered"  # type: ignore[union-attr]

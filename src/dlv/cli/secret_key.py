@@ -60,7 +60,13 @@ def rotate(
             "Some stored secrets cannot be decrypted with the current key; nothing was changed."
         ) from None
     if from_env:
-        typer.echo(f"Re-encrypted {count} node(s), {channels} alert channel(s). Set DLV_SECRET_KEY to the new key and restart.")
+        typer.echo(
+            f"Re-encrypted {count} node(s), {channels} alert channel(s). "
+            "Set DLV_SECRET_KEY to the new key and restart."
+        )
         return
     staged.replace(path)
-    typer.echo(f"Re-encrypted {count} node(s), {channels} alert channel(s); the new key is in {path}. Restart DLV.")
+    typer.echo(
+        f"Re-encrypted {count} node(s), {channels} alert channel(s); "
+        f"the new key is in {path}. Restart DLV."
+    )
