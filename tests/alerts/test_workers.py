@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from dlv.alerts.models import AlertDelivery
 from dlv.alerts.worker import DeliveryWorker
+from dlv.app import create_app
+from dlv.config import Settings
 from dlv.db import make_engine, make_sessionmaker
 from tests.alerts.conftest import Platform, Receiver, change_status, rule, webhook_channel
 from tests.conftest import Caller
@@ -135,3 +138,18 @@ def test_a_delivery_whose_sender_died_is_sent_after_its_lease(
     assert len(receiver.received) == 1
     db.expire_all()
     assert db.get(type(claimed), claimed.pk).status == "delivered"  # type: ignore[union-attr]
+
+
+def test_the_server_runs_a_worker_that_delivers_what_is_queued(
+    settings: Settings, db: Session, admin: Caller, receiver: Receiver
+) -> None:
+    embedded = settings.model_copy(update={"alerts": "embedded", "alerts_poll_seconds": 0.2})
+    app = create_app(embedded)
+    with TestClient(app) as client:
+        platform = Platform(client, admin, app, width=2)
+        rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+        change_status(app, db, [(platform.shop, "error", "down")])
+        deadline = time.monotonic() + 30
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert [r.json()["root"]["name"] for r in receiver.received] == ["shop"]

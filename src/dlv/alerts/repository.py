@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from dlv.alerts.models import (
@@ -146,6 +146,24 @@ def attempts_of(session: Session, pks: Collection[int]) -> dict[int, list[Delive
     return found
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        (AlertDelivery.status == DeliveryStatus.pending) & (AlertDelivery.next_attempt_at <= now),
+        (AlertDelivery.status == DeliveryStatus.sending) & (AlertDelivery.lease_until < now),
+    )
+
+
+def any_due(session: Session, now: datetime) -> bool:
+    """Whether a delivery is due (a read: the idle poll takes no write lock)."""
+    stmt = (
+        select(AlertDelivery.pk)
+        .join(AlertChannel, AlertChannel.id == AlertDelivery.channel_id)
+        .where(AlertChannel.enabled.is_(True), _due(now))
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
 def claim(
     session: Session, now: datetime, lease_until: datetime, limit: int
 ) -> list[AlertDelivery]:
@@ -159,12 +177,7 @@ def claim(
         .join(AlertChannel, AlertChannel.id == AlertDelivery.channel_id)
         .where(
             AlertChannel.enabled.is_(True),
-            or_(
-                (AlertDelivery.status == DeliveryStatus.pending)
-                & (AlertDelivery.next_attempt_at <= now),
-                (AlertDelivery.status == DeliveryStatus.sending)
-                & (AlertDelivery.lease_until < now),
-            ),
+            _due(now),
         )
         .order_by(AlertDelivery.next_attempt_at, AlertDelivery.pk)
         .limit(limit)

@@ -38,7 +38,13 @@ from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     state = app.state
-    worker = DeliveryWorker(state.sessionmaker, state.secret_box, state.network_policy, settings)
+    worker = DeliveryWorker(
+        state.sessionmaker,
+        state.secret_box,
+        state.network_policy,
+        settings,
+        read_bind=state.read_engine,
+    )
     state.alert_worker = worker
     if settings.alerts != "embedded":
         yield

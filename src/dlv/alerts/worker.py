@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.alerts import repository
@@ -62,8 +63,10 @@ class DeliveryWorker:
         settings: Settings,
         *,
         batch: int = BATCH,
+        read_bind: Engine | None = None,
     ) -> None:
         self._batch = batch
+        self._read_bind = read_bind
         self._factory = factory
         self._box = box
         self._policy = policy
@@ -79,6 +82,12 @@ class DeliveryWorker:
     def run_once(self, now: datetime | None = None) -> int:
         """Claim due deliveries, send them, record the outcomes; how many were attempted."""
         now = now or utcnow()
+        # Polled every few seconds in every process: an idle poll is one read, so that on
+        # SQLite it never queues behind (or holds up) a writer for the write lock.
+        reader = self._factory(bind=self._read_bind) if self._read_bind else self._factory()
+        with reader as session:
+            if not repository.any_due(session, now):
+                return 0
         jobs = self._claim(now)
         if not jobs:
             return 0
