@@ -21,29 +21,25 @@ def deliveries(db: Session, kind: str | None = None) -> int:
     return int(db.scalar(stmt) or 0)
 
 
-def test_a_root_failing_many_downstream_nodes_is_one_alert_naming_the_root(
-    app: FastAPI,
-    client: TestClient,
-    admin: Caller,
-    db: Session,
-    platform: Platform,
-    receiver: Receiver,
+def test_a_root_failing_200_downstream_nodes_is_one_alert_naming_the_root(
+    app: FastAPI, client: TestClient, admin: Caller, db: Session, receiver: Receiver
 ) -> None:
+    p = Platform(client, admin, app, width=200)
     channel = webhook_channel(client, admin, receiver.url)
     rule(client, admin, [channel["id"]])
-    p = platform
     change_status(app, db, [(p.shop, "error", "Connection refused by db.internal:5432")])
-    # What ingestion then reports: the jobs fail, every dataset they write goes stale.
+    # What ingestion then reports: the jobs fail, then every mart below, one by one.
     change_status(app, db, [(p.load, "error", "task failed"), (p.build, "error", "task failed")])
-    change_status(app, db, [(m, "at_risk", "producer failed") for m in p.marts])
+    for mart in p.marts:
+        change_status(app, db, [(mart, "error", "upstream failed")])
     change_status(app, db, [(p.stg, "at_risk", None), (p.raw, "error", "gone")])
 
     incidents = db.scalars(select(Incident)).all()
     assert [(i.root_node_id.hex, i.status) for i in incidents] == [
         (p.shop.replace("-", ""), "open")
     ]
-    assert incidents[0].grouped_count == 3  # load, build, raw: the at_risk ones are no alert
-    assert incidents[0].affected_count == 16  # raw, load, stg, build and the 12 marts
+    assert incidents[0].grouped_count == 203  # load, build, raw, 200 marts (at_risk: no alert)
+    assert incidents[0].affected_count == 204  # raw, load, stg, build and the 200 marts
     assert deliveries(db) == 1
 
 
