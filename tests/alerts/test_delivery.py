@@ -10,6 +10,8 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from dlv.db import utcnow
 from tests.alerts.conftest import (
     PUBLIC_URL,
     SIGNING_SECRET,
+    SMTP_PASSWORD,
     Inbox,
     Platform,
     Receiver,
@@ -246,3 +249,50 @@ def test_incidents_list_the_root_and_its_impact(
     )
     one = client.get(f"/api/v1/incidents/{incident['id']}", headers=admin.headers).json()
     assert one["summary"]["root"]["id"] == platform.shop
+
+
+def test_email_logs_in_with_the_stored_password(
+    app: FastAPI,
+    client: TestClient,
+    admin: Caller,
+    db: Session,
+    platform: Platform,
+    worker: DeliveryWorker,
+) -> None:
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password.decode() == SMTP_PASSWORD)
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        r = client.post(
+            "/api/v1/alert-channels",
+            json={
+                "name": "mail",
+                "config": {
+                    "kind": "email",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "from_address": "dlv@example.test",
+                    "to": ["oncall@example.test"],
+                    "starttls": False,
+                    "username": "dlv",
+                    "password": SMTP_PASSWORD,
+                },
+            },
+            headers=admin.headers,
+        )
+        assert r.status_code == 201, r.text
+        rule(client, admin, [r.json()["id"]])
+        change_status(app, db, [(platform.shop, "error", "down")])
+        worker.run_once()
+    finally:
+        controller.stop()
+    assert logins == [("dlv", SMTP_PASSWORD)]
+    assert len(inbox.messages) == 1
