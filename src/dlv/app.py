@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from dlv import __doc__ as description
+from dlv.alerts.router import router as alerts_router
 from dlv.apidocs import install_docs
 from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         monitor_router,
         dashboards_router,
         events_router,
+        alerts_router,
         graph_router,
         ops_router,
     ):
