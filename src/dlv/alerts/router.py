@@ -1,4 +1,5 @@
-"""HTTP routes of alerts (admin only), and the lifespan that runs the delivery worker."""
+"""HTTP routes of alerts (admin only), and the lifespan that runs the feed and the delivery
+worker."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, statu
 from starlette.concurrency import run_in_threadpool
 
 from dlv.alerts import channels, repository, service
+from dlv.alerts.feed import AlertFeed
 from dlv.alerts.models import AlertDelivery, DeliveryKind, DeliveryStatus, Incident, IncidentStatus
 from dlv.alerts.repository import DeliveryFilter
 from dlv.alerts.schemas import (
@@ -29,7 +31,7 @@ from dlv.alerts.worker import DeliveryWorker
 from dlv.auth.dependencies import Admin
 from dlv.config import Settings
 from dlv.crypto import SecretBox
-from dlv.db import SessionDep, every
+from dlv.db import SessionDep, every, in_thread
 from dlv.health.network import NetworkPolicy
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
 
@@ -49,9 +51,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.alerts != "embedded":
         yield
         return
-    async with every(settings.alerts_poll_seconds, worker.tick, "dlv-alerts-delivery"):
+    feed = AlertFeed(
+        state.sessionmaker,
+        state.lineage_index,
+        public_url=settings.public_url,
+        grace_seconds=settings.stream_gap_grace_seconds,
+        read_bind=state.read_engine,
+    )
+    await in_thread(feed.tick)  # starts its cursor: changes from now on are alerted
+    async with (
+        every(FEED_SECONDS, feed.tick, "dlv-alerts-feed"),
+        every(settings.alerts_poll_seconds, worker.tick, "dlv-alerts-delivery"),
+    ):
         yield
 
+
+# Status changes become incidents within about a second (the stream's poll is 0.2 s).
+FEED_SECONDS = 1.0
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"], lifespan=lifespan)
 

@@ -25,3 +25,14 @@ class Event(Base):
     node_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventCursor(Base):
+    """How far a durable consumer (the alert engine) has read the log: moved in the
+    transaction that acts on the events it read, so each is acted on exactly once."""
+
+    __tablename__ = "event_cursors"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dlv.events.models import Event
+from dlv.events.models import Event, EventCursor
 
 EventRow = Row[int, str, uuid.UUID | None, dict[str, Any], datetime]
 
@@ -50,3 +51,25 @@ def older_than(session: Session, cutoff: datetime, below: int, limit: int) -> li
 
 def delete_ids(session: Session, ids: Sequence[int]) -> None:
     session.execute(delete(Event).where(Event.id.in_(ids)))
+
+
+def cursor_at(session: Session, name: str) -> int | None:
+    """Where the consumer ``name`` is, without a lock (None: it has not started)."""
+    return session.scalar(select(EventCursor.last_id).where(EventCursor.name == name))
+
+
+def lock_cursor(session: Session, name: str) -> EventCursor | None:
+    """The consumer's cursor, locked until commit (SQLite serializes writers anyway)."""
+    stmt = select(EventCursor).where(EventCursor.name == name).with_for_update()
+    return session.scalars(stmt).first()
+
+
+def insert_cursor(session: Session, cursor: EventCursor) -> bool:
+    """Start a consumer; False when another process started it first."""
+    try:
+        with session.begin_nested():
+            session.add(cursor)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

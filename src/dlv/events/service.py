@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.db import utcnow
 from dlv.events import repository
+from dlv.events.models import EventCursor
+from dlv.events.repository import EventRow
 
 
 class EventKind(StrEnum):
@@ -65,6 +67,48 @@ def edge_payload(
         "target_id": str(target) if target else None,
     }
     return None, {"edge_id": str(edge_id), **ends, **extra}
+
+
+CONSUME_BATCH = 500
+
+
+def unread(session: Session, name: str) -> bool:
+    """Whether the consumer ``name`` has events to read (a cheap read, no lock)."""
+    at = repository.cursor_at(session, name)
+    return at is None or repository.bounds(session)[1] > at
+
+
+def consume(
+    session: Session,
+    name: str,
+    now: datetime,
+    *,
+    grace: timedelta,
+    limit: int = CONSUME_BATCH,
+) -> list[EventRow]:
+    """The events after the consumer's cursor, oldest first, with the cursor moved past them
+    in the caller's transaction: what it does with them commits with the move, exactly once.
+
+    A new consumer starts at the newest event: history is not replayed. On PostgreSQL ids can
+    become visible out of order (see ``dlv.events.hub``): reading stops before a missing id
+    while the event after it is younger than ``grace`` (the missing one may still commit);
+    after that it counts as rolled back.
+    """
+    cursor = repository.lock_cursor(session, name)
+    if cursor is None:
+        _, newest = repository.bounds(session)
+        repository.insert_cursor(session, EventCursor(name=name, last_id=newest, updated_at=now))
+        return []
+    taken: list[EventRow] = []
+    expected = cursor.last_id + 1
+    for row in repository.after(session, cursor.last_id, limit):
+        if row.id != expected and row.created_at > now - grace:
+            break
+        taken.append(row)
+        expected = row.id + 1
+    if taken:
+        cursor.last_id, cursor.updated_at = taken[-1].id, now
+    return taken
 
 
 PRUNE_BATCH = 10_000

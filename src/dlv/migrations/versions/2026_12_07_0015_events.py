@@ -8,6 +8,9 @@ A node's status is changed by many writers (checks, the monitoring loop, OpenLin
 ingestion, collectors, imports): a trigger logs ``node.status`` (old, new, message) whatever
 wrote it, as migration 0006 does for the lineage change log.
 
+``event_cursors``: how far a durable consumer of the log (the alert engine) has read, moved
+in the transaction that acts on what it read: each event is acted on once.
+
 Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 16:00:00
@@ -74,6 +77,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     op.create_index("ix_events_created_at", "events", ["created_at"])
+    op.create_table(
+        "event_cursors",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_event_cursors")),
+    )
     statements = POSTGRESQL if op.get_bind().dialect.name == "postgresql" else SQLITE
     for statement in statements:
         op.execute(statement)
@@ -84,5 +94,6 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS nodes_status_event" + (" ON nodes" if postgresql else ""))
     if postgresql:
         op.execute("DROP FUNCTION IF EXISTS dlv_event_node_status()")
+    op.drop_table("event_cursors")
     op.drop_index("ix_events_created_at", table_name="events")
     op.drop_table("events")
