@@ -10,7 +10,7 @@ import {
   type AlertChannelRead,
   type ChannelConfig,
 } from './alertsApi';
-import { Confirm } from './Confirm';
+import { Confirm } from '../../components/Confirm';
 
 type Kind = ChannelConfig['kind'];
 

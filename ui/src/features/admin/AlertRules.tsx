@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Empty, Loading } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { useChannels, useCreateRule, useDeleteRule, useRules, type AlertEvent, type AlertRuleRead } from './alertsApi';
-import { Confirm } from './Confirm';
+import { Confirm } from '../../components/Confirm';
 
 const EVENTS: [AlertEvent, string][] = [
   ['error', 'error: a node fails'],
