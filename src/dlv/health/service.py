@@ -128,11 +128,12 @@ def record(session: Session, actor: Principal, target: Target, result: CheckResu
             checked_at=result.checked_at,
         ),
     )
-    old, new = node.status, result.status.value
+    old, new, message = node.status, result.status.value, result.message
+    if old == NodeStatus.late and new == NodeStatus.ok:
+        # A reachable system can still be late with its data: only the SLA clears late.
+        new, message = old, node.status_message or result.message
     changed = old != new
-    repository.set_status(
-        session, node.pk, new, result.message, result.checked_at if changed else None
-    )
+    repository.set_status(session, node.pk, new, message, result.checked_at if changed else None)
     if changed:
         audit.record(
             session,
@@ -140,7 +141,7 @@ def record(session: Session, actor: Principal, target: Target, result: CheckResu
             "node.status",
             "node",
             node.id,
-            {"status": {"from": old, "to": new}, "message": result.message},
+            {"status": {"from": old, "to": new}, "message": message},
         )
     return changed
 
