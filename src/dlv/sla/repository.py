@@ -85,17 +85,17 @@ def add_history(session: Session, check: HealthCheck) -> None:
 _SUCCESS = (
     update(Node)
     .where(
-        Node.pk == bindparam("pk"),
-        or_(Node.last_success_at.is_(None), Node.last_success_at < bindparam("at")),
+        Node.pk == bindparam("b_pk"),
+        or_(Node.last_success_at.is_(None), Node.last_success_at < bindparam("b_at")),
     )
-    .values(last_success_at=bindparam("at"), updated_at=Node.updated_at)
+    .values(last_success_at=bindparam("b_at"), updated_at=Node.updated_at)
 )
 
 
 def record_successes(session: Session, successes: Mapping[int, datetime]) -> None:
     """Move each node's ``last_success_at`` forward to its time (never back)."""
     if successes:
-        rows = [{"pk": pk, "at": at} for pk, at in sorted(successes.items())]
+        rows = [{"b_pk": pk, "b_at": at} for pk, at in sorted(successes.items())]
         session.connection().execute(_SUCCESS, rows)
 
 

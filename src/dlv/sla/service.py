@@ -108,15 +108,17 @@ def put(
     node = _node(session, node_id)
     sla = repository.get(session, node.pk)
     before = _settings(sla) if sla is not None else {}
+    new = sla is None
     if sla is None:
         sla = NodeSla(node_pk=node.pk, created_at=now)
-        repository.add(session, sla)
     sla.max_age_seconds = body.freshness.max_age_seconds if body.freshness else None
     deadline = body.deadline
     sla.deadline_time = deadline.time if deadline else None
     sla.deadline_zone = deadline.zone if deadline else None
     sla.deadline_days = [d.value for d in deadline.days] if deadline else None
     sla.updated_at, sla.updated_by = now, actor.label
+    if new:
+        repository.add(session, sla)
     session.flush()
     audit.record(session, actor, "sla.set", "node", node.id, audit.diff(before, _settings(sla)))
     return to_read(node, sla, now)
