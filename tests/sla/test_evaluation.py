@@ -238,3 +238,37 @@ def test_another_process_does_not_evaluate_while_one_leads(
     clock.now = after(11)
     evaluator("a").release()
     assert evaluator("b").tick() == 0
+
+
+def test_impact_answers_list_late_nodes_downstream(
+    poster: Poster, factory: sessionmaker[Session], clock: Clock, evaluator: Evaluators
+) -> None:
+    run(poster, 0)
+    job_id, dataset = job(poster)["id"], poster.node(PG_NS, OUTPUT)
+    poster.get(f"/api/v1/nodes/{job_id}/impact")  # facts now held in memory
+    set_sla(factory, dataset["id"], FRESH_2H, after(2))
+    clock.now = after(200)
+    evaluator().tick()
+    impact = poster.get(f"/api/v1/nodes/{job_id}/impact")
+    assert [n["id"] for n in impact["late"]] == [dataset["id"]]
+    assert impact["late"][0]["status_message"].startswith("no successful run for")
+
+
+def test_a_dashboard_counts_its_late_nodes(
+    poster: Poster, factory: sessionmaker[Session], clock: Clock, evaluator: Evaluators
+) -> None:
+    run(poster, 0)
+    node_id = job(poster)["id"]
+    layout = {"nodes": [{"node_id": node_id, "x": 0, "y": 0}]}
+    r = poster.client.post(
+        "/api/v1/dashboards",
+        json={"name": "orders", "layout": layout},
+        headers=poster.admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    set_sla(factory, node_id, FRESH_2H, after(2))
+    clock.now = after(200)
+    evaluator().tick()
+    [listed] = poster.get("/api/v1/dashboards")["items"]
+    assert (listed["nodes_in_error"], listed["nodes_late"]) == (0, 1)
+    assert poster.get(f"/api/v1/dashboards/{listed['id']}")["nodes_late"] == 1

@@ -25,9 +25,27 @@ depends_on: str | Sequence[str] | None = None
 _UTC = sa.DateTime(timezone=True)
 
 
+# 0014's batch_alter_table rebuilt ``nodes`` on SQLite, and a rebuilt table loses its
+# triggers: the node-facts trigger of 0008 was gone, so lineage answers kept showing a
+# status after the SLA evaluator (or anyone writing SQL) changed it. Restored here, as 0008
+# made it; IF NOT EXISTS leaves a database that still has it alone.
+_SQLITE_FACTS_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS nodes_facts_changed AFTER UPDATE ON nodes FOR EACH ROW "
+    "WHEN "
+    + " OR ".join(
+        f"OLD.{c} IS NOT NEW.{c}"
+        for c in ("kind", "namespace", "name", "owner", "status", "status_message", "owners")
+    )
+    + " BEGIN INSERT INTO lineage_changes (op, a, b, at) "
+    "VALUES ('node~', NEW.pk, -1, strftime('%Y-%m-%d %H:%M:%f000', 'now')); END"
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("nodes") as batch:
-        batch.add_column(sa.Column("last_success_at", _UTC, nullable=True))
+    # A plain ADD COLUMN: batch mode would rebuild the table on SQLite (and drop its trigger).
+    op.add_column("nodes", sa.Column("last_success_at", _UTC, nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(_SQLITE_FACTS_TRIGGER)
     op.execute(
         "UPDATE nodes SET last_success_at = (SELECT max(runs.state_time) FROM runs "
         "WHERE runs.job_pk = nodes.pk AND runs.state = 'COMPLETE') "
@@ -57,5 +75,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("node_slas")
-    with op.batch_alter_table("nodes") as batch:
-        batch.drop_column("last_success_at")
+    op.execute("ALTER TABLE nodes DROP COLUMN last_success_at")
