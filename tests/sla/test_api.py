@@ -9,10 +9,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Caller
 
-BODY = {
-    "freshness": {"max_age_seconds": 7200},
-    "deadline": {"time": "06:00", "zone": "Europe/Berlin", "days": ["fri", "mon", "mon"]},
-}
+DEADLINE: dict[str, Any] = {"time": "06:00", "zone": "Europe/Berlin", "days": ["fri", "mon", "mon"]}
+BODY: dict[str, Any] = {"freshness": {"max_age_seconds": 7200}, "deadline": DEADLINE}
 
 
 @pytest.fixture
@@ -81,12 +79,12 @@ def test_an_unknown_node_is_404(client: TestClient, admin: Caller) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"deadline": {**BODY["deadline"], "zone": "Europe/Atlantis"}}, "body.deadline.zone"),
-        ({"deadline": {**BODY["deadline"], "zone": "../../etc/passwd"}}, "body.deadline.zone"),
-        ({"deadline": {**BODY["deadline"], "time": "25:00"}}, "body.deadline.time"),
-        ({"deadline": {**BODY["deadline"], "time": "6am"}}, "body.deadline.time"),
-        ({"deadline": {**BODY["deadline"], "days": []}}, "body.deadline.days"),
-        ({"deadline": {**BODY["deadline"], "days": ["someday"]}}, "body.deadline.days.0"),
+        ({"deadline": {**DEADLINE, "zone": "Europe/Atlantis"}}, "body.deadline.zone"),
+        ({"deadline": {**DEADLINE, "zone": "../../etc/passwd"}}, "body.deadline.zone"),
+        ({"deadline": {**DEADLINE, "time": "25:00"}}, "body.deadline.time"),
+        ({"deadline": {**DEADLINE, "time": "6am"}}, "body.deadline.time"),
+        ({"deadline": {**DEADLINE, "days": []}}, "body.deadline.days"),
+        ({"deadline": {**DEADLINE, "days": ["someday"]}}, "body.deadline.days.0"),
         ({"freshness": {"max_age_seconds": 59}}, "body.freshness.max_age_seconds"),
         ({}, "body"),
     ],

@@ -12,8 +12,8 @@ WEEKDAYS = frozenset({Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekda
 EVERY_DAY = frozenset(Weekday)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def berlin(at: str, days: frozenset[Weekday] = WEEKDAYS) -> Deadline:
