@@ -119,7 +119,7 @@ class ImpactReport(BaseModel):
         description="affected nodes whose data is stale: a producer's latest run failed"
     )
     late: list[LineageNode] = Field(
-        default_factory=list, description="affected nodes that missed their SLA (status late)"
+        description="affected nodes that missed their SLA (status late)"
     )
     likely_root_causes: list[CauseNode] = Field(
         description=(
