@@ -40,7 +40,11 @@ class DeadlineSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    time: str = Field(examples=["06:00"], description="HH:MM, 24-hour local time")
+    time: str = Field(
+        examples=["06:00"],
+        description="HH:MM, 24-hour local time",
+        json_schema_extra={"pattern": _TIME.pattern},  # checked below, in plain words
+    )
     zone: str = Field(examples=["Europe/Berlin"], description="IANA time zone")
     days: list[Weekday] = Field(
         min_length=1, max_length=7, examples=[["mon", "tue", "wed", "thu", "fri"]]
