@@ -42,6 +42,8 @@ security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 os.environ.setdefault("DLV_MONITOR", "off")
 # Likewise the SLA evaluator: its tests run rounds themselves, with their own clock.
 os.environ.setdefault("DLV_SLA", "off")
+# Likewise the alert delivery worker: its tests run it round by round.
+os.environ.setdefault("DLV_ALERTS", "off")
 
 BACKEND = os.environ.get("DLV_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(

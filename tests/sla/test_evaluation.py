@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.audit.models import AuditRecord
 from dlv.auth.principal import SYSTEM
+from dlv.events.models import Event
 from dlv.health import service as health
 from dlv.health.schemas import CheckResult, CheckStatus
 from dlv.nodes.models import Node
@@ -25,6 +26,7 @@ from tests.ingestion.factories import PG_NS
 from tests.sla.conftest import OUTPUT, Clock, after, job, run
 
 FRESH_2H = {"freshness": {"max_age_seconds": 7200}}
+SLA_KINDS = {"sla.late", "sla.met"}
 Evaluators = Callable[..., SlaEvaluator]
 
 
@@ -272,3 +274,22 @@ def test_a_dashboard_counts_its_late_nodes(
     [listed] = poster.get("/api/v1/dashboards")["items"]
     assert (listed["nodes_in_error"], listed["nodes_late"]) == (0, 1)
     assert poster.get(f"/api/v1/dashboards/{listed['id']}")["nodes_late"] == 1
+
+
+def test_each_transition_is_an_event_for_the_stream(
+    poster: Poster, factory: sessionmaker[Session], clock: Clock, evaluator: Evaluators
+) -> None:
+    run(poster, 0)
+    node_id = job(poster)["id"]
+    set_sla(factory, node_id, FRESH_2H, after(2))
+    clock.now = after(200)
+    evaluator().tick()
+    run(poster, 201)
+    clock.now = after(203)
+    evaluator().tick()
+    with factory() as session:
+        stmt = select(Event.kind, Event.payload).where(Event.node_id == uuid.UUID(node_id))
+        rows = [(k, p) for k, p in session.execute(stmt.order_by(Event.id)) if k in SLA_KINDS]
+    assert [k for k, _ in rows] == ["sla.late", "sla.met"]
+    assert rows[0][1]["status"] == {"from": "ok", "to": "late"}
+    assert rows[0][1]["name"] == "etl_orders.build_daily"

@@ -19,6 +19,8 @@ from dlv.audit import service as audit
 from dlv.auth.models import Role
 from dlv.auth.principal import Principal
 from dlv.errors import NotFound
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.health.models import HealthCheck
 from dlv.monitor.models import MonitorLease
 from dlv.nodes.models import Node, NodeStatus
@@ -212,9 +214,8 @@ def _transition(
     actor: Principal,
 ) -> None:
     """The one place an SLA turns late (``reason``) or met (None): the node's status, its
-    status history and the audit trail, in the caller's transaction.
-
-    The event stream hooks in here: emit "sla.late" / "sla.met" with ``payload``."""
+    status history, the audit trail and the stream's ``sla.late`` / ``sla.met`` event, in the
+    caller's transaction (the ``node.status`` event comes from the trigger on nodes)."""
     late = reason is not None
     old_status, old_message = node.status, node.status_message
     status, message = old_status, old_message
@@ -253,4 +254,10 @@ def _transition(
         "last_success_at": node.last_success_at.isoformat() if node.last_success_at else None,
     }
     audit.record(session, actor, kind, "node", node.id, payload)
+    events.emit(
+        session,
+        EventKind.sla_late if late else EventKind.sla_met,
+        {**payload, "namespace": node.namespace, "name": node.name, "kind": node.kind},
+        node.id,
+    )
     log.info("sla: node %s %s: %s", node.id, kind, text)

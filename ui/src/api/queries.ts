@@ -2,9 +2,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '../lib/problem';
 import { api, unwrap, type ImpactReport, type NodeKind, type NodeStatus, type Schemas } from './client';
+import { statusPoll } from './live';
 
-/** How often the node page and the explorer refresh status (until a real-time stream exists). */
-export const STATUS_POLL_MS = 15_000;
+export { STATUS_POLL_MS, statusPoll } from './live';
 
 export const keys = {
   me: ['me'] as const,
@@ -40,7 +40,7 @@ export function fetchNode(id: string) {
 }
 
 export function useNode(id: string) {
-  return useQuery({ queryKey: keys.node(id), queryFn: () => fetchNode(id), refetchInterval: STATUS_POLL_MS });
+  return useQuery({ queryKey: keys.node(id), queryFn: () => fetchNode(id), refetchInterval: statusPoll });
 }
 
 export interface NodeFilters {
@@ -92,7 +92,7 @@ export function useChecks(id: string) {
           params: { path: { node_id: id }, query: { limit: 20 } },
         }),
       ),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -100,7 +100,7 @@ export function useRuns(filters: { node_id?: string; state?: Schemas['RunState']
   return useQuery({
     queryKey: keys.runs({ ...filters, limit: String(limit) }),
     queryFn: () => unwrap(api.GET('/api/v1/runs', { params: { query: { ...filters, limit } } })),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -119,7 +119,7 @@ export function useHealthSummary() {
   return useQuery({
     queryKey: keys.summary,
     queryFn: () => unwrap(api.GET('/api/v1/health/summary')),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -141,7 +141,7 @@ export function useLineage(id: string, direction: Schemas['LineageDirection'], d
   return useQuery({
     queryKey: keys.lineage(id, direction, depth),
     queryFn: () => fetchLineage(id, direction, depth),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
     placeholderData: keepPreviousData,
   });
 }
@@ -156,7 +156,7 @@ export function useImpact(id: string, direction: Schemas['ImpactDirection']) {
           params: { path: { node_id: id }, query: { direction } },
         }),
       ) as Promise<ImpactReport>,
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -258,7 +258,7 @@ export function useNodeSla(id: string) {
         throw error;
       }
     },
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 

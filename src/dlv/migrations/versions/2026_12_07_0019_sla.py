@@ -6,7 +6,7 @@ latest COMPLETE run already stored, so an SLA set right after the upgrade measur
 truth rather than from nothing.
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,10 +6,13 @@ import { Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { StatusBadge } from '../../components/StatusBadge';
 import { AnnotationsSection } from './AnnotationsSection';
+import { CollectedSection } from './CollectedSection';
+import { CollectSection } from './CollectSection';
 import { ConnectionSection } from './ConnectionSection';
 import { ChecksSection, RunsSection, SchemaSection } from './HistorySections';
 import { ParentLink } from './ParentLink';
 import { SlaSection } from './SlaSection';
+import { ScheduleSection } from './ScheduleSection';
 import { TestConnection } from './TestConnection';
 
 export const SYSTEM_KINDS: NodeKind[] = ['postgres', 'airflow', 'spark'];
@@ -111,8 +114,11 @@ export function NodePage() {
             <ConnectionSection node={n} admin={admin} />
           </section>
         )}
+        {system && n.connection && <ScheduleSection node={n} admin={admin} />}
+        {n.kind === 'dataset' && <CollectedSection nodeId={n.id} />}
         {/* Also an SLA's verdicts (late, met again): shown for every kind once there is one. */}
         {(system || hasSla) && <ChecksSection nodeId={n.id} />}
+        {system && n.connection && <CollectSection nodeId={n.id} admin={admin} />}
         {n.kind === 'job' && <RunsSection nodeId={n.id} />}
         {(n.kind === 'dataset' || n.kind === 'job') && <SchemaSection nodeId={n.id} kind={n.kind} />}
       </div>
