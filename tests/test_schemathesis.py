@@ -45,7 +45,8 @@ def _bearer(user_id: uuid.UUID) -> dict[str, str]:
 # which gets a 404); a body may name nodes and edges that must exist (source_id, root_id, a
 # layout's node_ids); a job or dataset node has no connection; a password must not be easy to
 # guess; a dlv-graph document's items are validated one by one (the schema gives its header
-# only). Every other 422 of a schema-valid request is still a finding.
+# only); an SLA names a time zone tzdata knows, and freshness or a deadline. Every other 422
+# of a schema-valid request is still a finding.
 SERVER_RULES = {
     "cursor": [
         "listRuns",
@@ -74,6 +75,8 @@ SERVER_RULES = {
     # the stored one by not sending it.
     "secrets": ["createAlertChannel", "updateAlertChannel"],
     "items": ["importGraph"],
+    # An SLA's zone must be one tzdata knows, and it needs freshness or a deadline (or both).
+    "sla": ["putNodeSla"],
     "passwords": ["createUser", "updateUser"],
     # Not the server's: schemathesis 4.32's coverage phase sends If-Match: 0 as a positive
     # case, though the header's pattern (an ETag, '"3"') does not admit it.

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     monitor_jitter: float = Field(default=0.1, ge=0, le=0.5)
     # 30 in production; tests lower it to watch a node change within seconds.
     monitor_min_interval_seconds: int = Field(default=30, ge=1)
+    # The SLA evaluator (dlv.sla): a round every few seconds, in the one process holding its lease.
+    sla: Literal["embedded", "off"] = "embedded"
+    sla_interval_seconds: float = Field(default=5, ge=0.1, le=300)
     # The real-time stream (dlv.events): how long events are kept for clients that resume,
     # how often each process polls for new ones, and how it treats clients.
     events_retention_hours: float = Field(default=24, ge=1)

@@ -200,7 +200,7 @@ def test_summary_counts_by_status_and_kind_and_lists_errors(
     assert r.status_code == 200
     summary = r.json()
     assert summary["total"] == 3
-    assert summary["by_status"] == {"ok": 1, "error": 1, "unknown": 1, "at_risk": 0}
+    assert summary["by_status"] == {"ok": 1, "error": 1, "unknown": 1, "at_risk": 0, "late": 0}
     kinds = {k["kind"]: (k["ok"], k["error"], k["unknown"]) for k in summary["by_kind"]}
     assert kinds == {"dataset": (0, 0, 1), "postgres": (1, 1, 0)}
     assert [n["id"] for n in summary["in_error"]] == [bad_node]

@@ -97,7 +97,7 @@ test('test a connection: the step-by-step report, and the node turns red', async
   await expect(report.getByRole('listitem').first()).toContainText('resolve');
   await expect(report).toContainText("DNS lookup failed for host 'shop-db.internal'");
   await expect(page.locator('.status-line').first()).toContainText('Error');
-  await expect(page.getByRole('region', { name: 'Health-check history' }).getByRole('row')).toHaveCount(2);
+  await expect(page.getByRole('region', { name: 'Status history' }).getByRole('row')).toHaveCount(2);
   // Secrets are write-only: the page says whether one is set, never what it is.
   await expect(page.getByText('not set')).toBeVisible();
   await screenshot(page, 'node-page', testInfo.project.name);

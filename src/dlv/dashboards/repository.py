@@ -107,13 +107,17 @@ def layouts(session: Session, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dic
     return {row.id: row.layout for row in session.execute(stmt)}
 
 
-def nodes_in_status(session: Session, ids: Collection[uuid.UUID], status: str) -> set[uuid.UUID]:
-    """Those of these node ids whose catalog status is ``status``."""
+def nodes_in_status(
+    session: Session, ids: Collection[uuid.UUID], statuses: Collection[str]
+) -> dict[uuid.UUID, str]:
+    """Those of these node ids whose catalog status is one of ``statuses``, with it."""
     items = list(ids)
-    found: set[uuid.UUID] = set()
+    found: dict[uuid.UUID, str] = {}
     for i in range(0, len(items), CHUNK):
-        stmt = select(Node.id).where(Node.id.in_(items[i : i + CHUNK]), Node.status == status)
-        found.update(session.scalars(stmt))
+        stmt = select(Node.id, Node.status).where(
+            Node.id.in_(items[i : i + CHUNK]), Node.status.in_(list(statuses))
+        )
+        found.update((node_id, str(status)) for node_id, status in session.execute(stmt))
     return found
 
 

@@ -129,6 +129,9 @@ class DashboardSummary(BaseModel):
     tags: list[str]
     node_count: int
     nodes_in_error: int = Field(description="How many of its nodes are in error right now")
+    nodes_late: int = Field(
+        default=0, description="How many of its nodes missed their SLA (status late) right now"
+    )
     version: int
     created_by: str
     created_at: datetime

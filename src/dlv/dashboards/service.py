@@ -93,12 +93,16 @@ def view(session: Session, dashboard: Dashboard) -> DashboardRead:
     layout = Layout.model_validate(dashboard.layout)
     facts, edges = references.live_facts(session, layout)
     in_error = sum(1 for f in facts if f.status == NodeStatus.error)
+    late = sum(1 for f in facts if f.status == NodeStatus.late)
     return DashboardRead(
-        **summary(dashboard, in_error).model_dump(), layout=layout, node_facts=facts, edges=edges
+        **summary(dashboard, in_error, late).model_dump(),
+        layout=layout,
+        node_facts=facts,
+        edges=edges,
     )
 
 
-def summary(dashboard: Dashboard, nodes_in_error: int) -> DashboardSummary:
+def summary(dashboard: Dashboard, nodes_in_error: int, nodes_late: int) -> DashboardSummary:
     """The list form: everything but the layout."""
     return DashboardSummary(
         id=dashboard.id,
@@ -108,6 +112,7 @@ def summary(dashboard: Dashboard, nodes_in_error: int) -> DashboardSummary:
         tags=dashboard.tags,
         node_count=dashboard.node_count,
         nodes_in_error=nodes_in_error,
+        nodes_late=nodes_late,
         version=dashboard.version,
         created_by=dashboard.created_by,
         created_at=dashboard.created_at,
@@ -116,10 +121,11 @@ def summary(dashboard: Dashboard, nodes_in_error: int) -> DashboardSummary:
 
 
 def summaries(session: Session, dashboards: Sequence[Dashboard]) -> list[DashboardSummary]:
-    """The list form of a page of dashboards, each with how many of its nodes are red now.
+    """The list form of a page of dashboards, each with how many of its nodes are red
+    (error) and late now.
 
     Two queries for the page, whatever its size: its layouts, then which of their nodes
-    are in error (a list page is at most MAX_LIMIT dashboards).
+    are in error or late (a list page is at most MAX_LIMIT dashboards).
     """
     layouts = repository.layouts(session, [d.id for d in dashboards])
     members = {
@@ -127,8 +133,13 @@ def summaries(session: Session, dashboards: Sequence[Dashboard]) -> list[Dashboa
         for dashboard_id, layout in layouts.items()
     }
     everyone = set().union(*members.values()) if members else set()
-    red = repository.nodes_in_status(session, everyone, NodeStatus.error)
-    return [summary(d, len(members.get(d.id, set()) & red)) for d in dashboards]
+    flagged = repository.nodes_in_status(session, everyone, (NodeStatus.error, NodeStatus.late))
+    red = {i for i, s in flagged.items() if s == NodeStatus.error}
+    late = flagged.keys() - red
+    return [
+        summary(d, len(members.get(d.id, set()) & red), len(members.get(d.id, set()) & late))
+        for d in dashboards
+    ]
 
 
 def _ensure_name_free(session: Session, name: str, own_id: uuid.UUID | None) -> None:

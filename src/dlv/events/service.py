@@ -35,6 +35,8 @@ class EventKind(StrEnum):
     graph_imported = "graph.imported"
     dashboard_saved = "dashboard.saved"
     dashboard_deleted = "dashboard.deleted"
+    sla_late = "sla.late"  # dlv.sla: a node missed its SLA (its status may stay error)
+    sla_met = "sla.met"
 
 
 def emit(

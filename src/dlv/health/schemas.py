@@ -16,6 +16,8 @@ from dlv.nodes.models import NodeKind, NodeStatus
 class CheckStatus(StrEnum):
     ok = "ok"
     error = "error"
+    # Only in the status history: the SLA evaluator's verdict (dlv.sla), never a check's.
+    late = "late"
 
 
 SystemKind = Literal["postgres", "airflow", "spark"]
@@ -93,6 +95,7 @@ class KindCount(BaseModel):
     error: int = 0
     unknown: int = 0
     at_risk: int = 0
+    late: int = 0
     total: int = 0
 
 

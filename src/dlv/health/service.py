@@ -130,14 +130,19 @@ def record(session: Session, actor: Principal, target: Target, result: CheckResu
             checked_at=result.checked_at,
         ),
     )
-    old, new = node.status, result.status.value
+    old, new, message = node.status, result.status.value, result.message
+    if old == NodeStatus.late and new == NodeStatus.ok:
+        # A reachable system can still be late with its data: only the SLA clears late.
+        new, message = old, node.status_message or result.message
     changed = old != new
     # The status change itself is logged by the trigger on nodes (node.status).
-    check = {"status": new, "message": result.message, "latency_ms": result.latency_ms}
+    check = {
+        "status": result.status.value,
+        "message": result.message,
+        "latency_ms": result.latency_ms,
+    }
     events.emit(session, EventKind.check_finished, check, node.id)
-    repository.set_status(
-        session, node.pk, new, result.message, result.checked_at if changed else None
-    )
+    repository.set_status(session, node.pk, new, message, result.checked_at if changed else None)
     if changed:
         audit.record(
             session,
@@ -145,7 +150,7 @@ def record(session: Session, actor: Principal, target: Target, result: CheckResu
             "node.status",
             "node",
             node.id,
-            {"status": {"from": old, "to": new}, "message": result.message},
+            {"status": {"from": old, "to": new}, "message": message},
         )
     return changed
 

@@ -118,6 +118,9 @@ class ImpactReport(BaseModel):
     at_risk: list[LineageNode] = Field(
         description="affected nodes whose data is stale: a producer's latest run failed"
     )
+    late: list[LineageNode] = Field(
+        description="affected nodes that missed their SLA (status late)"
+    )
     likely_root_causes: list[CauseNode] = Field(
         description=(
             "upstream only: the failing nodes (the root included) that nothing failing "

@@ -329,6 +329,7 @@ def impact(
         ],
         "in_error": in_error,
         "at_risk": [n for n in affected if n["status"] == NodeStatus.at_risk],
+        "late": [n for n in affected if n["status"] == NodeStatus.late],
         "likely_root_causes": [by_id[i] for i in found.causes if i in by_id],
         "parents": found.parents,
         "affected": affected,

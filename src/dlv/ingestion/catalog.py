@@ -40,6 +40,7 @@ from dlv.nodes import repository as nodes_repository
 from dlv.nodes.models import SYSTEM_KINDS, NodeKind, NodeStatus
 from dlv.nodes.schemas import MAX_TAGS
 from dlv.ops import metrics
+from dlv.sla import service as sla
 
 MAX_PARENT_DEPTH = 64
 STAMP_STEP = timedelta(hours=1)
@@ -84,6 +85,8 @@ class Catalog:
     # Node statuses to write: one statement for the batch, not one per job.
     statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
     created: set[int] = field(default_factory=set)  # nodes this batch inserted
+    # Nodes that succeeded in this batch (a COMPLETE run, its outputs), for their SLAs.
+    successes: dict[int, datetime] = field(default_factory=dict)
     _systems: list[tuple[int, str, int, str | None]] | None = None
 
     def facts_of(self, pk: int) -> FactsRow:
@@ -91,6 +94,11 @@ class Catalog:
         if facts is None:
             facts = self.facts[pk] = FactsRow(node_pk=pk, new=True)
         return facts
+
+    def succeeded(self, pk: int, at: datetime | None) -> None:
+        """Node ``pk`` succeeded at ``at`` (None: it did not)."""
+        if at is not None and (pk not in self.successes or self.successes[pk] < at):
+            self.successes[pk] = at
 
     def held(self, pk: int, name: str) -> tuple[datetime, str] | None:
         facts = self.facts.get(pk)
@@ -116,6 +124,7 @@ class Catalog:
         repository.update_nodes(
             self.session, [{"pk": pk, **values} for pk, values in self.statuses.items()]
         )
+        sla.record_successes(self.session, self.successes)
 
 
 def load(session: Session, plan: Plan) -> Catalog:

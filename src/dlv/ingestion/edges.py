@@ -254,6 +254,8 @@ def follow_producers(catalog: Catalog, jobs: dict[int, Sender]) -> None:
         status = held[dataset].status if dataset in held else stored
         facts = catalog.facts.get(job)
         failed = facts is not None and facts.health_state in FAILED
+        # What a successful job wrote is fresh too (for the dataset's SLA).
+        catalog.succeeded(dataset, None if failed or facts is None else facts.health_time)
         if status == NodeStatus.error or (not failed and status == NodeStatus.ok):
             continue
         if not failed and status == NodeStatus.unknown:

@@ -314,6 +314,7 @@ def _apply_health(catalog: Catalog, candidates: list[Candidate]) -> None:
             catalog_ops.set_status(catalog, node, NodeStatus.error, message, sender)
         else:
             catalog_ops.set_status(catalog, node, NodeStatus.ok, None, sender)
+            catalog.succeeded(job_pk, health.time)
             if lineage and (current is None or current.run_id != health.run_id):
                 succeeded.append((node, health.run_id, start))
     edges.expire_edges(catalog, succeeded)

@@ -44,6 +44,9 @@ class NodeStatus(StrEnum):
     error = "error"
     # A dataset whose producer's latest run failed: what it holds is stale (ingestion).
     at_risk = "at_risk"
+    # A node that missed its SLA (dlv.sla): no success within its maximum age, or not done by
+    # its deadline. Worse than at_risk, never set over error (see docs/adr/0016-slas.md).
+    late = "late"
 
 
 class Node(Base):
@@ -83,6 +86,9 @@ class Node(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set while a scheduled check of it runs: never two at once, and GET /monitor counts them.
     check_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The node's last successful run or update: a job's COMPLETE run, a dataset's producer's,
+    # or what a collector reported (dlv.sla.service.record_success). What its SLA measures.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

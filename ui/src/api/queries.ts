@@ -1,5 +1,6 @@
 // Typed hooks per resource. Server state stays in TanStack Query's cache (no global store).
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError } from '../lib/problem';
 import { api, unwrap, type ImpactReport, type NodeKind, type NodeStatus, type Schemas } from './client';
 import { statusPoll } from './live';
 
@@ -10,6 +11,7 @@ export const keys = {
   node: (id: string) => ['node', id] as const,
   nodes: (filters: NodeFilters) => ['nodes', filters] as const,
   checks: (id: string) => ['checks', id] as const,
+  sla: (id: string) => ['sla', id] as const,
   runs: (filters: Record<string, string | undefined>) => ['runs', filters] as const,
   openlineage: (id: string) => ['openlineage', id] as const,
   summary: ['health-summary'] as const,
@@ -241,5 +243,41 @@ export function useUpdateNode(id: string) {
     mutationFn: (body: Schemas['NodeUpdate']) =>
       unwrap(api.PATCH('/api/v1/nodes/{node_id}', { params: { path: { node_id: id } }, body })),
     onSuccess: (node) => client.setQueryData(keys.node(id), node),
+  });
+}
+
+/** A node's SLA, or null when it has none (the API answers 404). */
+export function useNodeSla(id: string) {
+  return useQuery({
+    queryKey: keys.sla(id),
+    queryFn: async () => {
+      try {
+        return await unwrap(api.GET('/api/v1/nodes/{node_id}/sla', { params: { path: { node_id: id } } }));
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    refetchInterval: statusPoll,
+  });
+}
+
+export function usePutSla(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas['SlaWrite']) =>
+      unwrap(api.PUT('/api/v1/nodes/{node_id}/sla', { params: { path: { node_id: id } }, body })),
+    onSuccess: (sla) => client.setQueryData(keys.sla(id), sla),
+  });
+}
+
+export function useDeleteSla(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/v1/nodes/{node_id}/sla', { params: { path: { node_id: id } } })),
+    onSuccess: async () => {
+      client.setQueryData(keys.sla(id), null);
+      await client.invalidateQueries({ queryKey: keys.node(id) });
+    },
   });
 }

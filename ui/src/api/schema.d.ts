@@ -703,6 +703,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/nodes/{node_id}/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sla
+         * @description A node's SLA and whether it is met; 404 when it has none.
+         */
+        get: operations["getNodeSla"];
+        /**
+         * Put Sla
+         * @description Set a node's freshness and/or deadline SLA (replaces the one it has).
+         */
+        put: operations["putNodeSla"];
+        post?: never;
+        /**
+         * Delete Sla
+         * @description Remove a node's SLA; a node it made late gets its status back.
+         */
+        delete: operations["deleteNodeSla"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboards": {
         parameters: {
             query?: never;
@@ -1547,7 +1575,7 @@ export interface components {
          * CheckStatus
          * @enum {string}
          */
-        CheckStatus: "ok" | "error";
+        CheckStatus: "ok" | "error" | "late";
         /**
          * CheckStep
          * @description One step of a check (resolve, connect, log in, query, ...), in the order it ran.
@@ -1902,6 +1930,12 @@ export interface components {
              * @description How many of its nodes are in error right now
              */
             nodes_in_error: number;
+            /**
+             * Nodes Late
+             * @description How many of its nodes missed their SLA (status late) right now
+             * @default 0
+             */
+            nodes_late: number;
             /** Version */
             version: number;
             /** Created By */
@@ -1952,6 +1986,12 @@ export interface components {
              * @description How many of its nodes are in error right now
              */
             nodes_in_error: number;
+            /**
+             * Nodes Late
+             * @description How many of its nodes missed their SLA (status late) right now
+             * @default 0
+             */
+            nodes_late: number;
             /** Version */
             version: number;
             /** Created By */
@@ -2020,6 +2060,12 @@ export interface components {
              * @description How many of its nodes are in error right now
              */
             nodes_in_error: number;
+            /**
+             * Nodes Late
+             * @description How many of its nodes missed their SLA (status late) right now
+             * @default 0
+             */
+            nodes_late: number;
             /** Version */
             version: number;
             /** Created By */
@@ -2051,6 +2097,36 @@ export interface components {
             layout?: components["schemas"]["Layout"];
             /** Version */
             version?: number | null;
+        };
+        /**
+         * DeadlineSpec
+         * @description Done by ``time`` (24 h, local) in ``zone`` on each of ``days``, e.g. 06:00
+         *     Europe/Berlin, mon-fri: a success on that local day before the time.
+         */
+        DeadlineSpec: {
+            /**
+             * Time
+             * @description HH:MM, 24-hour local time
+             * @example 06:00
+             */
+            time: string;
+            /**
+             * Zone
+             * @description IANA time zone
+             * @example Europe/Berlin
+             */
+            zone: string;
+            /**
+             * Days
+             * @example [
+             *       "mon",
+             *       "tue",
+             *       "wed",
+             *       "thu",
+             *       "fri"
+             *     ]
+             */
+            days: components["schemas"]["Weekday"][];
         };
         /**
          * DeliveryKind
@@ -2251,6 +2327,14 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * Freshness
+         * @description At most ``max_age_seconds`` since the node's last successful run or update.
+         */
+        Freshness: {
+            /** Max Age Seconds */
+            max_age_seconds: number;
+        };
         /** HealthRead */
         HealthRead: {
             /**
@@ -2313,6 +2397,11 @@ export interface components {
              * @description affected nodes whose data is stale: a producer's latest run failed
              */
             at_risk: components["schemas"]["LineageNode"][];
+            /**
+             * Late
+             * @description affected nodes that missed their SLA (status late)
+             */
+            late: components["schemas"]["LineageNode"][];
             /**
              * Likely Root Causes
              * @description upstream only: the failing nodes (the root included) that nothing failing upstream explains, furthest first. A failing system (database, Airflow, Spark) explains what it holds and may be a cause; a DAG never causes its tasks' failure
@@ -2497,6 +2586,11 @@ export interface components {
              * @default 0
              */
             at_risk: number;
+            /**
+             * Late
+             * @default 0
+             */
+            late: number;
             /**
              * Total
              * @default 0
@@ -3027,7 +3121,7 @@ export interface components {
          * NodeStatus
          * @enum {string}
          */
-        NodeStatus: "unknown" | "ok" | "error" | "at_risk";
+        NodeStatus: "unknown" | "ok" | "error" | "at_risk" | "late";
         /**
          * NodeUpdate
          * @description Only the fields sent change; ``null`` clears an optional field.
@@ -3352,6 +3446,56 @@ export interface components {
          */
         RunState: "START" | "RUNNING" | "COMPLETE" | "ABORT" | "FAIL" | "OTHER";
         /**
+         * SlaRead
+         * @description A node's SLA and where it stands now.
+         */
+        SlaRead: {
+            /**
+             * Node Id
+             * Format: uuid
+             */
+            node_id: string;
+            freshness: components["schemas"]["Freshness"] | null;
+            deadline: components["schemas"]["DeadlineSpec"] | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "met" | "late";
+            /** Late Since */
+            late_since: string | null;
+            /**
+             * Reason
+             * @description Why it is late (what the node's status says)
+             */
+            reason: string | null;
+            /**
+             * Last Success At
+             * @description The node's last successful run or update
+             */
+            last_success_at: string | null;
+            /**
+             * Next Deadline At
+             * @description When the deadline next falls due
+             */
+            next_deadline_at: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Updated By */
+            updated_by: string;
+        };
+        /**
+         * SlaWrite
+         * @description A node's SLA: freshness, deadline or both (DELETE removes it).
+         */
+        SlaWrite: {
+            freshness?: components["schemas"]["Freshness"] | null;
+            deadline?: components["schemas"]["DeadlineSpec"] | null;
+        };
+        /**
          * SlackConfig
          * @description A Slack incoming webhook. Its URL is the credential, so it is a secret here.
          */
@@ -3591,6 +3735,11 @@ export interface components {
             /** Secret Set */
             secret_set: boolean;
         };
+        /**
+         * Weekday
+         * @enum {string}
+         */
+        Weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
     };
     responses: never;
     parameters: never;
@@ -12025,6 +12174,614 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MonitorState"];
                 };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The caller's role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The database is unavailable or busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getNodeSla: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The caller's role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The database is unavailable or busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    putNodeSla: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The caller's role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The database is unavailable or busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    deleteNodeSla: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request */
             400: {

@@ -5,6 +5,7 @@ export const STATUS_LABEL: Record<NodeStatus, string> = {
   ok: 'OK',
   error: 'Error',
   at_risk: 'At risk',
+  late: 'Late',
   unknown: 'Unknown',
 };
 
@@ -31,6 +32,14 @@ export function StatusIcon({ status, size = 14 }: { status: NodeStatus; size?: n
           <path d="M8 1.2 15.2 14H.8z" fill="currentColor" />
           <path d="M8 6v4" stroke="#fff" strokeWidth="1.8" />
           <circle cx="8" cy="12" r="1" fill="#fff" />
+        </svg>
+      );
+    case 'late':
+      // A clock: missed its SLA (not done in time), distinct from the error cross.
+      return (
+        <svg {...common} className="status-icon">
+          <circle cx="8" cy="8" r="7" fill="currentColor" />
+          <path d="M8 3.8V8l2.8 1.9" stroke="#fff" strokeWidth="1.7" fill="none" strokeLinecap="round" />
         </svg>
       );
     default:

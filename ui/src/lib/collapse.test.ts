@@ -57,7 +57,7 @@ describe('collapse', () => {
     const view = collapse(model, state('none', ['shop']));
     // the root stays out of the group, its siblings go in
     const shop = view.nodes.find((n) => n.id === 'shop');
-    expect(shop?.counts).toEqual({ error: 1, at_risk: 1, unknown: 0, ok: 0 });
+    expect(shop?.counts).toEqual({ error: 1, late: 0, at_risk: 1, unknown: 0, ok: 0 });
     expect(shop?.status).toBe('error');
     expect(view.nodes.some((n) => n.id === 'revenue')).toBe(true);
   });

@@ -15,6 +15,7 @@ export interface CollapseState {
 
 export interface StatusCounts {
   error: number;
+  late: number;
   at_risk: number;
   unknown: number;
   ok: number;
@@ -59,7 +60,7 @@ export interface ViewGraph {
   groups: Map<string, { label: string; collapsed: boolean; size: number }>;
 }
 
-const WORST: NodeStatus[] = ['error', 'at_risk', 'unknown', 'ok'];
+const WORST: NodeStatus[] = ['error', 'late', 'at_risk', 'unknown', 'ok'];
 
 export function worstStatus(counts: StatusCounts): NodeStatus {
   return WORST.find((s) => counts[s] > 0) ?? 'unknown';
@@ -157,7 +158,7 @@ export function collapse(model: LineageModel, state: CollapseState): ViewGraph {
       });
       continue;
     }
-    const counts: StatusCounts = { error: 0, at_risk: 0, unknown: 0, ok: 0 };
+    const counts: StatusCounts = { error: 0, late: 0, at_risk: 0, unknown: 0, ok: 0 };
     const inside = ids.filter((id) => id !== rep || !model.nodes.get(id)?.containerOnly);
     for (const id of inside) counts[model.nodes.get(id)!.status] += 1;
     const owners = [...new Set(inside.flatMap((id) => model.nodes.get(id)!.owners))];

@@ -63,6 +63,7 @@ export const STATUS_COLOR: Record<NodeStatus, string> = {
   ok: '#1a7f37',
   error: '#cf222e',
   at_risk: '#9a6700',
+  late: '#bc4c00',
   unknown: '#6e7781',
 };
 

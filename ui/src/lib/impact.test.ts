@@ -31,6 +31,7 @@ const report = (over: Partial<ImpactReport>): ImpactReport => ({
   owners: [],
   in_error: [],
   at_risk: [],
+  late: [],
   likely_root_causes: [],
   parents: [],
   affected: [],

@@ -13,7 +13,7 @@ export interface DistanceGroup {
 }
 
 const KIND_ORDER: NodeKind[] = ['dataset', 'job', 'postgres', 'airflow', 'spark'];
-const STATUS_ORDER = { error: 0, at_risk: 1, unknown: 2, ok: 3 } as const;
+const STATUS_ORDER = { error: 0, late: 1, at_risk: 2, unknown: 3, ok: 4 } as const;
 
 function byStatusThenName(a: LineageNode, b: LineageNode): number {
   return STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.name.localeCompare(b.name);

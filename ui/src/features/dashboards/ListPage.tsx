@@ -116,6 +116,14 @@ export function ListPage() {
                     <StatusIcon status="ok" /> none of {d.node_count} in error
                   </span>
                 )}
+                {d.nodes_late > 0 && (
+                  <>
+                    {' '}
+                    <span className="status-badge status-late">
+                      <StatusIcon status="late" /> {d.nodes_late} late
+                    </span>
+                  </>
+                )}
               </p>
               <p className="muted small">
                 {d.owner ? (

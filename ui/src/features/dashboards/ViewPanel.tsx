@@ -61,6 +61,9 @@ export function ViewPanel({ selected }: { selected: DashNode[] }) {
           <StatusBadge status="error" /> failing now
         </li>
         <li>
+          <StatusBadge status="late" /> missed its SLA
+        </li>
+        <li>
           <StatusBadge status="at_risk" /> an upstream is failing, or stale
         </li>
         <li>

@@ -7,12 +7,13 @@ import { ProblemView } from '../../components/ProblemView';
 import { StatusBadge, STATUS_LABEL } from '../../components/StatusBadge';
 import { formatDuration } from '../../lib/format';
 
-const ORDER: NodeStatus[] = ['error', 'at_risk', 'ok', 'unknown'];
+const ORDER: NodeStatus[] = ['error', 'late', 'at_risk', 'ok', 'unknown'];
 
 /** What is red now, and what failed lately: where a person paged at night starts. */
 export function HomePage() {
   const summary = useHealthSummary();
   const atRisk = useNodes({ status: 'at_risk', limit: 20 });
+  const late = useNodes({ status: 'late', limit: 20 });
   const failed = useRuns({ state: 'FAIL' }, 10);
 
   return (
@@ -87,6 +88,20 @@ export function HomePage() {
           </section>
         </>
       )}
+      <section aria-labelledby="late">
+        <h2 id="late">Late (missed their SLA)</h2>
+        {late.data && late.data.items.length === 0 && <Empty>No node is late.</Empty>}
+        {late.data && late.data.items.length > 0 && (
+          <ul className="plain-list">
+            {late.data.items.map((n) => (
+              <li key={n.id}>
+                <StatusBadge status={n.status} title={STATUS_LABEL[n.status]} />{' '}
+                <Link to={`/nodes/${n.id}`}>{n.name}</Link> <span className="muted small">{n.status_message}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       <section aria-labelledby="at-risk">
         <h2 id="at-risk">At risk (stale data)</h2>
         {atRisk.data && atRisk.data.items.length === 0 && <Empty>No dataset is at risk.</Empty>}

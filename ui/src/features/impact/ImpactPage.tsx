@@ -107,6 +107,14 @@ function Report({ id, direction }: { id: string; direction: Direction }) {
           showMessage
         />
         <NodeList
+          id="late"
+          title="Late: missed their SLA"
+          hint="Nodes not fresh enough, or not done by their deadline."
+          nodes={r.late}
+          empty="No node is late."
+          showMessage
+        />
+        <NodeList
           id="at-risk"
           title="At risk: stale data"
           hint="Datasets whose producer's latest run failed."

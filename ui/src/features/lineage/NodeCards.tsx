@@ -67,7 +67,7 @@ export const GroupCard = memo(function GroupCard({ data }: NodeProps<CardNode>) 
   const v = data.view;
   const c = v.counts;
   const parts = c
-    ? (['error', 'at_risk'] as const).filter((s) => c[s] > 0).map((s) => `${c[s]} ${STATUS_LABEL[s].toLowerCase()}`)
+    ? (['error', 'late', 'at_risk'] as const).filter((s) => c[s] > 0).map((s) => `${c[s]} ${STATUS_LABEL[s].toLowerCase()}`)
     : [];
   return (
     <div className={classes(data, 'card-node group-node')} title={hoverText(v)} style={{ width: GROUP_W, height: GROUP_H }}>

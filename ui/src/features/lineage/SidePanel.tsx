@@ -36,7 +36,7 @@ export function NodePanel({ node, model, view, actions, expanded }: { node: View
       </p>
       {isGroup && node.counts && (
         <p className="small">
-          {node.counts.error} in error · {node.counts.at_risk} at risk · {node.counts.ok} OK · {node.counts.unknown} unknown
+          {node.counts.error} in error · {node.counts.late} late · {node.counts.at_risk} at risk · {node.counts.ok} OK · {node.counts.unknown} unknown
         </p>
       )}
       <div className="side-actions">
@@ -172,6 +172,9 @@ export function Legend({ view, actions, mode }: { view: ViewGraph; actions: Acti
       <ul className="plain-list small legend">
         <li>
           <StatusBadge status="error" /> failing (its check or latest run)
+        </li>
+        <li>
+          <StatusBadge status="late" /> missed its SLA (not fresh or not done in time)
         </li>
         <li>
           <StatusBadge status="at_risk" /> stale: a producer’s last run failed

@@ -10,7 +10,7 @@ export function ChecksSection({ nodeId }: { nodeId: string }) {
   const checks = useChecks(nodeId);
   return (
     <section className="card wide" aria-labelledby="checks">
-      <h2 id="checks">Health-check history</h2>
+      <h2 id="checks">Status history</h2>
       {checks.isPending && <Loading what="checks" />}
       {checks.error && <ProblemView error={checks.error} />}
       {checks.data && checks.data.items.length === 0 && <Empty>Never checked.</Empty>}
@@ -32,7 +32,7 @@ export function ChecksSection({ nodeId }: { nodeId: string }) {
                   <When at={c.checked_at} />
                 </td>
                 <td>
-                  <StatusBadge status={c.status === 'ok' ? 'ok' : 'error'} />
+                  <StatusBadge status={c.status} />
                 </td>
                 <td className="message">
                   {c.message}

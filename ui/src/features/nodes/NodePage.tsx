@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router';
 import type { NodeKind } from '../../api/client';
-import { useIsAdmin, useNode } from '../../api/queries';
+import { useIsAdmin, useNode, useNodeSla } from '../../api/queries';
 import { KIND_LABEL, KindIcon } from '../../components/KindIcon';
 import { Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
@@ -11,6 +11,7 @@ import { CollectSection } from './CollectSection';
 import { ConnectionSection } from './ConnectionSection';
 import { ChecksSection, RunsSection, SchemaSection } from './HistorySections';
 import { ParentLink } from './ParentLink';
+import { SlaSection } from './SlaSection';
 import { ScheduleSection } from './ScheduleSection';
 import { TestConnection } from './TestConnection';
 
@@ -20,6 +21,7 @@ export function NodePage() {
   const { id = '' } = useParams();
   const node = useNode(id);
   const admin = useIsAdmin();
+  const hasSla = Boolean(useNodeSla(id).data);
 
   if (node.isPending) return <Loading what="the node" />;
   if (node.error) return <ProblemView error={node.error} context="Could not load this node" />;
@@ -103,6 +105,7 @@ export function NodePage() {
         </section>
 
         <AnnotationsSection node={n} admin={admin} />
+        <SlaSection node={n} admin={admin} />
 
         {system && (
           <section className="card" aria-labelledby="connection">
@@ -113,7 +116,8 @@ export function NodePage() {
         )}
         {system && n.connection && <ScheduleSection node={n} admin={admin} />}
         {n.kind === 'dataset' && <CollectedSection nodeId={n.id} />}
-        {system && <ChecksSection nodeId={n.id} />}
+        {/* Also an SLA's verdicts (late, met again): shown for every kind once there is one. */}
+        {(system || hasSla) && <ChecksSection nodeId={n.id} />}
         {system && n.connection && <CollectSection nodeId={n.id} admin={admin} />}
         {n.kind === 'job' && <RunsSection nodeId={n.id} />}
         {(n.kind === 'dataset' || n.kind === 'job') && <SchemaSection nodeId={n.id} kind={n.kind} />}

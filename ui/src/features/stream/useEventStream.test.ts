@@ -18,12 +18,18 @@ describe('staleKeys', () => {
     );
   });
 
+  it('an SLA turning late or met refreshes the node, its SLA, history and the lists', () => {
+    expect(staleKeys(of('sla.late'))).toEqual(
+      expect.arrayContaining([['node', 'n1'], ['sla', 'n1'], ['checks', 'n1'], ['nodes'], ['health-summary']]),
+    );
+  });
+
   it('a run state refreshes the runs', () => {
     expect(staleKeys(of('run.state'))).toContainEqual(['runs']);
   });
 
   it('an import, or a kind this UI does not know, refreshes everything', () => {
     expect(staleKeys(of('graph.imported', null))).toEqual([[]]);
-    expect(staleKeys(of('sla.late'))).toEqual([[]]);
+    expect(staleKeys(of('something.new'))).toEqual([[]]);
   });
 });

@@ -20,8 +20,10 @@ export function staleKeys(event: StreamEvent): unknown[][] {
     case 'node.created':
     case 'node.updated':
     case 'node.deleted':
+    case 'sla.late':
+    case 'sla.met':
       return [
-        ...(node ? [['node', node], ['checks', node]] : []),
+        ...(node ? [['node', node], ['checks', node], ['sla', node]] : []),
         ['nodes'],
         ['health-summary'],
         ['lineage'],
@@ -29,7 +31,8 @@ export function staleKeys(event: StreamEvent): unknown[][] {
         ['dashboards'],
       ];
     case 'run.state':
-      return [['runs'], ...(node ? [['node', node]] : [])];
+      // A run may be a success its SLA counts (last_success_at).
+      return [['runs'], ...(node ? [['node', node], ['sla', node]] : [])];
     case 'edge.created':
     case 'edge.updated':
     case 'edge.deleted':
