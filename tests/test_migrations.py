@@ -21,9 +21,10 @@ def test_the_migrated_schema_is_the_models_schema(database_url: str) -> None:
     assert diff == []
 
 
-def test_the_node_facts_trigger_survives_every_migration(database_url: str) -> None:
+def test_the_node_triggers_survive_every_migration(database_url: str) -> None:
     # SQLite's batch mode rebuilds a table and drops its triggers: the lineage index would
-    # then stop learning node status changes (0014 did so once).
+    # then stop learning node status changes (0014 did so once), the stream and the alerts
+    # would hear of none.
     engine = create_engine(database_url)
     query = (
         "SELECT name FROM sqlite_master WHERE type = 'trigger'"
@@ -35,4 +36,4 @@ def test_the_node_facts_trigger_survives_every_migration(database_url: str) -> N
             triggers = set(conn.execute(text(query)).scalars())
     finally:
         engine.dispose()
-    assert "nodes_facts_changed" in triggers
+    assert {"nodes_facts_changed", "nodes_status_event"} <= triggers

@@ -5,7 +5,7 @@ successful run or update, which ingestion and collectors move forward. Jobs star
 latest COMPLETE run already stored, so an SLA set right after the upgrade measures from the
 truth rather than from nothing.
 
-Revision ID: 0019
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-07 05:00:00
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
+revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -25,27 +25,9 @@ depends_on: str | Sequence[str] | None = None
 _UTC = sa.DateTime(timezone=True)
 
 
-# 0014's batch_alter_table rebuilt ``nodes`` on SQLite, and a rebuilt table loses its
-# triggers: the node-facts trigger of 0008 was gone, so lineage answers kept showing a
-# status after the SLA evaluator (or anyone writing SQL) changed it. Restored here, as 0008
-# made it; IF NOT EXISTS leaves a database that still has it alone.
-_SQLITE_FACTS_TRIGGER = (
-    "CREATE TRIGGER IF NOT EXISTS nodes_facts_changed AFTER UPDATE ON nodes FOR EACH ROW "
-    "WHEN "
-    + " OR ".join(
-        f"OLD.{c} IS NOT NEW.{c}"
-        for c in ("kind", "namespace", "name", "owner", "status", "status_message", "owners")
-    )
-    + " BEGIN INSERT INTO lineage_changes (op, a, b, at) "
-    "VALUES ('node~', NEW.pk, -1, strftime('%Y-%m-%d %H:%M:%f000', 'now')); END"
-)
-
-
 def upgrade() -> None:
     # A plain ADD COLUMN: batch mode would rebuild the table on SQLite (and drop its trigger).
     op.add_column("nodes", sa.Column("last_success_at", _UTC, nullable=True))
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(_SQLITE_FACTS_TRIGGER)
     op.execute(
         "UPDATE nodes SET last_success_at = (SELECT max(runs.state_time) FROM runs "
         "WHERE runs.job_pk = nodes.pk AND runs.state = 'COMPLETE') "
