@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from celery import Celery
+from celery.signals import setup_logging, worker_ready
 
 from dlv.config import Settings
 from dlv.crypto import SecretBox
@@ -27,10 +28,12 @@ from dlv.db import make_engine
 from dlv.health.network import NetworkPolicy
 from dlv.health.runner import Database
 from dlv.monitor import service, unit
+from dlv.ops.logging import configure_logging
 
 log = logging.getLogger("dlv.monitor")
 TASK = "dlv.monitor.run"
 BROKER_TIMEOUT_SECONDS = 5.0
+RESTORE_SWEEP_SECONDS = 5
 
 
 def make_app(settings: Settings) -> Celery:
@@ -49,6 +52,9 @@ def make_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": service.visibility_timeout(settings),
+            # Look for tasks of dead workers every 5 s (kombu's default: every 100 s).
+            "unacked_restore_interval": RESTORE_SWEEP_SECONDS,
+            "unacked_restore_throttle": 1,
             "global_keyprefix": f"{settings.monitor_queue}:",
             "socket_timeout": BROKER_TIMEOUT_SECONDS,
             "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
@@ -123,6 +129,20 @@ def worker_app(settings: Settings, resources: Resources) -> Celery:
 def run_worker(settings: Settings, concurrency: int, loglevel: str) -> None:
     """Run a Celery worker on the monitor's queue until it is stopped (blocks)."""
     app = worker_app(settings, Resources.of(settings))
+
+    # DLV's logging, not Celery's (a receiver of setup_logging replaces Celery's own setup):
+    # the same format and secret scrubbing as the server's.
+    @setup_logging.connect(weak=False)
+    def logs(**_: object) -> None:
+        configure_logging(settings)
+        # "received" and "succeeded" for every task: two lines per check, thousands a minute.
+        for name in ("celery.worker.strategy", "celery.app.trace"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+    @worker_ready.connect(weak=False)
+    def ready(**_: object) -> None:
+        log.info("dlv worker ready: queue %s, %d threads", settings.monitor_queue, concurrency)
+
     app.worker_main(
         [
             "worker",
