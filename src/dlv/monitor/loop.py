@@ -184,9 +184,6 @@ class MonitorLoop:
                 for work in works:
                     await self.db.write(service.finish, work.pk, work.token)
                 return self.tick
-            for claim in claims:
-                lag = (now - claim.due_at).total_seconds()
-                metrics.monitor_schedule_lag.observe(max(0.0, lag))
         if claims and len(claims) >= limit:
             return MIN_PAUSE_SECONDS  # more may be due
         return self._pause(batch)

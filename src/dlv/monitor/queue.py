@@ -115,11 +115,11 @@ def worker_app(settings: Settings, resources: Resources) -> Celery:
     loops = threading.local()
 
     @app.task(name=TASK)  # type: ignore[untyped-decorator]
-    def run(pk: int, node_id: str, token: str, collect: bool) -> None:
+    def run(pk: int, node_id: str, token: str, collect: bool, due_at: str) -> None:
         runner = getattr(loops, "runner", None)
         if runner is None:
             runner = loops.runner = asyncio.Runner()
-        work = unit.Work.from_args(pk, node_id, token, collect)
+        work = unit.Work.from_args(pk, node_id, token, collect, due_at)
         r = resources
         runner.run(unit.run(r.db, r.box, r.policy, r.timeouts, work))
 
@@ -132,14 +132,14 @@ def run_worker(settings: Settings, concurrency: int, loglevel: str) -> None:
 
     # DLV's logging, not Celery's (a receiver of setup_logging replaces Celery's own setup):
     # the same format and secret scrubbing as the server's.
-    @setup_logging.connect(weak=False)
+    @setup_logging.connect(weak=False)  # type: ignore[untyped-decorator]
     def logs(**_: object) -> None:
         configure_logging(settings)
         # "received" and "succeeded" for every task: two lines per check, thousands a minute.
         for name in ("celery.worker.strategy", "celery.app.trace"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
-    @worker_ready.connect(weak=False)
+    @worker_ready.connect(weak=False)  # type: ignore[untyped-decorator]
     def ready(**_: object) -> None:
         log.info("dlv worker ready: queue %s, %d threads", settings.monitor_queue, concurrency)
 

@@ -59,17 +59,20 @@ class Work:
     node_id: uuid.UUID
     token: datetime
     collect: bool
+    due_at: datetime
 
     @classmethod
     def of(cls, claim: service.Claim) -> Work:
-        return cls(claim.target.pk, claim.target.id, claim.token, claim.collect)
+        return cls(claim.target.pk, claim.target.id, claim.token, claim.collect, claim.due_at)
 
     def to_args(self) -> list[Any]:
-        return [self.pk, str(self.node_id), self.token.isoformat(), self.collect]
+        at = (self.token.isoformat(), self.due_at.isoformat())
+        return [self.pk, str(self.node_id), at[0], self.collect, at[1]]
 
     @classmethod
-    def from_args(cls, pk: int, node_id: str, token: str, collect: bool) -> Work:
-        return cls(int(pk), uuid.UUID(node_id), datetime.fromisoformat(token), bool(collect))
+    def from_args(cls, pk: int, node_id: str, token: str, collect: bool, due_at: str) -> Work:
+        at = (datetime.fromisoformat(token), datetime.fromisoformat(due_at))
+        return cls(int(pk), uuid.UUID(node_id), at[0], bool(collect), at[1])
 
 
 async def run(
@@ -93,7 +96,9 @@ async def run(
         log.info("monitor: node %s: claim %s ended already, dropped", work.node_id, work.token)
         return
     if progress is Progress.due:
-        if target is None:
+        if target is None:  # from the queue: the lag is what it waited there too
+            lag = (utcnow() - work.due_at).total_seconds()
+            metrics.monitor_schedule_lag.observe(max(0.0, lag))
             try:
                 target = await db.read(health.load_target, box, work.node_id)
             except (health.NodeNotFound, health.NoConnection, health.ConnectionUnreadable):
