@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--rounds", type=float, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--collect", action="store_true", help="collect after each ok check")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # a worker process
     args = parser.parse_args()
     if args.worker:
@@ -134,7 +135,7 @@ def main() -> None:
             while b"dlv worker ready" not in path.read_bytes():
                 assert time.monotonic() < deadline, path.read_text(errors="replace")[-2000:]
                 time.sleep(0.2)
-        fill(db, box, args.nodes, args.interval, configs)  # due from now on
+        fill(db, box, args.nodes, args.interval, configs, args.collect)  # due from now on
         sched_cpu = asyncio.run(schedule(db, box, settings, args.interval * args.rounds))
         time.sleep(3)  # what is running finishes
         for proc in procs:
@@ -153,6 +154,7 @@ def main() -> None:
     print(
         f"celery: {args.nodes} nodes every {args.interval} s, {args.workers} workers x "
         f"{THREADS} threads, {args.rounds:g} rounds"
+        + (", collecting after ok checks" if args.collect else "")
     )
     print(
         f"workers:  {len(lags)} checks, lag p50 {pct(lags, 0.5):.3f} s, p99 "

@@ -89,7 +89,7 @@ def test_a_task_whose_worker_died_after_storing_the_check_stores_no_second_one(
     claim = claim_one(db, client, admin)
     work = unit.Work.of(claim)
     result = asyncio.run(unit.check(claim.target, POLICY, 5))
-    assert service.store(db, claim.target, result, work.token)  # ... and then the worker died
+    assert service.store(db, claim.target, result, work.token, last=False)  # then it died
     db.commit()
     assert service.progress(db, work.pk, work.token) is service.Progress.checked
     db.rollback()

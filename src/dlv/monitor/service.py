@@ -173,17 +173,23 @@ def progress(session: Session, pk: int, token: datetime) -> Progress:
     return Progress.checked_ok if row[1] == "ok" else Progress.checked
 
 
-def store(session: Session, target: health.Target, result: CheckResult, token: datetime) -> bool:
+def store(
+    session: Session, target: health.Target, result: CheckResult, token: datetime, *, last: bool
+) -> bool:
     """Store a scheduled check exactly as a manual test stores one; False when it was dropped:
     the node is gone, its claim is no longer this one, or this claim's check is stored already
-    (a task run again after its worker died)."""
+    (a task run again after its worker died). ``last``: nothing follows, the claim ends here
+    (one transaction); else it is marked as checked for the collection that follows."""
     if repository.lock_claim(session, target.pk) != token:
         return False
     try:
         health.record(session, MONITOR, target, result)
     except health.NodeNotFound:
         return False  # deleted while it was being checked
-    repository.set_claim(session, target.pk, token + CHECKED)
+    if last:
+        repository.finish_claim(session, target.pk, [token])
+    else:
+        repository.set_claim(session, target.pk, token + CHECKED)
     return True
 
 

@@ -107,13 +107,16 @@ async def run(
                 return
         started = time.monotonic()
         result = await check(target, policy, timeouts.check)
+        ok = result.status is CheckStatus.ok
         async with gate:
-            stored = await db.write(service.store, target, result, work.token)
+            last = not (ok and work.collect)  # then the claim ends with the check stored
+            stored = await db.write(service.store, target, result, work.token, last=last)
         metrics.monitor_check_duration.observe(time.monotonic() - started)
         if not stored:
             return
         metrics.monitor_checks.labels(result=result_label(result)).inc()
-        ok = result.status is CheckStatus.ok
+        if last:
+            return
     else:  # run again after its worker died: the check is stored, the rest may not be
         ok = progress is Progress.checked_ok
     if ok and work.collect and not await collect(db, box, policy, timeouts.collect, work):
