@@ -213,3 +213,17 @@ def test_celery_mode_needs_a_redis_url(tmp_path: Path) -> None:
             database_url="postgresql+psycopg://x@127.0.0.1/x",
             _env_file=None,
         )
+
+
+def test_a_worker_outside_celery_mode_says_how_to_run_it(tmp_path: Path) -> None:
+    env = {**os.environ, "DLV_HOME": str(tmp_path), "DLV_MONITOR": "embedded"}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dlv"), "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "DLV_MONITOR=celery" in done.stderr
