@@ -29,6 +29,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -83,6 +85,18 @@ async def schedule(db: Database, box: SecretBox, settings: Settings, seconds: fl
     return time.process_time() - cpu
 
 
+@contextmanager
+def redis_keys(prefix: str) -> Iterator[None]:
+    """Delete the run's Redis keys at the end, whatever happened."""
+    try:
+        yield
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=2000)
@@ -97,7 +111,11 @@ def main() -> None:
         return
     configs, slow = endpoints()
     queue_name = f"dlv-bench-{uuid.uuid4().hex[:8]}"
-    with database("postgresql") as url, tempfile.TemporaryDirectory() as tmp:
+    with (
+        database("postgresql") as url,
+        tempfile.TemporaryDirectory() as tmp,
+        redis_keys(queue_name),
+    ):
         migrate.upgrade(url)
         env = {
             "DLV_DATABASE_URL": url,
@@ -130,24 +148,23 @@ def main() -> None:
             )
             for out, log in zip(outs, logs, strict=True)
         ]
-        for path in (Path(tmp) / f"worker{i}.log" for i in range(args.workers)):
-            deadline = time.monotonic() + 180  # a loaded machine: imports take a while
-            while b"dlv worker ready" not in path.read_bytes():
-                assert time.monotonic() < deadline, path.read_text(errors="replace")[-2000:]
-                time.sleep(0.2)
-        fill(db, box, args.nodes, args.interval, configs, args.collect)  # due from now on
-        sched_cpu = asyncio.run(schedule(db, box, settings, args.interval * args.rounds))
-        time.sleep(3)  # what is running finishes
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(60)
+        try:
+            for path in (Path(tmp) / f"worker{i}.log" for i in range(args.workers)):
+                deadline = time.monotonic() + 180  # a loaded machine: imports take a while
+                while b"dlv worker ready" not in path.read_bytes():
+                    assert time.monotonic() < deadline, path.read_text(errors="replace")[-2000:]
+                    time.sleep(0.2)
+            fill(db, box, args.nodes, args.interval, configs, args.collect)  # due from now on
+            sched_cpu = asyncio.run(schedule(db, box, settings, args.interval * args.rounds))
+            time.sleep(3)  # what is running finishes
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                proc.wait(60)
         reports = [json.loads(out.read_text()) for out in outs]
         base = asyncio.run(run_baseline(db, box, settings.model_copy(update={"monitor": "off"})))
         engine.dispose()
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{queue_name}:*"):
-            client.delete(key)
     slow.close()
     lags = [v for r in reports for v in r["lags"]]
     cpu = sched_cpu + sum(r["cpu"] for r in reports)
