@@ -8,9 +8,11 @@ into DLV's own environment: each gets a virtualenv under ``DLV_INTEGRATION_CACHE
     python integration/realservers.py airflow                      # run one until Ctrl-C
     python integration/realservers.py spark
     python integration/realservers.py spark-master
+    python integration/realservers.py spark-history
 
 The tests import ``airflow_server``, ``airflow_with_lineage`` (an Airflow that runs DAGs and
-sends their OpenLineage events to DLV), ``spark_app`` and ``spark_master`` from here. Only the
+sends their OpenLineage events to DLV), ``spark_app``, ``spark_master`` and ``spark_history``
+(a history server over applications that ran, one with a failed job) from here. Only the
 standard library is used, so this runs with any Python 3.11+.
 """
 
@@ -501,8 +503,106 @@ def spark_master() -> Iterator[Spark]:
             _stop(proc)
 
 
+# Applications that run to their end with event logs on, for a history server to show: the
+# first succeeds, the second has a Spark job that fails (the application still completes).
+_SPARK_FINISHED_APPS = """
+import sys
+from pyspark.sql import SparkSession
+log_dir = sys.argv[1]
+for name, fail in (("NightlyLoad", False), ("Orders Report", True)):
+    spark = (
+        SparkSession.builder.master("local[1]").appName(name)
+        .config("spark.eventLog.enabled", "true").config("spark.eventLog.dir", log_dir)
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+    assert spark.range(10).selectExpr("sum(id)").collect()[0][0] == 45
+    if fail:
+        try:
+            spark.sparkContext.parallelize([1]).map(lambda x: x // 0).collect()
+        except Exception:
+            pass
+    spark.stop()
+"""
+HISTORY_APPS = ("NightlyLoad", "Orders Report")
+
+
+@contextlib.contextmanager
+def spark_history() -> Iterator[Spark]:
+    """A Spark history server over two finished applications (``HISTORY_APPS``): the first
+    succeeded, the second completed with a failed Spark job."""
+    _require_java()
+    python = venv_python("spark")
+    spark_home = next((python.parent.parent / "lib").glob("python3*/site-packages/pyspark"))
+    with tempfile.TemporaryDirectory(prefix="dlv-spark-history-") as tmp:
+        events = Path(tmp) / "events"
+        events.mkdir()
+        log = Path(tmp) / "history.log"
+        script = Path(tmp) / "apps.py"
+        script.write_text(_SPARK_FINISHED_APPS)
+        env = {
+            **os.environ,
+            "SPARK_HOME": str(spark_home),
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_LOG_DIR": tmp,
+            "PYSPARK_PYTHON": str(python),
+        }
+        with log.open("wb") as out:
+            subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [str(python), str(script), events.as_uri()],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp,
+                check=True,
+                timeout=START_TIMEOUT,
+            )
+        port = free_port()
+        properties = Path(tmp) / "history.properties"
+        properties.write_text(
+            f"spark.history.fs.logDirectory {events.as_uri()}\n"
+            f"spark.history.ui.port {port}\n"
+            "spark.history.fs.update.interval 1s\n"
+        )
+        command = [
+            str(python.parent / "spark-class"),
+            "org.apache.spark.deploy.history.HistoryServer",
+            "--properties-file", str(properties),
+        ]  # fmt: skip
+        with log.open("ab") as out:
+            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                command,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=tmp,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_http(f"{url}/api/v1/applications", proc, log, START_TIMEOUT)
+            _wait_apps(url, len(HISTORY_APPS), proc, log)
+            yield Spark(url, PYSPARK_VERSION)
+        finally:
+            _stop(proc)
+
+
+def _wait_apps(url: str, count: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until the history server has read ``count`` applications' event logs."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with urllib.request.urlopen(f"{url}/api/v1/applications", timeout=5) as answer:  # noqa: S310
+            if len(json.load(answer)) >= count:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"the history server did not list {count} applications:\n{tail}")
+        time.sleep(0.5)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("prepare", "airflow", "spark", "spark-master"):
+    if not argv or argv[0] not in ("prepare", "airflow", "spark", "spark-master", "spark-history"):
         sys.stderr.write(__doc__ or "")
         return 2
     if argv[0] == "prepare":
@@ -515,6 +615,7 @@ def main(argv: list[str]) -> int:
         "airflow": airflow_server,
         "spark": spark_app,
         "spark-master": spark_master,
+        "spark-history": spark_history,
     }
     server = servers[argv[0]]()
     with server as running:

@@ -40,6 +40,8 @@ security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 # The monitoring loop would check the nodes other tests create (their status, their history):
 # only the tests of the loop switch it on, by passing their own settings or environment.
 os.environ.setdefault("DLV_MONITOR", "off")
+# Likewise the alert delivery worker: its tests run it round by round.
+os.environ.setdefault("DLV_ALERTS", "off")
 
 BACKEND = os.environ.get("DLV_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(

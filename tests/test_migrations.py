@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from dlv.models import metadata
 
@@ -19,3 +19,20 @@ def test_the_migrated_schema_is_the_models_schema(database_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_the_node_facts_trigger_survives_every_migration(database_url: str) -> None:
+    # SQLite's batch mode rebuilds a table and drops its triggers: the lineage index would
+    # then stop learning node status changes (0014 did so once).
+    engine = create_engine(database_url)
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    )
+    try:
+        with engine.connect() as conn:
+            triggers = set(conn.execute(text(query)).scalars())
+    finally:
+        engine.dispose()
+    assert "nodes_facts_changed" in triggers

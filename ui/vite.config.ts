@@ -42,7 +42,8 @@ export default defineConfig({
   worker: { format: 'es', plugins: () => [precompress()] },
   server: {
     proxy: {
-      '/api': 'http://127.0.0.1:8000',
+      // ws: the event stream (/api/v1/stream) is a WebSocket.
+      '/api': { target: 'http://127.0.0.1:8000', ws: true },
     },
   },
   test: {

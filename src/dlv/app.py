@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from dlv import __doc__ as description
+from dlv.alerts.router import router as alerts_router
 from dlv.apidocs import install_docs
 from dlv.audit.router import router as audit_router
 from dlv.auth import service as auth_service
@@ -20,6 +21,7 @@ from dlv.crypto import SecretBox
 from dlv.dashboards.router import router as dashboards_router
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import install_error_handlers, problem_responses
+from dlv.events.router import router as events_router
 from dlv.graph.router import router as graph_router
 from dlv.health.network import NetworkPolicy
 from dlv.health.router import router as health_router
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collectors_router,
         monitor_router,
         dashboards_router,
+        events_router,
+        alerts_router,
         graph_router,
         ops_router,
     ):

@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     monitor_jitter: float = Field(default=0.1, ge=0, le=0.5)
     # 30 in production; tests lower it to watch a node change within seconds.
     monitor_min_interval_seconds: int = Field(default=30, ge=1)
+    # The real-time stream (dlv.events): how long events are kept for clients that resume,
+    # how often each process polls for new ones, and how it treats clients.
+    events_retention_hours: float = Field(default=24, ge=1)
+    stream_poll_seconds: float = Field(default=0.2, gt=0, le=10)
+    stream_auth_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    stream_queue_size: int = Field(default=2000, ge=10)
+    # A missing id older than this is a rolled-back transaction, not one still committing.
+    stream_gap_grace_seconds: float = Field(default=5, ge=0)
+    stream_auth_recheck_seconds: float = Field(default=60, gt=0)
+    # Where people open DLV's web UI (e.g. https://dlv.example.com): alerts link to it.
+    public_url: str | None = None
+    # Alert delivery (dlv.alerts): a worker per server process sends what rules queued.
+    alerts: Literal["embedded", "off"] = "embedded"
+    alerts_poll_seconds: float = Field(default=2, gt=0)
+    alerts_send_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    alerts_max_attempts: int = Field(default=8, ge=1, le=50)
+    alerts_backoff_seconds: float = Field(default=30, gt=0)
+    alerts_backoff_max_seconds: float = Field(default=3600, gt=0)
+    alerts_concurrency: int = Field(default=8, ge=1, le=64)
     # The built web UI (dlv.ui); unset: ui/dist of the source checkout DLV runs from.
     ui_dir: Path | None = None
 

@@ -101,18 +101,13 @@ def test_an_unknown_node_is_404(client: TestClient, admin: Caller) -> None:
 def test_a_node_without_a_collector_is_409(client: TestClient, admin: Caller) -> None:
     r = client.post(
         "/api/v1/nodes",
-        json={
-            "kind": "airflow",
-            "namespace": "airflow://x",
-            "name": "x",
-            "connection": {"kind": "airflow", "base_url": "http://127.0.0.1:9"},
-        },
+        json={"kind": "dataset", "namespace": "s3://bucket", "name": "x"},
         headers=admin.headers,
     )
     assert r.status_code == 201, r.text
     r = post_collect(client, admin, r.json()["id"])
     assert r.status_code == 409
-    assert "only PostgreSQL nodes are collected" in r.json()["detail"]
+    assert "No collector for dataset nodes" in r.json()["detail"]
 
 
 def test_a_node_without_a_connection_is_409(client: TestClient, admin: Caller) -> None:

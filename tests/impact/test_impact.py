@@ -331,3 +331,13 @@ def test_parent_ids_follow_reparenting(p: Platform) -> None:
     assert parent_of_raw() == p.shop
     p.client.patch(f"/api/v1/nodes/{p.raw}", json={"parent_id": None}, headers=p.admin.headers)
     assert parent_of_raw() is None
+
+
+def test_a_failing_node_with_no_container_upstream_is_its_own_cause(
+    p: Platform, db: Session
+) -> None:
+    # No container outside the answer: the mask of failing containers was an empty float
+    # array, and the upstream report a 500.
+    set_status(db, ["other"])
+    report = p.get(f"/api/v1/nodes/{p.other}/impact?direction=upstream")
+    assert names(report["likely_root_causes"]) == ["other"]

@@ -40,6 +40,18 @@ export class Api {
     return (await r.json()) as T;
   }
 
+  /** POST a JSON body; the answer's JSON (its status must be `expected`). */
+  async post<T>(path: string, body: unknown, expected = 201): Promise<T> {
+    const token = this.token ?? (await this.login());
+    const r = await fetch(`${this.base}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(r.status, `${path}: ${await r.clone().text()}`).toBe(expected);
+    return (await r.json()) as T;
+  }
+
   async nodeId(name: string): Promise<string> {
     const page = await this.get<{ items: { id: string; name: string }[] }>(`/api/v1/nodes?name=${encodeURIComponent(name)}`);
     const node = page.items.find((n) => n.name === name);

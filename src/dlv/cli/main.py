@@ -12,7 +12,7 @@ import typer
 from dlv import demo as demo_data
 from dlv import files, migrate
 from dlv.auth import service as auth_service
-from dlv.cli import backup, graph, runs, secret_key, tokens, users
+from dlv.cli import backup, graph, remote, runs, secret_key, tokens, users
 from dlv.cli.context import fail, instance_secret_key, instance_url, shown_url, transaction
 from dlv.cli.errors import DlvGroup
 from dlv.config import SECRET_KEY_FILE, Settings, get_settings
@@ -40,6 +40,7 @@ app.add_typer(graph.app, name="graph")
 app.add_typer(runs.app, name="runs")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+remote.register(app)  # login, logout, lineage, impact: a running server's API
 
 
 @app.callback()
@@ -183,6 +184,9 @@ def serve(
         workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=30,
+        # The event stream's messages are small JSON: compressing each per connection cost
+        # 40 KiB of RSS per idle client (92 -> 52 KiB, bench/stream.py) for little gain.
+        ws_per_message_deflate=False,
         log_config=None,
         access_log=False,
     )

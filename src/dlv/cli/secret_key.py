@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from dlv.alerts import service as alerts_service
 from dlv.cli.context import fail, instance_secret_key, instance_url, transaction
 from dlv.config import MIN_SECRET_KEY_LENGTH, SECRET_KEY_FILE, get_settings
 from dlv.crypto import SecretBox, SecretsUnreadable
@@ -23,7 +24,7 @@ def rotate(
         bool, typer.Option(help="Read the new key from stdin (required when DLV_SECRET_KEY is set)")
     ] = False,
 ) -> None:
-    """Re-encrypt every connection secret with a new key, in one transaction.
+    """Re-encrypt every connection and alert channel secret with a new key, in one transaction.
 
     Login tokens are signed with the key too: everyone logs in again afterwards.
     """
@@ -52,13 +53,20 @@ def rotate(
     try:
         with transaction() as session:
             count = nodes_service.reseal_secrets(session, old_box, new_box)
+            channels = alerts_service.reseal_secrets(session, old_box, new_box)
     except SecretsUnreadable:
         staged.unlink(missing_ok=True)
         raise fail(
             "Some stored secrets cannot be decrypted with the current key; nothing was changed."
         ) from None
     if from_env:
-        typer.echo(f"Re-encrypted {count} node(s). Set DLV_SECRET_KEY to the new key and restart.")
+        typer.echo(
+            f"Re-encrypted {count} node(s), {channels} alert channel(s). "
+            "Set DLV_SECRET_KEY to the new key and restart."
+        )
         return
     staged.replace(path)
-    typer.echo(f"Re-encrypted {count} node(s); the new key is in {path}. Restart DLV.")
+    typer.echo(
+        f"Re-encrypted {count} node(s), {channels} alert channel(s); "
+        f"the new key is in {path}. Restart DLV."
+    )

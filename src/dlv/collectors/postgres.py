@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from dlv.collectors.base import CollectFailed
+from dlv.health.connectors import AnyConnection
 from dlv.health.connectors.base import bare_host, describe, redact
 from dlv.health.connectors.postgres import connect_args, login_failure
 from dlv.health.network import NetworkPolicy
@@ -60,10 +62,6 @@ DEPENDENCIES = (
     "AND d.refclassid = 'pg_class'::regclass "
     "WHERE d.refobjid <> r.ev_class"
 )
-
-
-class CollectFailed(Exception):
-    """The collection could not read the database; the message is safe to show."""
 
 
 @dataclass
@@ -117,8 +115,10 @@ def _address(config: PostgresConnection, policy: NetworkPolicy, target: str) -> 
     raise CollectFailed(describe(first, target, timeout))
 
 
-def read(config: PostgresConnection, policy: NetworkPolicy) -> Snapshot:
+def read(config: AnyConnection, policy: NetworkPolicy) -> Snapshot:
     """Log in and read the catalog; CollectFailed with a message that names no secret."""
+    if not isinstance(config, PostgresConnection):
+        raise TypeError("the PostgreSQL collector reads postgres configs only")
     password = config.password.get_secret_value() if config.password else None
     target = f"{config.host}:{config.port}"
     try:
@@ -173,3 +173,6 @@ def _snapshot(conn: psycopg.Connection[tuple[object, ...]]) -> Snapshot:
             dependencies.add((src[0], tgt[0]))
     conn.execute("COMMIT")
     return Snapshot(dict(by_oid.values()), dependencies)
+
+
+__all__ = ["CollectFailed", "Relation", "Snapshot", "namespace", "read"]

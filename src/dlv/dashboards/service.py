@@ -31,6 +31,8 @@ from dlv.dashboards.schemas import (
 )
 from dlv.db import utcnow
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.lineage.live import LiveIndex
 from dlv.nodes.models import NodeStatus
 
@@ -73,6 +75,17 @@ def search(
 def sort_values(dashboard: Dashboard, sort: DashboardSortField) -> list[Any]:
     """The cursor values of ``dashboard`` in a list sorted by ``sort``."""
     return [repository.sort_value(dashboard, sort), dashboard.id]
+
+
+def node_ids(session: Session, dashboard_id: uuid.UUID) -> set[uuid.UUID]:
+    """The catalog nodes a dashboard places (DashboardNotFound if there is none)."""
+    return {n.node_id for n in Layout.model_validate(get(session, dashboard_id).layout).nodes}
+
+
+def _saved(session: Session, dashboard: Dashboard) -> None:
+    # So an editor learns that someone else saved (the stream's dashboard.saved).
+    payload = {"dashboard_id": str(dashboard.id), "name": dashboard.name}
+    events.emit(session, EventKind.dashboard_saved, {**payload, "version": dashboard.version})
 
 
 def view(session: Session, dashboard: Dashboard) -> DashboardRead:
@@ -179,6 +192,7 @@ def create(
     _store(dashboard, data.layout)
     repository.add(session, dashboard)
     repository.set_tags(session, dashboard, data.tags)
+    _saved(session, dashboard)
     audit.record(
         session,
         actor,
@@ -231,6 +245,7 @@ def _apply(
     dashboard.version += 1
     dashboard.updated_at = utcnow()
     session.flush()
+    _saved(session, dashboard)
     audit.record(
         session,
         actor,
@@ -248,6 +263,8 @@ def delete(session: Session, actor: Principal, dashboard_id: uuid.UUID, base: in
         versions.check(dashboard, base)
     snap = snapshot(dashboard)
     repository.delete_dashboard(session, dashboard)
+    payload = {"dashboard_id": str(dashboard_id), "name": snap["name"]}
+    events.emit(session, EventKind.dashboard_deleted, payload)
     audit.record(session, actor, "dashboard.delete", "dashboard", dashboard_id, snap)
 
 
@@ -284,6 +301,7 @@ def duplicate(
     _store(copy, Layout.model_validate(source.layout))
     repository.add(session, copy)
     repository.set_tags(session, copy, source.tags)
+    _saved(session, copy)
     audit.record(
         session,
         actor,

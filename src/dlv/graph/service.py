@@ -20,6 +20,8 @@ from dlv.crypto import SecretBox
 from dlv.dashboards import service as dashboards_service
 from dlv.db import dialect
 from dlv.errors import InvalidInput
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.graph import repository as repo
 from dlv.graph.importer import Importer
 from dlv.graph.schemas import FORMAT, VERSION, ImportCounts
@@ -84,6 +86,8 @@ def import_graph(
     if counts.nodes_created or counts.edges_created or counts.nodes_updated:
         # One row instead of one per edge: every process rebuilds its lineage index on it.
         changes.log(session, changes.RESET, 0)
+    # One summary, not one event per item: clients refetch what they show.
+    events.emit(session, EventKind.graph_imported, counts.model_dump(mode="json"))
     audit.record(session, actor, "graph.import", "graph", None, counts.model_dump())
     return counts
 

@@ -18,6 +18,8 @@ from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox, SecretsUnreadable
 from dlv.errors import Conflict, NotFound
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.health import repository
 from dlv.health.connectors import AnyConnection
 from dlv.health.models import HealthCheck
@@ -130,6 +132,9 @@ def record(session: Session, actor: Principal, target: Target, result: CheckResu
     )
     old, new = node.status, result.status.value
     changed = old != new
+    # The status change itself is logged by the trigger on nodes (node.status).
+    check = {"status": new, "message": result.message, "latency_ms": result.latency_ms}
+    events.emit(session, EventKind.check_finished, check, node.id)
     repository.set_status(
         session, node.pk, new, result.message, result.checked_at if changed else None
     )

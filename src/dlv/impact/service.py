@@ -163,7 +163,11 @@ def _causes(
     statuses = picked.statuses + outside_picked.statuses
     kinds = picked.kinds + outside_picked.kinds
     failing = np.array([s == NodeStatus.error for s in statuses], dtype=np.bool_)
-    failing[found.nodes.size :] &= [k in SYSTEM_KINDS for k in outside_picked.kinds]
+    # dtype given: with no container outside, an empty list would be float64 and the &= a
+    # TypeError (every upstream answer of a failing node without an outside container).
+    failing[found.nodes.size :] &= np.array(
+        [k in SYSTEM_KINDS for k in outside_picked.kinds], dtype=np.bool_
+    )
     if not failing.any():
         return []
     flow_sources, flow_targets = index.edges_among(found.nodes)

@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.db import new_id, utcnow
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.ingestion import catalog_repository as repository
 from dlv.ingestion import mapping
 from dlv.ingestion.catalog_repository import FactsRow, NodeRow
@@ -152,6 +154,11 @@ def load(session: Session, plan: Plan) -> Catalog:
                 node.id,
                 {**snapshot, "origin": ORIGIN},
             )
+        events.emit_many(
+            session,
+            EventKind.node_created,
+            ((n.id, {"namespace": n.namespace, "name": n.name, "kind": n.kind}) for n in inserted),
+        )
         # Inserted by another process between our read and our insert.
         found.update(repository.nodes_by_key(session, [k for k in missing if k not in found]))
     facts = repository.facts_for_update(session, [n.pk for n in found.values()])

@@ -15,6 +15,8 @@ from typing import Any
 from dlv.audit import service as audit
 from dlv.auth.principal import SYSTEM
 from dlv.db import new_id
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.ingestion import catalog_repository
 from dlv.ingestion import edges_repository as repository
 from dlv.ingestion.catalog import (
@@ -83,6 +85,8 @@ def apply_edges(catalog: Catalog, plan: Plan) -> Edges:
                 edge_id,
                 {"source_id": ids[s], "target_id": ids[t], "origin": sighting.origin},
             )
+        drawn = (events.edge_payload(e, ids[s], ids[t]) for e, s, t in inserted)
+        events.emit_many(catalog.session, EventKind.edge_created, drawn)
     missing = [p for p in pairs if p not in edges]
     if missing:  # inserted by another process meanwhile
         edges.update(repository.edges_between(catalog.session, missing))
@@ -139,6 +143,10 @@ def _confirm(
                 edges[(s, t)].id,
                 {"source_id": ids[s], "target_id": ids[t], "stale": {"from": True, "to": False}},
             )
+        back = (
+            events.edge_payload(edges[p].id, ids[p[0]], ids[p[1]], stale=False) for p in revived
+        )
+        events.emit_many(catalog.session, EventKind.edge_updated, back)
 
 
 Finished = tuple[NodeRow, uuid.UUID, datetime]  # a job, its successful run, the run's start
@@ -185,6 +193,11 @@ def expire_edges(catalog: Catalog, finished: list[Finished]) -> None:
                 "reason": f"run {run_id} of {job.namespace}/{job.name} no longer reports it",
             },
         )
+    gone = (
+        events.edge_payload(e.id, ids.get(e.source_pk), ids.get(e.target_pk), stale=True)
+        for e, _, _ in stale
+    )
+    events.emit_many(catalog.session, EventKind.edge_updated, gone)
 
 
 def apply_columns(catalog: Catalog, plan: Plan, edges: Edges) -> None:

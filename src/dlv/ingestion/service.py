@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from dlv.errors import NotFound
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.ingestion import catalog as catalog_ops
 from dlv.ingestion import catalog_repository, decoding, edges, inbox, mapping, repository
 from dlv.ingestion.catalog import Catalog
@@ -228,6 +230,7 @@ def _apply_runs(catalog: Catalog, plan: Plan) -> list[Candidate]:
     candidates: list[Candidate] = []
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
+    moved: list[tuple[int | None, dict[str, Any]]] = []  # runs whose state changed
     for run_id in sorted(plan.runs):
         items = plan.runs[run_id]
         run = held.get(run_id)
@@ -253,13 +256,31 @@ def _apply_runs(catalog: Catalog, plan: Plan) -> list[Candidate]:
         else:
             job_pk = run["job_pk"]
             changed.append({"id": run_id, **values})
+        prior = run["state"] if run is not None else None
+        if run is None or run["state"] != fold.state.value:
+            moved.append((job_pk, {**_run_event(run_id, first, fold), "previous": prior}))
         if fold.state in TERMINAL_STATES and job_pk is not None:
             health = Health(run_id, fold.state_time, fold.state, fold.error_message)
             candidates.append(
                 Candidate(job_pk, health, sender, fold.first_event_time, fold.lineage)
             )
     catalog_repository.save_runs(catalog.session, new, changed)
+    ids = {n.pk: n.id for n in catalog.nodes.values()}
+    events.emit_many(
+        catalog.session, EventKind.run_state, ((ids.get(pk or -1), p) for pk, p in moved)
+    )
     return candidates
+
+
+def _run_event(run_id: uuid.UUID, first: ParsedEvent, fold: RunFold) -> dict[str, Any]:
+    # The stream's run.state: the job by name (its node may not exist), never the run's facets.
+    return {
+        "run_id": str(run_id),
+        "namespace": first.namespace,
+        "job": first.name,
+        "state": fold.state.value,
+        "error_message": fold.error_message,
+    }
 
 
 def _held_health(facts: FactsRow | None) -> Health | None:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.lineage import changes, repository
 from dlv.lineage.models import Edge, EdgeOrigin
 from dlv.lineage.schemas import EdgeCreate
@@ -59,6 +61,7 @@ def create(
     )
     repository.add(session, edge)
     changes.log(session, changes.EDGE_ADDED, source.pk, target.pk)
+    _emit(session, EventKind.edge_created, edge.id, source.id, target.id)
     audit.record(
         session,
         actor,
@@ -68,6 +71,12 @@ def create(
         {"source_id": source.id, "target_id": target.id, "origin": origin},
     )
     return edge
+
+
+def _emit(
+    session: Session, kind: EventKind, edge_id: uuid.UUID, source: uuid.UUID, target: uuid.UUID
+) -> None:
+    events.emit_many(session, kind, [events.edge_payload(edge_id, source, target)])
 
 
 def get(session: Session, edge_id: uuid.UUID) -> Edge:
@@ -114,6 +123,7 @@ def delete(session: Session, actor: Principal, edge_id: uuid.UUID) -> None:
     source, target = edge.source, edge.target
     repository.delete(session, edge)
     changes.log(session, changes.EDGE_REMOVED, source.pk, target.pk)
+    _emit(session, EventKind.edge_deleted, edge_id, source.id, target.id)
     audit.record(
         session,
         actor,

@@ -14,6 +14,8 @@ from dlv.auth.principal import SYSTEM, Principal
 from dlv.crypto import SecretBox
 from dlv.db import utcnow
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
+from dlv.events import service as events
+from dlv.events.service import EventKind
 from dlv.lineage import changes
 from dlv.monitor.schedule import DEFAULT_INTERVAL_SECONDS, schedulable
 from dlv.nodes import connections, repository
@@ -259,6 +261,7 @@ def create(
     repository.set_tags(session, node, data.tags)
     if parent is not None:
         changes.log(session, changes.PARENT_SET, node.pk, parent.pk)
+    _emit(session, EventKind.node_created, node)
     audit.record(session, actor, "node.create", "node", node.id, snapshot(node))
     return node
 
@@ -314,8 +317,18 @@ def update(
     session.flush()
     after = snapshot(node)
     if after != before:
-        audit.record(session, actor, "node.update", "node", node.id, audit.diff(before, after))
+        diff = audit.diff(before, after)
+        _emit(session, EventKind.node_updated, node, {"fields": sorted(diff)})
+        audit.record(session, actor, "node.update", "node", node.id, diff)
     return node
+
+
+def _emit(
+    session: Session, kind: EventKind, node: Node, extra: dict[str, Any] | None = None
+) -> None:
+    # Names only, never the connection: stream payloads carry no secrets.
+    payload = {"namespace": node.namespace, "name": node.name, "kind": node.kind}
+    events.emit(session, kind, {**payload, **(extra or {})}, node.id)
 
 
 def _descendants(session: Session, pk: int) -> list[int]:
@@ -340,6 +353,7 @@ def delete(session: Session, actor: Principal, node_id: uuid.UUID, *, cascade: b
     snap = snapshot(node)
     repository.delete_nodes(session, pks)
     changes.log_many(session, changes.NODE_REMOVED, [(pk, -1) for pk in pks])
+    _emit(session, EventKind.node_deleted, node, {"deleted_nodes": len(pks)})
     audit.record(
         session, actor, "node.delete", "node", node_id, {**snap, "deleted_nodes": len(pks)}
     )

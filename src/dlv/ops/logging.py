@@ -219,6 +219,9 @@ def configure_logging(settings: BaseSettings) -> None:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request's full URL at INFO; an alert channel's URL can be its
+    # credential (a Slack incoming webhook), so only its warnings get through.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def current_request_id() -> str | None:

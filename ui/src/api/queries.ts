@@ -1,9 +1,9 @@
 // Typed hooks per resource. Server state stays in TanStack Query's cache (no global store).
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type ImpactReport, type NodeKind, type NodeStatus, type Schemas } from './client';
+import { statusPoll } from './live';
 
-/** How often the node page and the explorer refresh status (until a real-time stream exists). */
-export const STATUS_POLL_MS = 15_000;
+export { STATUS_POLL_MS, statusPoll } from './live';
 
 export const keys = {
   me: ['me'] as const,
@@ -38,7 +38,7 @@ export function fetchNode(id: string) {
 }
 
 export function useNode(id: string) {
-  return useQuery({ queryKey: keys.node(id), queryFn: () => fetchNode(id), refetchInterval: STATUS_POLL_MS });
+  return useQuery({ queryKey: keys.node(id), queryFn: () => fetchNode(id), refetchInterval: statusPoll });
 }
 
 export interface NodeFilters {
@@ -90,7 +90,7 @@ export function useChecks(id: string) {
           params: { path: { node_id: id }, query: { limit: 20 } },
         }),
       ),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -98,7 +98,7 @@ export function useRuns(filters: { node_id?: string; state?: Schemas['RunState']
   return useQuery({
     queryKey: keys.runs({ ...filters, limit: String(limit) }),
     queryFn: () => unwrap(api.GET('/api/v1/runs', { params: { query: { ...filters, limit } } })),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -117,7 +117,7 @@ export function useHealthSummary() {
   return useQuery({
     queryKey: keys.summary,
     queryFn: () => unwrap(api.GET('/api/v1/health/summary')),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -139,7 +139,7 @@ export function useLineage(id: string, direction: Schemas['LineageDirection'], d
   return useQuery({
     queryKey: keys.lineage(id, direction, depth),
     queryFn: () => fetchLineage(id, direction, depth),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
     placeholderData: keepPreviousData,
   });
 }
@@ -154,7 +154,7 @@ export function useImpact(id: string, direction: Schemas['ImpactDirection']) {
           params: { path: { node_id: id }, query: { direction } },
         }),
       ) as Promise<ImpactReport>,
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 

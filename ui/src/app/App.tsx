@@ -18,6 +18,7 @@ import { Shell } from './Shell';
 
 // React Flow, the explorer and its layout worker load only when the explorer is opened.
 const LineagePage = lazy(() => import('../features/lineage/LineagePage'));
+const MonitorPage = lazy(() => import('../features/monitor/MonitorPage'));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -93,6 +94,7 @@ const router = createBrowserRouter(
         { path: 'nodes/:id', element: <NodePage /> },
         { path: 'nodes/:id/lineage', element: <LineagePage />, loader: prefetchLineage },
         { path: 'nodes/:id/impact', element: <ImpactPage /> },
+        { path: 'monitor', element: <MonitorPage /> },
         ...dashboardRoutes,
         ...adminRoutes,
         { path: '*', element: <NotFound /> },

@@ -3,6 +3,7 @@ import { Link, NavLink } from 'react-router';
 import { rootPath } from '../api/client';
 import { useIsAdmin, useMe } from '../api/queries';
 import { GlobalSearch } from '../features/search/GlobalSearch';
+import { useEventStream } from '../features/stream/useEventStream';
 import { signOut } from './App';
 import { useSession } from './session';
 
@@ -10,6 +11,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const current = useSession();
   const me = useMe();
   const isAdmin = useIsAdmin();
+  useEventStream();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -32,6 +34,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </NavLink>
           <NavLink to="/search">Browse</NavLink>
           <NavLink to="/dashboards">Dashboards</NavLink>
+          <NavLink to="/monitor">Monitor</NavLink>
           {isAdmin && <NavLink to="/admin">Admin</NavLink>}
           <a href={`${rootPath}/docs`}>
             API

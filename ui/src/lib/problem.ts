@@ -101,3 +101,13 @@ export function problemOf(error: unknown): Problem {
   if (error instanceof ApiError) return error.problem;
   return networkProblem(error);
 }
+
+/**
+ * The message of the field error about `field` (`body.check_interval_seconds`), if the call
+ * failed with one: to show it at the field rather than in a list under the form. Pydantic
+ * names the branch of a union it tried (`body.x.int`), hence the prefix match.
+ */
+export function fieldMessage(error: unknown, field: string): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  return error.problem.fields.find((f) => f.field === field || f.field.startsWith(`${field}.`))?.message;
+}

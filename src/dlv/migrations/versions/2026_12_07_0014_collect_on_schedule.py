@@ -22,12 +22,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("nodes") as batch:
-        batch.add_column(
-            sa.Column("collect_on_schedule", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
+    # Plain ALTER TABLE, not batch mode: on SQLite batch mode may rebuild the table, which
+    # drops its triggers (the node facts trigger of 0006).
+    op.add_column(
+        "nodes",
+        sa.Column("collect_on_schedule", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("nodes") as batch:
-        batch.drop_column("collect_on_schedule")
+    op.drop_column("nodes", "collect_on_schedule")

@@ -9,6 +9,7 @@ const SECTIONS = [
   ['tokens', 'API tokens'],
   ['audit', 'Audit log'],
   ['ingestion', 'Ingestion'],
+  ['alerts', 'Alerts'],
 ] as const;
 
 /** The admin pages' frame; anyone else gets a page that says why (the API refuses them too). */
@@ -37,7 +38,7 @@ function AdminsOnly({ name, role }: { name: string; role: string }) {
     <section className="admins-only" aria-labelledby="admins-only-title">
       <h1 id="admins-only-title">Admins only</h1>
       <p>
-        Users, API tokens, the audit log and the ingestion status are for admins. You are signed in as <strong>{name}</strong>{' '}
+        Users, API tokens, the audit log, the ingestion status and alerts are for admins. You are signed in as <strong>{name}</strong>{' '}
         with the role <strong>{role}</strong>.
       </p>
       <p>

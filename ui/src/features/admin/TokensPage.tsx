@@ -3,7 +3,7 @@ import type { Schemas } from '../../api/client';
 import { Empty, Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { useCreateToken, useRevokeToken, useTokens, useUsers, type TokenCreated, type TokenRead } from './api';
-import { Confirm } from './Confirm';
+import { Confirm } from '../../components/Confirm';
 import { Pager, useCursorPages } from '../../components/Pager';
 import { ShownOnce } from './Secrets';
 import { TransportSettings } from './TransportSettings';

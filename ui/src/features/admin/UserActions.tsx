@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ProblemView } from '../../components/ProblemView';
 import { useDeleteUser, useUpdateUser, type UserRead } from './api';
-import { Confirm } from './Confirm';
+import { Confirm } from '../../components/Confirm';
 import { PasswordChoice, ShownOnce, usePasswordChoice } from './Secrets';
 
 type Action = 'role' | 'password' | 'disable' | 'delete';

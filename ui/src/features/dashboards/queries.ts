@@ -1,7 +1,7 @@
 // The dashboards' typed calls and hooks (server state in TanStack Query's cache).
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { STATUS_POLL_MS } from '../../api/queries';
+import { statusPoll } from '../../api/live';
 import type { CatalogEdge } from './editor';
 
 export type DashboardRead = Schemas['DashboardRead'];
@@ -45,7 +45,7 @@ export function useDashboards(filters: DashboardFilters) {
         }),
       ),
     placeholderData: keepPreviousData,
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 
@@ -75,7 +75,7 @@ export function useDashboard(id: string) {
   return useQuery({
     queryKey: dashboardKeys.one(id),
     queryFn: () => takePrefetched(id) ?? fetchDashboard(id),
-    refetchInterval: STATUS_POLL_MS,
+    refetchInterval: statusPoll,
   });
 }
 

@@ -5,7 +5,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { LineageGraph } from '../../api/client';
-import { fetchLineage, keys, STATUS_POLL_MS, useLineage, useNode } from '../../api/queries';
+import { fetchLineage, keys, statusPoll, useLineage, useNode } from '../../api/queries';
 import { KindIcon } from '../../components/KindIcon';
 import { Loading } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
@@ -39,7 +39,7 @@ export default function LineagePage() {
     queries: params.expanded.map((nodeId) => ({
       queryKey: keys.lineage(nodeId, 'both', 1),
       queryFn: () => fetchLineage(nodeId, 'both', 1),
-      refetchInterval: STATUS_POLL_MS,
+      refetchInterval: statusPoll,
     })),
     combine: expansionData,
   });

@@ -6,9 +6,12 @@ import { Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { StatusBadge } from '../../components/StatusBadge';
 import { AnnotationsSection } from './AnnotationsSection';
+import { CollectedSection } from './CollectedSection';
+import { CollectSection } from './CollectSection';
 import { ConnectionSection } from './ConnectionSection';
 import { ChecksSection, RunsSection, SchemaSection } from './HistorySections';
 import { ParentLink } from './ParentLink';
+import { ScheduleSection } from './ScheduleSection';
 import { TestConnection } from './TestConnection';
 
 export const SYSTEM_KINDS: NodeKind[] = ['postgres', 'airflow', 'spark'];
@@ -108,7 +111,10 @@ export function NodePage() {
             <ConnectionSection node={n} admin={admin} />
           </section>
         )}
+        {system && n.connection && <ScheduleSection node={n} admin={admin} />}
+        {n.kind === 'dataset' && <CollectedSection nodeId={n.id} />}
         {system && <ChecksSection nodeId={n.id} />}
+        {system && n.connection && <CollectSection nodeId={n.id} admin={admin} />}
         {n.kind === 'job' && <RunsSection nodeId={n.id} />}
         {(n.kind === 'dataset' || n.kind === 'job') && <SchemaSection nodeId={n.id} kind={n.kind} />}
       </div>

@@ -1,0 +1,1 @@
+"""Alerts that carry their impact: channels, rules, incidents grouped by root cause, delivery."""

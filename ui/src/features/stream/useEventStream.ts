@@ -1,0 +1,94 @@
+// The web UI's side of the real-time stream: one connection per signed-in tab, which marks
+// the queries an event concerns as stale (TanStack Query refetches the ones on screen).
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { rootPath } from '../../api/client';
+import { setStreamLive, streamLive } from '../../api/live';
+import { session, useSession } from '../../app/session';
+import { EventStream, streamUrl, type StreamEvent } from '../../lib/eventStream';
+
+/** Events arriving within this many ms are applied together: one refetch per query. */
+const BATCH_MS = 250;
+
+/** The query keys (prefixes) an event makes stale. */
+export function staleKeys(event: StreamEvent): unknown[][] {
+  const node = event.node_id;
+  switch (event.kind) {
+    case 'node.status':
+    case 'check.finished':
+    case 'collection.finished':
+    case 'node.created':
+    case 'node.updated':
+    case 'node.deleted':
+      return [
+        ...(node ? [['node', node], ['checks', node]] : []),
+        ['nodes'],
+        ['health-summary'],
+        ['lineage'],
+        ['impact'],
+        ['dashboards'],
+      ];
+    case 'run.state':
+      return [['runs'], ...(node ? [['node', node]] : [])];
+    case 'edge.created':
+    case 'edge.updated':
+    case 'edge.deleted':
+      return [['lineage'], ['impact'], ['path'], ['edge-columns'], ['dashboards']];
+    case 'dashboard.saved':
+    case 'dashboard.deleted':
+      return [['dashboards']];
+    default:
+      return [[]]; // graph.imported, or a kind this UI does not know yet: everything
+  }
+}
+
+function invalidator(client: QueryClient): { add: (event: StreamEvent) => void; flush: () => void } {
+  const pending = new Map<string, unknown[]>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const keys = [...pending.values()];
+    pending.clear();
+    for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+  };
+  return {
+    add(event) {
+      for (const key of staleKeys(event)) pending.set(JSON.stringify(key), key);
+      timer ??= setTimeout(flush, BATCH_MS);
+    },
+    flush() {
+      if (timer !== undefined) clearTimeout(timer);
+      flush();
+    },
+  };
+}
+
+/** Keep the signed-in tab's queries current from the stream; polling while it is down. */
+export function useEventStream(): void {
+  const client = useQueryClient();
+  const token = useSession()?.token ?? null;
+  useEffect(() => {
+    if (!token || typeof WebSocket === 'undefined') return;
+    const stale = invalidator(client);
+    const stream = new EventStream({
+      url: streamUrl(window.location, rootPath),
+      token,
+      onEvent: stale.add,
+      onState: (state) => {
+        const wasLive = streamLive();
+        setStreamLive(state === 'live');
+        // A query picks its polling interval when it fetches: fetch once now, so that polling
+        // resumes at once when the stream drops (going live, the next poll stops it).
+        if (wasLive && state !== 'live') void client.invalidateQueries();
+      },
+      onStale: () => void client.invalidateQueries(),
+      onUnauthorized: () => session.expire(token),
+    });
+    stream.start();
+    return () => {
+      stream.stop();
+      stale.flush();
+      setStreamLive(false);
+    };
+  }, [client, token]);
+}
