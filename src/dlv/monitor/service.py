@@ -173,6 +173,22 @@ def progress(session: Session, pk: int, token: datetime) -> Progress:
     return Progress.checked_ok if row[1] == "ok" else Progress.checked
 
 
+def claimed(
+    session: Session, box: SecretBox, pk: int, node_id: uuid.UUID, token: datetime
+) -> tuple[Progress, health.Target | None]:
+    """``progress`` and, when the check is still to run, the node's config (None when it has
+    none any more, or one that cannot be read): one read for a task from the queue."""
+    where = progress(session, pk, token)
+    if where is not Progress.due:
+        return where, None
+    try:
+        return where, health.load_target(session, box, node_id)
+    except health.NodeNotFound:
+        return Progress.gone, None
+    except (health.NoConnection, health.ConnectionUnreadable):
+        return where, None
+
+
 def store(
     session: Session, target: health.Target, result: CheckResult, token: datetime, *, last: bool
 ) -> bool:

@@ -90,21 +90,22 @@ async def run(
     ``target``: the node's config, when the caller read it while claiming. ``writes``: held
     around each write transaction (the embedded loop's SQLite queue)."""
     gate = writes or nullcontext()
-    # A target comes with a claim this process has just made: nothing ran it yet.
-    progress = Progress.due if target else await db.read(service.progress, work.pk, work.token)
+    queued = target is None
+    if target is None:  # from the queue: how far its claim got, and the node's config
+        progress, target = await db.read(service.claimed, box, work.pk, work.node_id, work.token)
+    else:  # a claim this process has just made: nothing ran it yet
+        progress = Progress.due
     if progress is Progress.gone:
         log.info("monitor: node %s: claim %s ended already, dropped", work.node_id, work.token)
         return
     if progress is Progress.due:
-        if target is None:  # from the queue: the lag is what it waited there too
+        if target is None:  # no connection any more, or one that cannot be read
+            async with gate:
+                await db.write(service.finish, work.pk, work.token)
+            return
+        if queued:  # the lag is what it waited in the queue too
             lag = (utcnow() - work.due_at).total_seconds()
             metrics.monitor_schedule_lag.observe(max(0.0, lag))
-            try:
-                target = await db.read(health.load_target, box, work.node_id)
-            except (health.NodeNotFound, health.NoConnection, health.ConnectionUnreadable):
-                async with gate:
-                    await db.write(service.finish, work.pk, work.token)
-                return
         started = time.monotonic()
         result = await check(target, policy, timeouts.check)
         ok = result.status is CheckStatus.ok
