@@ -102,7 +102,14 @@ def endpoints() -> tuple[dict[str, dict[str, Any]], socket.socket]:
     )
 
 
-def fill(db: Database, box: SecretBox, nodes: int, interval: int, configs: dict[str, Any]) -> None:
+def fill(
+    db: Database,
+    box: SecretBox,
+    nodes: int,
+    interval: int,
+    configs: dict[str, Any],
+    collect: bool = False,
+) -> None:
     rng = random.Random(7)
     kinds = rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX], k=nodes)
     with db.factory(bind=db.engine) as session, session.begin():
@@ -113,6 +120,9 @@ def fill(db: Database, box: SecretBox, nodes: int, interval: int, configs: dict[
                 "name": f"db{i}",
                 "connection": configs[kind],
                 "check_interval_seconds": interval,
+                # Checks only, by default: a collection of the real PostgreSQL after every ok
+                # check measures the collector (bench/collect_postgres.py does), not the loop.
+                "collect_on_schedule": collect,
             }
             data = NodeCreate.model_validate(body)
             nodes_service.create(session, SYSTEM, box, data, min_interval=1)
@@ -182,6 +192,7 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=60)
     parser.add_argument("--rounds", type=float, default=2)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--collect", action="store_true", help="collect after each ok check")
     args = parser.parse_args()
     configs, slow = endpoints()
     with database(args.db) as url:
@@ -196,7 +207,7 @@ def main() -> None:
         engine = make_engine(url)
         db = Database(make_sessionmaker(engine), engine, read_only(engine))
         box = SecretBox(SECRET)
-        fill(db, box, args.nodes, args.interval, configs)
+        fill(db, box, args.nodes, args.interval, configs, args.collect)
         loop = asyncio.run(run_loop(db, box, settings, args.interval * args.rounds))
         base = asyncio.run(run_baseline(db, box, settings))
         engine.dispose()
@@ -205,6 +216,7 @@ def main() -> None:
     print(
         f"{args.db}: {args.nodes} nodes every {args.interval} s ({mix}), "
         f"concurrency {args.concurrency}, {args.rounds:g} rounds"
+        + (", collecting after ok checks" if args.collect else "")
     )
     print(
         f"loop:     {loop['checks']:.0f} checks, {loop['per_second']:.1f}/s, lag p50 "

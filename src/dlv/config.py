@@ -53,9 +53,17 @@ class Settings(BaseSettings):
     check_allow: str = ""
     check_deny: str = DEFAULT_KEYWORD
     # The monitoring loop (dlv.monitor): scheduled connection checks of every system node.
-    monitor: Literal["embedded", "off"] = "embedded"
+    # celery: the scheduler enqueues due work on Redis and `dlv worker` processes run it.
+    monitor: Literal["embedded", "celery", "off"] = "embedded"
     monitor_concurrency: int = Field(default=64, ge=1, le=256)
     monitor_check_timeout_seconds: float = Field(default=60, gt=0)
+    # A scheduled collection (after an ok check, on nodes with collect_on_schedule).
+    monitor_collect_timeout_seconds: float = Field(default=300, gt=0)
+    # Celery mode: the broker, the queue's name (its keys' prefix too), and how many tasks may
+    # be enqueued and unfinished at once (a slow or stopped fleet of workers piles up nothing).
+    redis_url: str | None = None
+    monitor_queue: str = Field(default="dlv-monitor", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    monitor_max_outstanding: int = Field(default=1000, ge=1, le=100_000)
     monitor_lease_seconds: float = Field(default=15, ge=0.5)
     monitor_jitter: float = Field(default=0.1, ge=0, le=0.5)
     # 30 in production; tests lower it to watch a node change within seconds.
@@ -88,6 +96,23 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_lists_parse(self) -> Settings:
         NetworkPolicy.parse(self.check_allow, self.check_deny)  # ValueError names the entry
+        return self
+
+    @model_validator(mode="after")
+    def _celery_needs_redis_and_postgres(self) -> Settings:
+        if self.monitor != "celery":
+            return self
+        if not self.redis_url:
+            msg = "DLV_MONITOR=celery needs DLV_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+            raise ValueError(msg)
+        if not (self.database_url or "sqlite").startswith("postgresql"):
+            # Workers run on other hosts and many at once: a SQLite file is neither shared
+            # across hosts nor made for many writing processes.
+            msg = (
+                "DLV_MONITOR=celery needs PostgreSQL (DLV_DATABASE_URL=postgresql+psycopg://...): "
+                "worker processes cannot share a SQLite database; use DLV_MONITOR=embedded"
+            )
+            raise ValueError(msg)
         return self
 
     @model_validator(mode="after")

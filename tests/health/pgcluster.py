@@ -31,6 +31,22 @@ class Cluster:
     port: int
     superuser: str
     superuser_password: str
+    # What pg_ctl needs to stop and start it again (tests of a server that goes away).
+    data: Path | None = None
+    options: str = ""
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def start(self) -> None:
+        self._pg_ctl("-o", self.options, "-l", str(self.data) + ".log", "-w", "start")
+
+    def _pg_ctl(self, *args: str) -> None:
+        bin_dir = _bin_dir()
+        assert bin_dir is not None
+        assert self.data is not None
+        cmd = [str(bin_dir / "pg_ctl"), "-D", str(self.data), *args]
+        subprocess.run(cmd, check=True, capture_output=True, user=_run_as())
 
 
 def _bin_dir() -> Path | None:
@@ -104,7 +120,7 @@ def private_cluster() -> Iterator[Cluster]:
             user=user,
         )
         try:
-            yield Cluster("127.0.0.1", port, "postgres", SUPERUSER_PASSWORD)
+            yield Cluster("127.0.0.1", port, "postgres", SUPERUSER_PASSWORD, data, options)
         finally:
             subprocess.run(
                 [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from tests.collectors.conftest import scratch  # noqa: F401 - a fixture, used by name
+from tests.health.conftest import silent_server  # noqa: F401 - a fixture, used by name
 from tests.servers import free_port
 
 # The PostgreSQL every test run uses (trust auth on the loopback interface).

@@ -265,12 +265,24 @@ def test_yaml_loader_refuses_duplicate_keys(compose_text: str) -> None:
         load_yaml(duplicated)
 
 
-def test_compose_has_the_three_services(compose: dict[str, Any]) -> None:
+def test_compose_has_the_four_services(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"dlv", "postgres", "redis"}
+    assert set(services) == {"dlv", "worker", "postgres", "redis"}
     assert services["dlv"]["build"] == "."
+    assert services["worker"]["image"] == services["dlv"]["image"]
     assert services["postgres"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
+
+
+def test_the_worker_runs_the_monitor_on_the_redis_service(compose: dict[str, Any]) -> None:
+    dlv, worker = compose["services"]["dlv"], compose["services"]["worker"]
+    assert worker["command"][:2] == ["dlv", "worker"]
+    for service in (dlv, worker):
+        env = environment(service)
+        assert env["DLV_MONITOR"] == "celery"
+        assert make_url(env["DLV_REDIS_URL"].replace("redis://", "postgresql://")).host == "redis"
+    assert environment(worker)["DLV_DATABASE_URL"] == environment(dlv)["DLV_DATABASE_URL"]
+    assert worker["depends_on"]["dlv"] == {"condition": "service_healthy"}  # migrated first
 
 
 def test_dlv_starts_after_postgres_is_healthy(compose: dict[str, Any]) -> None:

@@ -131,6 +131,24 @@ def demo() -> None:
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(help="Checks and collections run at once (threads)", min=1, max=256)
+    ] = 16,
+) -> None:
+    """Run a Celery worker for DLV_MONITOR=celery: scheduled checks and collections."""
+    from dlv.monitor.queue import run_worker  # noqa: PLC0415 - only this command needs Celery
+
+    settings = get_settings()
+    configure_logging(settings)
+    if settings.monitor != "celery":
+        raise fail("error: `dlv worker` runs with DLV_MONITOR=celery (and DLV_REDIS_URL)")
+    instance_url()  # the instance must exist: a worker creates nothing
+    instance_secret_key()
+    run_worker(settings, concurrency, settings.log_level.upper())
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,

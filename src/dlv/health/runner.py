@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox
+from dlv.db import make_sessionmaker, read_only
 from dlv.health import connectors, service
 from dlv.health.network import NetworkPolicy
 from dlv.health.schemas import CheckAllResult, CheckResult, CheckStatus
@@ -45,6 +46,11 @@ class Database:
     factory: sessionmaker[Session]
     engine: Engine
     read_engine: Engine
+
+    @classmethod
+    def of(cls, engine: Engine) -> Database:
+        """Sessions on ``engine`` (and its read-only twin), as ``create_app`` makes them."""
+        return cls(make_sessionmaker(engine), engine, read_only(engine))
 
     async def read(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs

@@ -5,7 +5,12 @@ the holder claims due checks. It claims no more than it has free slots (``concur
 nothing waits in memory: a slow or unreachable system holds one slot until its timeout, is
 rescheduled one interval on from its start, and never queues a second check behind the first.
 A claimed check runs on the event loop (the connector's network part); its database parts run
-in short transactions in threads (see ``dlv.health.runner`` for why).
+in short transactions in threads (see ``dlv.health.runner`` for why); a collection follows in a
+thread of its own (``dlv.monitor.unit``).
+
+Celery mode: the holder claims as many as the queue has room for (``monitor_max_outstanding``
+unfinished claims, and no more waiting in Redis) and enqueues one task per node; ``dlv worker``
+processes run the same unit of work.
 """
 
 from __future__ import annotations
@@ -16,19 +21,21 @@ import logging
 import os
 import secrets
 import socket
-import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
 
 from dlv.config import Settings
 from dlv.crypto import SecretBox
 from dlv.db import utcnow
-from dlv.health import connectors
 from dlv.health.network import NetworkPolicy
 from dlv.health.runner import Database
-from dlv.health.schemas import CheckResult, CheckStatus, CheckStep
-from dlv.health.service import Target
-from dlv.monitor import service
+from dlv.monitor import service, unit
 from dlv.ops import metrics
+
+if TYPE_CHECKING:
+    from dlv.monitor.queue import Queue
 
 log = logging.getLogger("dlv.monitor")
 
@@ -37,6 +44,7 @@ PG_WRITERS = 8  # the loop's write transactions at once on PostgreSQL (the pool 
 # Between two claims: each is a write transaction (lease renewed, due rows locked), so
 # checks that fall due or finish within this long are claimed together, not one by one.
 MIN_PAUSE_SECONDS = 0.05
+ENQUEUE_BATCH = 500  # Celery mode: claims per write transaction
 
 
 def new_holder() -> str:
@@ -48,18 +56,24 @@ class MonitorLoop:
     """Schedules and runs due checks while this process holds the lease."""
 
     def __init__(
-        self, db: Database, box: SecretBox, policy: NetworkPolicy, settings: Settings
+        self,
+        db: Database,
+        box: SecretBox,
+        policy: NetworkPolicy,
+        settings: Settings,
+        queue: Queue | None = None,
     ) -> None:
-        self.db, self.box, self.policy = db, box, policy
+        self.db, self.box, self.policy, self.queue = db, box, policy, queue
         self.holder = new_holder()
         self.concurrency = settings.monitor_concurrency
-        self.timeout = settings.monitor_check_timeout_seconds
+        self.max_outstanding = settings.monitor_max_outstanding
+        self.timeouts = unit.Timeouts.of(settings)
         self.jitter = settings.monitor_jitter
         self.ttl = timedelta(seconds=settings.monitor_lease_seconds)
         # Renewed three times per lease: a missed renewal or two does not lose it.
         self.tick = min(MAX_TICK_SECONDS, settings.monitor_lease_seconds / 3)
-        # A claim older than the longest a check may take belongs to a process that died.
-        self.stale_after = service.stale_after(self.timeout, settings.monitor_lease_seconds)
+        # A claim older than the longest a unit of work may take belongs to a process that died.
+        self.stale_after = service.stale_after(settings)
         # SQLite runs one writer at a time anyway: its busy wait is a sleep-and-retry race
         # that 60 threads waiting at once lost after 10 s under load ("database is locked").
         # Waiting here instead is first come, first served, and holds no thread.
@@ -111,6 +125,8 @@ class MonitorLoop:
     async def claim_and_start(self) -> float | None:
         """Claim what fits in the free slots and start it. None when every slot was used (more
         may be due), else how long to sleep: until the next check falls due, at most a tick."""
+        if self.queue is not None:
+            return await self.claim_and_enqueue(self.queue)
         free = self.concurrency - len(self.running)
         async with self._writes:
             now = utcnow()
@@ -128,45 +144,63 @@ class MonitorLoop:
         for claim in claims:
             metrics.monitor_schedule_lag.observe(max(0.0, (now - claim.due_at).total_seconds()))
             pk = claim.target.pk
-            self.running[pk] = asyncio.create_task(self._run(claim.target), name=f"dlv-check-{pk}")
+            self.running[pk] = asyncio.create_task(self._run(claim), name=f"dlv-check-{pk}")
         if claims and len(claims) >= free:
             return None
+        return self._pause(batch)
+
+    def _pause(self, batch: service.Batch | None) -> float:
         if batch is None or batch.next_due_at is None:
             return self.tick
         # Checks falling due within MIN_PAUSE_SECONDS of each other are claimed together.
         until = (batch.next_due_at - utcnow()).total_seconds()
         return min(self.tick, max(until, MIN_PAUSE_SECONDS))
 
-    async def _run(self, target: Target) -> None:
-        started = time.monotonic()
-        try:
-            result = await self._check(target)
-            async with self._writes:
-                await self.db.write(service.store, target, result)
-            metrics.monitor_checks.labels(result=self._result_label(result)).inc()
-        except Exception:  # the claim expires and the node is tried again later
-            log.exception("monitor: storing the check of node %s failed", target.id)
-        finally:
-            metrics.monitor_check_duration.observe(time.monotonic() - started)
-            self.running.pop(target.pk, None)
-            self._freed.set()
-
-    async def _check(self, target: Target) -> CheckResult:
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await connectors.run(target.config, self.policy)
-        except TimeoutError:
-            message = f"The check did not finish within {self.timeout:g} s"
-            return CheckResult(
-                status=CheckStatus.error,
-                latency_ms=round(self.timeout * 1000),
-                message=message,
-                steps=[CheckStep(name="check", ok=False, message=message, latency_ms=0)],
-                checked_at=utcnow(),
+    async def claim_and_enqueue(self, queue: Queue) -> float | None:
+        """Celery mode: claim what the queue has room for and enqueue it. A claim whose task
+        could not be sent (Redis away) is ended: the node is checked at its next slot."""
+        room = self.max_outstanding - await anyio.to_thread.run_sync(queue.length)
+        limit = max(0, min(room, ENQUEUE_BATCH))
+        async with self._writes:
+            now = utcnow()
+            batch = await self.db.write(
+                service.claim_due,
+                self.box,
+                self.holder,
+                now=now,
+                ttl=self.ttl,
+                stale_after=self.stale_after,
+                limit=limit,
+                jitter=self.jitter,
+                outstanding=self.max_outstanding,
             )
+        claims = batch.claims if batch is not None else []
+        if claims:
+            works = [unit.Work.of(c) for c in claims]
+            try:
+                await anyio.to_thread.run_sync(queue.send, works)
+            except Exception:
+                log.exception("monitor: enqueueing %d checks failed", len(works))
+                for work in works:
+                    await self.db.write(service.finish, work.pk, work.token)
+                return self.tick
+        if claims and len(claims) >= limit:
+            return MIN_PAUSE_SECONDS  # more may be due
+        return self._pause(batch)
 
-    @staticmethod
-    def _result_label(result: CheckResult) -> str:
-        if result.status is CheckStatus.error and result.message.startswith("The check did not"):
-            return "timeout"
-        return result.status.value
+    async def _run(self, claim: service.Claim) -> None:
+        try:
+            await unit.run(
+                self.db,
+                self.box,
+                self.policy,
+                self.timeouts,
+                unit.Work.of(claim),
+                target=claim.target,
+                writes=self._writes,
+            )
+        except Exception:  # the claim expires and the node is tried again later
+            log.exception("monitor: the scheduled work of node %s failed", claim.target.id)
+        finally:
+            self.running.pop(claim.target.pk, None)
+            self._freed.set()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dlv.collectors.models import Collection
 from dlv.health.models import HealthCheck
 from dlv.monitor.models import MonitorLease
 from dlv.nodes.models import Node
@@ -110,3 +111,43 @@ def earliest_due(session: Session, stale_before: datetime) -> datetime | None:
         (Node.check_started_at.is_(None)) | (Node.check_started_at < stale_before)
     )
     return session.scalar(stmt)
+
+
+def claim_of(session: Session, pk: int) -> tuple[datetime | None, str] | None:
+    """The node's claim token (``check_started_at``) and status; None when it is gone."""
+    stmt = select(Node.check_started_at, Node.status).where(Node.pk == pk)
+    row = session.execute(stmt).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def lock_claim(session: Session, pk: int) -> datetime | None:
+    """The node's claim token, its row locked until commit."""
+    stmt = select(Node.check_started_at).where(Node.pk == pk).with_for_update()
+    return session.scalar(stmt)
+
+
+def set_claim(session: Session, pk: int, token: datetime) -> None:
+    session.execute(
+        update(Node).where(Node.pk == pk).values(check_started_at=token, updated_at=Node.updated_at)
+    )
+
+
+def finish_claim(session: Session, pk: int, tokens: Sequence[datetime]) -> None:
+    session.execute(
+        update(Node)
+        .where(Node.pk == pk, Node.check_started_at.in_(list(tokens)))
+        .values(check_started_at=None, updated_at=Node.updated_at)
+    )
+
+
+def last_collection_failures(
+    session: Session, actor: str, limit: int
+) -> list[tuple[Collection, Node]]:
+    stmt = (
+        select(Collection, Node)
+        .join(Node, Node.pk == Collection.node_pk)
+        .where(Collection.actor == actor, Collection.status == "error")
+        .order_by(Collection.id.desc())
+        .limit(limit)
+    )
+    return [(c, n) for c, n in session.execute(stmt).unique()]

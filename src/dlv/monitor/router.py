@@ -13,22 +13,26 @@ from dlv.db import SessionDep, utcnow
 from dlv.health.runner import Database
 from dlv.monitor import service
 from dlv.monitor.loop import MonitorLoop
+from dlv.monitor.queue import Queue
 from dlv.monitor.schemas import MonitorState
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    if settings.monitor != "embedded":
+    if settings.monitor == "off":
         app.state.monitor = None
         yield
         return
     state = app.state
+    # Celery mode: this process only schedules (if it holds the lease); workers run the work.
+    queue = Queue(settings) if settings.monitor == "celery" else None
     loop = MonitorLoop(
         Database(state.sessionmaker, state.engine, state.read_engine),
         state.secret_box,
         state.network_policy,
         settings,
+        queue,
     )
     app.state.monitor = loop
     loop.start()
@@ -36,6 +40,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await loop.stop()
+        if queue is not None:
+            queue.close()
 
 
 router = APIRouter(prefix="/api/v1", tags=["monitor"], lifespan=lifespan)
@@ -46,9 +52,6 @@ def get_monitor(session: SessionDep, _: Reader, request: Request) -> MonitorStat
     """Who schedules checks, how many are due, running and late, and the last failures."""
     settings: Settings = request.app.state.settings
     # The same bound the scheduler uses to tell a running check from an abandoned one.
-    stale = service.stale_after(
-        settings.monitor_check_timeout_seconds, settings.monitor_lease_seconds
-    )
-    result = service.state(session, utcnow(), stale)
+    result = service.state(session, utcnow(), service.stale_after(settings))
     result.mode = settings.monitor
     return result

@@ -24,6 +24,14 @@ class MonitorFailure(BaseModel):
     checked_at: datetime
 
 
+class CollectionFailure(BaseModel):
+    node_id: uuid.UUID
+    kind: NodeKind
+    name: str
+    message: str
+    started_at: datetime
+
+
 class MonitorState(BaseModel):
     """The monitoring loop: who schedules, how much is due, running and late."""
 
@@ -35,4 +43,7 @@ class MonitorState(BaseModel):
     late: int = Field(description="Checks due more than one interval ago")
     last_failures: list[MonitorFailure] = Field(
         description="The loop's latest failed checks, newest first"
+    )
+    last_collection_failures: list[CollectionFailure] = Field(
+        default_factory=list, description="The loop's latest failed collections, newest first"
     )

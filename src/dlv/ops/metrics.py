@@ -105,6 +105,18 @@ monitor_check_duration = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
     registry=REGISTRY,
 )
+monitor_collections = Counter(
+    "dlv_monitor_collections",
+    "Scheduled collections the monitoring loop ran, by result (ok, error, timeout)",
+    ["result"],
+    registry=REGISTRY,
+)
+monitor_collection_duration = Histogram(
+    "dlv_monitor_collection_duration_seconds",
+    "Time a scheduled collection took, from its start to its run stored",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+    registry=REGISTRY,
+)
 monitor_schedule_lag = Histogram(
     "dlv_monitor_schedule_lag_seconds",
     "How long after it was due a scheduled check started",

@@ -1633,6 +1633,24 @@ export interface components {
              */
             gone_at: string | null;
         };
+        /** CollectionFailure */
+        CollectionFailure: {
+            /**
+             * Node Id
+             * Format: uuid
+             */
+            node_id: string;
+            kind: components["schemas"]["NodeKind"];
+            /** Name */
+            name: string;
+            /** Message */
+            message: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
         /**
          * CollectionRead
          * @description A stored collection.
@@ -2878,6 +2896,11 @@ export interface components {
              * @description The loop's latest failed checks, newest first
              */
             last_failures: components["schemas"]["MonitorFailure"][];
+            /**
+             * Last Collection Failures
+             * @description The loop's latest failed collections, newest first
+             */
+            last_collection_failures?: components["schemas"]["CollectionFailure"][];
         };
         /**
          * NamespaceActivity
