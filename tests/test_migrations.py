@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+from dlv import migrate
 from dlv.models import metadata
 
 
@@ -37,3 +38,9 @@ def test_the_node_triggers_survive_every_migration(database_url: str) -> None:
     finally:
         engine.dispose()
     assert {"nodes_facts_changed", "nodes_status_event"} <= triggers
+
+
+def test_the_migrations_have_one_head() -> None:
+    # Two branches each adding a migration after the same one leave two heads; upgrading to
+    # "heads" would apply both in an order nobody chose.
+    assert len(migrate.code_heads()) == 1
