@@ -52,10 +52,13 @@ export class Api {
     return (await r.json()) as T;
   }
 
-  async nodeId(name: string): Promise<string> {
-    const page = await this.get<{ items: { id: string; name: string }[] }>(`/api/v1/nodes?name=${encodeURIComponent(name)}`);
-    const node = page.items.find((n) => n.name === name);
-    if (!node) throw new Error(`no node named ${name}`);
+  /** The node named ``name`` (in ``namespace``, when names repeat across namespaces). */
+  async nodeId(name: string, namespace?: string): Promise<string> {
+    const page = await this.get<{ items: { id: string; name: string; namespace: string }[] }>(
+      `/api/v1/nodes?name=${encodeURIComponent(name)}`,
+    );
+    const node = page.items.find((n) => n.name === name && (namespace === undefined || n.namespace === namespace));
+    if (!node) throw new Error(`no node named ${name}${namespace ? ` in ${namespace}` : ''}`);
     return node.id;
   }
 }

@@ -140,7 +140,9 @@ test('collect now finds the tables and views of a real database, and what went a
   await screenshot(page, 'node-collections', testInfo.project.name);
 
   // The table is now a dataset node under the database, with what the collector found.
-  const orders = await api.nodeId(`${source}.public.orders`);
+  // The scheduled node of the first test collected the same tables under `localhost`.
+  const namespace = `postgres://${PG.host}:${PG.port}`;
+  const orders = await api.nodeId(`${source}.public.orders`, namespace);
   await page.goto(`/nodes/${orders}`);
   await expect(page.getByRole('heading', { name: `${source}.public.orders` })).toBeVisible();
   const found = page.getByRole('region', { name: 'Collected' });
@@ -156,7 +158,7 @@ test('collect now finds the tables and views of a real database, and what went a
   await collections.getByRole('button', { name: 'Collect now' }).click();
   await expect(history.getByRole('row')).toHaveCount(3);
   await expect(first).toContainText('1 found, 1 gone');
-  const view = await api.nodeId(`${source}.public.big_orders`);
+  const view = await api.nodeId(`${source}.public.big_orders`, namespace);
   await page.goto(`/nodes/${view}`);
   await expect(found).toContainText('View');
   await expect(found.getByRole('status')).toContainText(/^Gone since \d+ \w+ \d{4}, [\d:]+ UTC/);
