@@ -4,7 +4,7 @@ A user's Airflow pins hundreds of packages and pyspark ships Spark's jars, so ne
 into DLV's own environment: each gets a virtualenv under ``DLV_INTEGRATION_CACHE``
 (default ``~/.cache/dlv-integration``), built once per pinned version and reused after.
 
-    python integration/realservers.py prepare [airflow|spark]...   # build (or reuse) the venvs
+    python integration/realservers.py prepare [airflow|spark|dbt]...   # build (or reuse) the venvs
     python integration/realservers.py airflow                      # run one until Ctrl-C
     python integration/realservers.py spark
     python integration/realservers.py spark-master
@@ -41,6 +41,7 @@ from typing import Any
 AIRFLOW_VERSION = "3.3.2"
 PYSPARK_VERSION = "4.3.0"
 OPENLINEAGE_VERSION = "1.54.0"
+DBT_CORE_VERSION = "1.11.16"
 REQUIREMENTS = {
     # The providers and the OpenLineage libraries decide what the events look like (the SQL
     # parser finds the datasets), so they are pinned with Airflow; versions resolved together
@@ -55,6 +56,13 @@ REQUIREMENTS = {
         f"openlineage-sql=={OPENLINEAGE_VERSION}",
     ],
     "spark": [f"pyspark=={PYSPARK_VERSION}"],
+    # dbt-ol (openlineage-dbt's wrapper) reads dbt's artifacts after each command and sends
+    # their lineage; dbt-core and the adapter decide what those artifacts hold.
+    "dbt": [
+        f"dbt-core=={DBT_CORE_VERSION}",
+        "dbt-postgres==1.11.0",
+        f"openlineage-dbt=={OPENLINEAGE_VERSION}",
+    ],
 }
 # Throwaway credentials of a throwaway server on loopback.
 INTEGRATION_PASSWORD = "af-integration-pw"
