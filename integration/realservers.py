@@ -1,8 +1,9 @@
-"""Real Airflow and Spark servers for DLV's connector tests, each in its own virtualenv.
+"""Real Airflow and Spark servers, and dbt, for DLV's connector tests, each in its own virtualenv.
 
-A user's Airflow pins hundreds of packages and pyspark ships Spark's jars, so neither goes
-into DLV's own environment: each gets a virtualenv under ``DLV_INTEGRATION_CACHE``
-(default ``~/.cache/dlv-integration``), built once per pinned version and reused after.
+A user's Airflow pins hundreds of packages, pyspark ships Spark's jars and dbt pins its own
+protobuf and click, so none goes into DLV's own environment: each gets a virtualenv under
+``DLV_INTEGRATION_CACHE`` (default ``~/.cache/dlv-integration``), built once per pinned
+version and reused after.
 
     python integration/realservers.py prepare [airflow|spark|dbt]...   # build (or reuse) the venvs
     python integration/realservers.py airflow                      # run one until Ctrl-C
