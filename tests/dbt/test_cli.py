@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from dlv.cli.main import app as dlv_app
 from dlv.config import get_settings
+from dlv.events.models import Event
 from tests.conftest import SECRET_KEY, Caller
 from tests.dbt import project_db
 
@@ -108,3 +112,19 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     result = run(str(tmp_path / "nope.json"), *OPTIONS)
     assert result.exit_code == 1
     assert "nope.json" in result.output
+
+
+@pytest.mark.usefixtures("cli")
+def test_a_job_put_in_error_is_in_the_event_log_that_alerts_read(
+    client: TestClient, admin: Caller, db: Session
+) -> None:
+    assert run(*ARTIFACTS, *OPTIONS).exit_code == 0
+    name = f"{DB}.analytics_staging.shop.stg_customers.test"
+    tests = node(client, admin, META["job_namespace"], name)
+    db.rollback()  # see what the CLI committed
+    kinds = db.scalars(
+        select(Event.payload).where(
+            Event.kind == "node.status", Event.node_id == uuid.UUID(tests["id"])
+        )
+    ).all()
+    assert [p["new"] for p in kinds] == ["error"]
