@@ -114,7 +114,7 @@ def dbt_database() -> Iterator[str]:
 
 def _dbt_ol(command: str, work: Path, env: dict[str, str]) -> int:
     python = realservers.venv_python("dbt")
-    project = str(project_db.PROJECT)
+    project = str(work / "project")
     proc = subprocess.run(
         [
             str(python.parent / "dbt-ol"),
@@ -144,6 +144,8 @@ def _wait_until_mapped(api: httpx.Client) -> None:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     _require_dbt()
     work = tmp_path_factory.mktemp("dbt")
+    # A copy: dbt writes beside profiles.yml (.user.yml), never into the source tree.
+    shutil.copytree(project_db.PROJECT, work / "project")
     with (
         migrated_database(tmp_path_factory, "dlv_dbt") as location,
         dbt_database() as database,

@@ -47,23 +47,17 @@ def import_artifacts(
         ) from None
     body = json.dumps(mapped.document(), ensure_ascii=False).encode()
     counts = graph_service.import_graph(session, actor, box, [body])
-    nodes = repo.nodes_by_key(session, [s.key for s in mapped.statuses])
-    now, changed, in_error = utcnow(), 0, 0
+    held = repo.statuses(session, [s.key for s in mapped.statuses])
+    changes: list[tuple[int, str, str | None]] = []
     for status in mapped.statuses:
-        node = nodes[status.key]
-        in_error += status.status == "error"
-        if node.status == status.status and node.status_message == status.message:
+        node = held[status.key]
+        if node.status == status.status and node.message == status.message:
             continue
-        before = {"status": node.status, "status_message": node.status_message}
-        repo.set_status(session, node.pk, status.status.value, status.message, now)
+        changes.append((node.pk, status.status.value, status.message))
+        before = {"status": node.status, "status_message": node.message}
         after = {"status": status.status.value, "status_message": status.message}
-        audit.record(
-            session,
-            actor,
-            "node.status",
-            "node",
-            node.id,
-            {**audit.diff(before, after), "origin": "dbt"},
-        )
-        changed += 1
-    return DbtImport(graph=counts, statuses_set=changed, in_error=in_error)
+        diff = {**audit.diff(before, after), "origin": "dbt"}
+        audit.record(session, actor, "node.status", "node", node.id, diff)
+    repo.set_statuses(session, changes, utcnow())
+    in_error = sum(s.status == "error" for s in mapped.statuses)
+    return DbtImport(graph=counts, statuses_set=len(changes), in_error=in_error)
