@@ -274,3 +274,28 @@ def test_dlv_import_dbt_of_the_artifacts_meets_dbt_ol_on_every_node(run: Run) ->
     assert run.get(f"/api/v1/nodes/{mart['id']}/openlineage")["columns"]  # kept
     assert done.in_error == 1
     assert run.job("analytics_staging.shop.stg_customers.test")["status"] == "error"
+
+
+def _skeleton(events: list[dict[str, Any]], database: str) -> list[tuple[Any, ...]]:
+    """What a change of versions could change: types, jobs, facet names, datasets."""
+
+    def names(datasets: list[dict[str, Any]]) -> tuple[str, ...]:
+        return tuple(sorted(d["name"].removeprefix(f"{database}.") for d in datasets))
+
+    return sorted(
+        (
+            e["eventType"],
+            e["job"]["name"].removeprefix(f"{database}."),
+            tuple(sorted(e["job"].get("facets", {}))),
+            names(e.get("inputs", [])),
+            names(e.get("outputs", [])),
+        )
+        for e in events
+    )
+
+
+def test_the_recorded_events_match_what_dbt_ol_sends(run: Run) -> None:
+    recorded = project_db.load("events.json")
+    assert _skeleton(run.events, run.database) == _skeleton(
+        recorded, project_db.meta()["database"]
+    ), "re-record: see tests/dbt/project_db.py"
