@@ -86,3 +86,14 @@ def test_a_manifest_without_its_project_name_is_refused_naming_the_field() -> No
     with pytest.raises(ArtifactError) as caught:
         map_artifacts(manifest, [], META["dataset_namespace"])
     assert caught.value.field == "manifest.metadata.project_name"
+
+
+def test_an_ephemeral_model_stays_in_the_lineage_as_dbt_ol_names_it() -> None:
+    manifest = project_db.manifest()
+    manifest["nodes"]["model.shop.stg_orders"]["config"]["materialized"] = "ephemeral"
+    edges = set(map_artifacts(manifest, [], META["dataset_namespace"], META["job_namespace"]).edges)
+    table = (META["dataset_namespace"], f"{DB}.analytics_staging.stg_orders")
+    mart = (META["job_namespace"], f"{DB}.analytics_marts.shop.customer_revenue")
+    source = (META["dataset_namespace"], f"{DB}.raw.orders")
+    job = (META["job_namespace"], f"{DB}.analytics_staging.shop.stg_orders")
+    assert {(table, mart), (source, job), (job, table)} <= edges

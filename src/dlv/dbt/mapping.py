@@ -11,6 +11,9 @@ from its artifacts and the same project's ``dbt-ol`` events meet on the same nod
   a source) plus ``.test``; a singular test is a job named by its ``unique_id``;
 - each of them is a child of the job of the whole dbt invocation, ``dbt-run-<project>``.
 
+An ephemeral model has no table, but dbt-ol names it as its children's input all the same; it
+is kept so (a dataset and a job), which keeps the lineage through it whole.
+
 The dataset namespace (``postgres://host:port``) is in the profile, not in the artifacts: the
 caller gives it. Statuses come from run_results: a model that failed, or a test job one of
 whose tests failed (a ``warn`` does not count, as in dbt), is in error with dbt's message.
@@ -130,8 +133,6 @@ class _Builder:
         kind = unique_id.split(".", 1)[0]
         if node is None or kind not in TABLE_TYPES:
             return None
-        if (node.get("config") or {}).get("materialized") == "ephemeral":
-            return None  # a CTE inside its children's SQL: no table of its own
         table = node.get("name") if kind == "source" else node.get("alias") or node.get("name")
         name = _name(node.get("database"), node.get("schema"), table)
         return self.node((self.datasets, name), NodeKind.dataset, node)
