@@ -73,7 +73,7 @@ test-sqlite: $(VENV)/.dev-installed
 test-postgres: $(VENV)/.dev-installed
 	DLV_TEST_DB=postgresql $(BIN)/pytest -q -m "not integration" $(PYTEST_ARGS)
 
-# Real Airflow and Spark servers, each from its own cached virtualenv
+# Real Airflow and Spark servers and dbt, each from its own cached virtualenv
 # (integration/realservers.py): the first run on a machine builds them (~3 min).
 integration-prepare: $(VENV)/.dev-installed
 	$(BIN)/python integration/realservers.py prepare

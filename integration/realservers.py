@@ -1,10 +1,11 @@
-"""Real Airflow and Spark servers for DLV's connector tests, each in its own virtualenv.
+"""Real Airflow and Spark servers, and dbt, for DLV's connector tests, each in its own virtualenv.
 
-A user's Airflow pins hundreds of packages and pyspark ships Spark's jars, so neither goes
-into DLV's own environment: each gets a virtualenv under ``DLV_INTEGRATION_CACHE``
-(default ``~/.cache/dlv-integration``), built once per pinned version and reused after.
+A user's Airflow pins hundreds of packages, pyspark ships Spark's jars and dbt pins its own
+protobuf and click, so none goes into DLV's own environment: each gets a virtualenv under
+``DLV_INTEGRATION_CACHE`` (default ``~/.cache/dlv-integration``), built once per pinned
+version and reused after.
 
-    python integration/realservers.py prepare [airflow|spark]...   # build (or reuse) the venvs
+    python integration/realservers.py prepare [airflow|spark|dbt]...   # build (or reuse) the venvs
     python integration/realservers.py airflow                      # run one until Ctrl-C
     python integration/realservers.py spark
     python integration/realservers.py spark-master
@@ -41,6 +42,7 @@ from typing import Any
 AIRFLOW_VERSION = "3.3.2"
 PYSPARK_VERSION = "4.3.0"
 OPENLINEAGE_VERSION = "1.54.0"
+DBT_CORE_VERSION = "1.11.16"
 REQUIREMENTS = {
     # The providers and the OpenLineage libraries decide what the events look like (the SQL
     # parser finds the datasets), so they are pinned with Airflow; versions resolved together
@@ -55,6 +57,13 @@ REQUIREMENTS = {
         f"openlineage-sql=={OPENLINEAGE_VERSION}",
     ],
     "spark": [f"pyspark=={PYSPARK_VERSION}"],
+    # dbt-ol (openlineage-dbt's wrapper) reads dbt's artifacts after each command and sends
+    # their lineage; dbt-core and the adapter decide what those artifacts hold.
+    "dbt": [
+        f"dbt-core=={DBT_CORE_VERSION}",
+        "dbt-postgres==1.11.0",
+        f"openlineage-dbt=={OPENLINEAGE_VERSION}",
+    ],
 }
 # Throwaway credentials of a throwaway server on loopback.
 INTEGRATION_PASSWORD = "af-integration-pw"

@@ -40,6 +40,7 @@ USING_AN_INSTANCE = [
     ["db", "current"],
     ["graph", "export", "graph.json"],
     ["graph", "import", "graph.json"],
+    ["import", "dbt", "manifest.json", "--host", "db.internal"],
     ["runs", "prune"],
     ["backup", "backup.gz"],
     ["secret-key", "rotate"],

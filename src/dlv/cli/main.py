@@ -12,7 +12,7 @@ import typer
 from dlv import demo as demo_data
 from dlv import files, migrate
 from dlv.auth import service as auth_service
-from dlv.cli import backup, graph, remote, runs, secret_key, tokens, users
+from dlv.cli import backup, dbt_import, graph, remote, runs, secret_key, tokens, users
 from dlv.cli.context import fail, instance_secret_key, instance_url, shown_url, transaction
 from dlv.cli.errors import DlvGroup
 from dlv.config import SECRET_KEY_FILE, Settings, get_settings
@@ -38,6 +38,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(secret_key.app, name="secret-key")
 app.add_typer(graph.app, name="graph")
 app.add_typer(runs.app, name="runs")
+app.add_typer(dbt_import.app, name="import")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 remote.register(app)  # login, logout, lineage, impact: a running server's API

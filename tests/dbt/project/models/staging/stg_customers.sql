@@ -1,0 +1,2 @@
+select id as customer_id, email, country_code
+from {{ source('raw', 'customers') }}
