@@ -61,9 +61,9 @@ class Quality:
 
 def _text(value: Any) -> str | None:
     if isinstance(value, str):
-        value = value.strip()
-        if 0 < len(value) <= MAX_TEXT and value.isprintable():
-            return value
+        text = value.strip()
+        if 0 < len(text) <= MAX_TEXT and text.isprintable():
+            return text
     return None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from dlv.db import chunks
@@ -42,14 +42,13 @@ def held_reports(
 def save_reports(
     session: Session, model: Report, new: list[dict[str, Any]], changed: list[dict[str, Any]]
 ) -> None:
-    table = model.__table__
     connection = session.connection()
     if new:
         rows = sorted(new, key=lambda r: (r["node_pk"], r["report_key"]))
-        connection.execute(table.insert(), rows)
+        connection.execute(insert(model), rows)
     for row in sorted(changed, key=lambda r: r["id"]):
         values = {k: v for k, v in row.items() if k != "id"}
-        connection.execute(table.update().where(table.c.id == row["id"]).values(values))
+        connection.execute(update(model).where(model.id == row["id"]).values(values))
 
 
 def prune(session: Session, model: Report, node_pks: Sequence[int]) -> None:
