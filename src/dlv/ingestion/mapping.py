@@ -37,8 +37,7 @@ from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.models import NodeKind
 from dlv.nodes.schemas import MAX_TAGS, normalize_tag
 from dlv.ops.logging import scrub
-from dlv.quality import facets as quality_facets
-from dlv.quality.facets import Quality
+from dlv.quality.facets import FACETS as QUALITY_FACETS
 
 Key = tuple[str, str]
 Pair = tuple[Key, Key]
@@ -115,12 +114,13 @@ class Sighting:
 
 @dataclass(slots=True)
 class QualitySpec:
-    """The quality one event's input facets report for a dataset."""
+    """One event's input facets that may report a dataset's quality: read (leniently) only
+    for the latest event of each dataset and run, after the fold."""
 
     time: datetime
     run_id: uuid.UUID | None
     job: Key
-    quality: Quality
+    facets: dict[str, Any]
 
 
 def report_key(time: datetime, run_id: uuid.UUID | None) -> str:
@@ -309,13 +309,12 @@ def _derive_one(plan: Plan, job: Key, seen: Seen, found: Derived) -> None:
 
 
 def _quality(plan: Plan, dataset: Key, input_facets: Any, job: Key, seen: Seen) -> None:
-    found = quality_facets.read(input_facets)
-    if found is None:
+    if not isinstance(input_facets, dict) or QUALITY_FACETS.isdisjoint(input_facets):
         return
     key = (dataset, report_key(seen.time, seen.run_id))
     held = plan.quality.get(key)
     if held is None or seen.time >= held.time:
-        plan.quality[key] = QualitySpec(seen.time, seen.run_id, job, found)
+        plan.quality[key] = QualitySpec(seen.time, seen.run_id, job, input_facets)
 
 
 def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:

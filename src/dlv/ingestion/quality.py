@@ -13,11 +13,11 @@ from typing import Any
 
 from dlv.ingestion.catalog import Catalog, set_status
 from dlv.ingestion.catalog_repository import NodeRow
-from dlv.ingestion.mapping import Key, Plan, QualitySpec
+from dlv.ingestion.mapping import Key, Plan, QualitySpec, Sender
 from dlv.nodes.models import NodeStatus
-from dlv.quality import repository
-from dlv.quality.facets import Assertion
-from dlv.quality.models import QualityAssertions, QualityMetrics, QualityState
+from dlv.quality import facets, repository
+from dlv.quality.facets import Assertion, Quality
+from dlv.quality.models import QualityAssertions, QualityMetrics
 
 MAX_MESSAGE = 1000
 
@@ -39,22 +39,9 @@ def message(failed: list[Assertion], job: str, integration: str | None) -> str:
 
 
 def _store(catalog: Catalog, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert new reports; a report already stored (the run's START, then its COMPLETE) is
-    replaced by a newer event's, never by an older one's."""
-    if not rows:
-        return
-    held = repository.held_reports(
-        catalog.session, model, [(r["node_pk"], r["report_key"]) for r in rows]
-    )
-    new, changed = [], []
-    for row in rows:
-        found = held.get((row["node_pk"], row["report_key"]))
-        if found is None:
-            new.append(row)
-        elif row["observed_at"] >= found[1]:
-            changed.append({**row, "id": found[0]})
-    repository.save_reports(catalog.session, model, new, changed)
-    repository.prune(catalog.session, model, [r["node_pk"] for r in new])
+    if rows:
+        repository.upsert_reports(catalog.session, model, rows)
+        repository.prune(catalog.session, model, [r["node_pk"] for r in rows])
 
 
 def apply_quality(catalog: Catalog, plan: Plan) -> None:
@@ -63,8 +50,11 @@ def apply_quality(catalog: Catalog, plan: Plan) -> None:
         return
     assertions: list[dict[str, Any]] = []
     metrics: list[dict[str, Any]] = []
-    newest: dict[int, tuple[QualitySpec, dict[str, Any]]] = {}
+    newest: dict[int, tuple[QualitySpec, Quality, dict[str, Any]]] = {}
     for (key, report_key), spec in plan.quality.items():
+        found = facets.read(spec.facets)
+        if found is None:
+            continue  # nothing usable (malformed): skipped, the event is mapped as ever
         node = catalog.nodes[key]
         base = {
             "node_pk": node.pk,
@@ -72,7 +62,6 @@ def apply_quality(catalog: Catalog, plan: Plan) -> None:
             "observed_at": spec.time,
             "job": f"{spec.job[0]}/{spec.job[1]}",
         }
-        found = spec.quality
         if found.assertions is not None:
             row = {
                 **base,
@@ -82,8 +71,8 @@ def apply_quality(catalog: Catalog, plan: Plan) -> None:
             }
             assertions.append(row)
             held = newest.get(node.pk)
-            if held is None or (spec.time, report_key) > (held[0].time, held[1]["report_key"]):
-                newest[node.pk] = (spec, row)
+            if held is None or (spec.time, report_key) > (held[0].time, held[2]["report_key"]):
+                newest[node.pk] = (spec, found, row)
         if found.metrics is not None:
             m = found.metrics
             metrics.append(
@@ -96,55 +85,59 @@ def apply_quality(catalog: Catalog, plan: Plan) -> None:
 
 
 def _judge(
-    catalog: Catalog, plan: Plan, newest: dict[int, tuple[QualitySpec, dict[str, Any]]]
+    catalog: Catalog, plan: Plan, newest: dict[int, tuple[QualitySpec, Quality, dict[str, Any]]]
 ) -> None:
-    states = repository.states_of(catalog.session, list(newest))
+    held = repository.states_of(catalog.session, list(newest))
     nodes = {n.pk: (key, n) for key, n in catalog.nodes.items()}
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for pk in sorted(newest):
-        spec, row = newest[pk]
-        state = states.get(pk)
-        if state is not None and spec.time < state.checked_at:
+        spec, found, row = newest[pk]
+        stored = held.get(pk)
+        if stored is not None and spec.time < stored["checked_at"]:
             continue  # an older report, delivered late: the newer one stands
-        if state is None:
-            state = QualityState(node_pk=pk, message=None)
-            repository.add_state(catalog.session, state)
+        state: dict[str, Any] = {"node_pk": pk, "message": None, **(stored or {})}
         key, node = nodes[pk]
-        failed = [a for a in spec.quality.assertions or () if a.blocking]
-        state.checked_at = spec.time
-        state.failed = [a.as_json() for a in failed]
+        failed = [a for a in found.assertions or () if a.blocking]
+        state["checked_at"] = spec.time
+        state["failed"] = [a.as_json() for a in failed]
         sender = plan.nodes[key].sender
         if failed:
             text = message(failed, spec.job[1], row["integration"])
             _fail(catalog, node, state, text, sender)
         else:
             _pass(catalog, node, state, sender)
+        (changed if stored is not None else new).append(state)
+    repository.save_states(catalog.session, new, changed)
 
 
-def _holds(node: NodeRow, state: QualityState) -> bool:
+def _holds(node: NodeRow, state: dict[str, Any]) -> bool:
     """Is the node's status the error quality set (and nothing changed it since)?"""
     return (
-        state.message is not None
+        state["message"] is not None
         and node.status == NodeStatus.error
-        and node.status_message == state.message
+        and node.status_message == state["message"]
     )
 
 
-def _fail(catalog: Catalog, node: NodeRow, state: QualityState, text: str, sender: Any) -> None:
+def _fail(
+    catalog: Catalog, node: NodeRow, state: dict[str, Any], text: str, sender: Sender
+) -> None:
     if node.status == NodeStatus.error and not _holds(node, state):
-        state.message = None  # an error of another kind: it stands, and is not ours to clear
+        state["message"] = None  # an error of another kind: it stands, and is not ours to clear
         return
     if not _holds(node, state):
-        state.restore_status, state.restore_message = node.status, node.status_message
+        state["restore_status"], state["restore_message"] = node.status, node.status_message
     set_status(catalog, node, NodeStatus.error, text, sender)
-    state.message = text
+    state["message"] = text
 
 
-def _pass(catalog: Catalog, node: NodeRow, state: QualityState, sender: Any) -> None:
+def _pass(catalog: Catalog, node: NodeRow, state: dict[str, Any], sender: Sender) -> None:
     if _holds(node, state):
-        if state.restore_status == NodeStatus.at_risk:
-            set_status(catalog, node, NodeStatus.at_risk, state.restore_message, sender)
+        if state.get("restore_status") == NodeStatus.at_risk:
+            set_status(catalog, node, NodeStatus.at_risk, state.get("restore_message"), sender)
         else:
             set_status(catalog, node, NodeStatus.ok, None, sender)
     elif node.status == NodeStatus.unknown:
         set_status(catalog, node, NodeStatus.ok, None, sender)
-    state.message = state.restore_status = state.restore_message = None
+    state["message"] = state["restore_status"] = state["restore_message"] = None

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+# The input facets read here; an input with none of them costs the mapping one set check.
+FACETS = frozenset(("dataQualityAssertions", "greatExpectations_assertions", "dataQualityMetrics"))
 MAX_ASSERTIONS = 500
 MAX_COLUMNS = 500
 MAX_TEXT = 200

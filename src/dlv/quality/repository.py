@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import insert as core_insert
 from sqlalchemy.orm import Session
 
 from dlv.db import chunks
+from dlv.ingestion.sql import insert
 from dlv.nodes.models import Node
 from dlv.pagination import keyset
 from dlv.quality.models import KEEP_PER_NODE, QualityAssertions, QualityMetrics, QualityState
@@ -22,33 +23,21 @@ from dlv.quality.models import KEEP_PER_NODE, QualityAssertions, QualityMetrics,
 Report = type[QualityAssertions] | type[QualityMetrics]
 
 
-def held_reports(
-    session: Session, model: Report, keys: Sequence[tuple[int, str]]
-) -> dict[tuple[int, str], tuple[int, datetime]]:
-    """(node, report key) -> (id, observed_at) of the reports already stored."""
-    found: dict[tuple[int, str], tuple[int, datetime]] = {}
-    for part in chunks(sorted(set(keys))):
-        nodes, reports = {k[0] for k in part}, {k[1] for k in part}
-        rows = session.execute(
-            select(model.node_pk, model.report_key, model.id, model.observed_at).where(
-                model.node_pk.in_(nodes), model.report_key.in_(reports)
-            )
-        )
-        for node_pk, key, row_id, observed in rows:
-            found[(node_pk, key)] = (row_id, observed)
-    return found
-
-
-def save_reports(
-    session: Session, model: Report, new: list[dict[str, Any]], changed: list[dict[str, Any]]
-) -> None:
-    connection = session.connection()
-    if new:
-        rows = sorted(new, key=lambda r: (r["node_pk"], r["report_key"]))
-        connection.execute(insert(model), rows)
-    for row in sorted(changed, key=lambda r: r["id"]):
-        values = {k: v for k, v in row.items() if k != "id"}
-        connection.execute(update(model).where(model.id == row["id"]).values(values))
+def upsert_reports(session: Session, model: Report, rows: list[dict[str, Any]]) -> None:
+    """Insert reports; one already stored for the same node and run (its START, then its
+    COMPLETE) is replaced by a newer event's, never by an older one's. One statement, in
+    key order; no read first."""
+    if not rows:
+        return
+    stmt = insert(session, model)
+    columns = [c for c in rows[0] if c not in ("node_pk", "report_key")]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[model.node_pk, model.report_key],
+        set_={c: getattr(stmt.excluded, c) for c in columns},
+        where=stmt.excluded.observed_at >= model.observed_at,
+    )
+    ordered = sorted(rows, key=lambda r: (r["node_pk"], r["report_key"]))
+    session.connection().execute(stmt, ordered)
 
 
 def prune(session: Session, model: Report, node_pks: Sequence[int]) -> None:
@@ -71,16 +60,33 @@ def prune(session: Session, model: Report, node_pks: Sequence[int]) -> None:
         session.execute(delete(model).where(model.id.in_(old)))
 
 
-def states_of(session: Session, node_pks: Sequence[int]) -> dict[int, QualityState]:
-    found: dict[int, QualityState] = {}
+STATE_COLUMNS = ("checked_at", "failed", "message", "restore_status", "restore_message")
+
+
+def states_of(session: Session, node_pks: Sequence[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    columns = [QualityState.node_pk, *(getattr(QualityState, c) for c in STATE_COLUMNS)]
     for part in chunks(sorted(set(node_pks))):
-        stmt = select(QualityState).where(QualityState.node_pk.in_(part))
-        found.update((s.node_pk, s) for s in session.scalars(stmt))
+        rows = session.execute(select(*columns).where(QualityState.node_pk.in_(part)))
+        found.update((r.node_pk, dict(r._mapping)) for r in rows)
     return found
 
 
-def add_state(session: Session, state: QualityState) -> None:
-    session.add(state)
+def save_states(session: Session, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    """Insert and update status bookkeeping, one executemany each, in node order."""
+    connection = session.connection()
+    full = [{"node_pk": r["node_pk"], **{c: r.get(c) for c in STATE_COLUMNS}} for r in new]
+    if full:
+        connection.execute(core_insert(QualityState), sorted(full, key=lambda r: r["node_pk"]))
+    if changed:
+        stmt = (
+            update(QualityState)
+            .where(QualityState.node_pk == bindparam("b_node_pk"))
+            .values({c: bindparam(f"b_{c}") for c in STATE_COLUMNS})
+        )
+        ordered = sorted(changed, key=lambda r: int(r["node_pk"]))
+        rows = [{f"b_{k}": r.get(k) for k in ("node_pk", *STATE_COLUMNS)} for r in ordered]
+        connection.execute(stmt, rows)
 
 
 # -- reads -------------------------------------------------------------------------------
