@@ -200,3 +200,17 @@ def test_a_viewer_reads_quality_and_an_unknown_node_is_404(
     )
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_late_dataset_turns_error_and_back_to_ok_for_the_sla_to_judge(
+    poster: Poster, db: Session
+) -> None:
+    poster.post(*dbt_test_run(not_null("id", True), minutes=0))
+    late = "no successful run for 3 h, SLA 2 h"
+    db.execute(update(Node).where(Node.name == MODEL).values(status="late", status_message=late))
+    db.commit()
+    poster.post(*dbt_test_run(not_null("id", False), minutes=30))
+    assert orders(poster)["status"] == "error"  # error > late (ADR 16)
+    poster.post(*dbt_test_run(not_null("id", True), minutes=60))
+    # Not late again from here: the SLA evaluator re-asserts late if still breached.
+    assert orders(poster)["status"] == "ok"
