@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -53,12 +54,40 @@ def decode(events: list[dict[str, object]]) -> list[Sent]:
     return [(p, SENDER) for p in parsed if isinstance(p, ParsedEvent)]
 
 
+def with_quality(events: list[dict[str, Any]], every: int) -> list[dict[str, Any]]:
+    """Every ``every``-th run's inputs carry dbt-test-shaped assertions and GE-shaped metrics
+    (``inputFacets``, as ``tests/quality/events.py`` describes; one assertion in ten fails)."""
+    for n, event in enumerate(events):
+        if (n // 2) % every:
+            continue
+        for i, dataset in enumerate(event.get("inputs") or ()):
+            dataset["inputFacets"] = {
+                "dataQualityAssertions": {
+                    "assertions": [
+                        {"assertion": f"not_null_{c}", "column": c, "success": (n + i + k) % 10 > 0}
+                        for k, c in enumerate(("id", "customer_id", "amount"))
+                    ]
+                },
+                "dataQualityMetrics": {
+                    "rowCount": 1000 + n,
+                    "columnMetrics": {
+                        "id": {"nullCount": 0, "distinctCount": 1000 + n},
+                        "amount": {"min": 0.5, "max": 99.0, "quantiles": {"0.5": 10.0}},
+                    },
+                },
+            }
+    return events
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--runs", type=int, default=5000, help="runs (START + COMPLETE)")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--drain-batch", type=int, default=DRAIN_BATCH)
+    parser.add_argument(
+        "--quality-every", type=int, default=0, help="every Nth run reports data quality (0: none)"
+    )
     args = parser.parse_args()
     # A temporary directory removed afterwards: the SQLite file is ~20 MB a run.
     with (
@@ -75,6 +104,8 @@ def main() -> None:
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)  # as the server runs (runtime.tune_gc)
         events = [e for run in runs(args.runs, args.jobs, seed=1, start=args.jobs) for e in run]
+        if args.quality_every:
+            events = with_quality(events, args.quality_every)
         count = len(events)
 
         def phase(name: str, work: Callable[[], object]) -> None:

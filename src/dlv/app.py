@@ -37,6 +37,7 @@ from dlv.nodes.router import router as nodes_router
 from dlv.ops.logging import RequestLogMiddleware, configure_logging
 from dlv.ops.metrics import MetricsMiddleware
 from dlv.ops.router import router as ops_router
+from dlv.quality.router import router as quality_router
 from dlv.sla.router import router as sla_router
 from dlv.ui import install_ui
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collectors_router,
         monitor_router,
         sla_router,
+        quality_router,
         dashboards_router,
         events_router,
         alerts_router,

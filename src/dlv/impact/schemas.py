@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from dlv.ingestion.schemas import ColumnFieldsRead, InputFieldRead
 from dlv.nodes.models import NodeKind, NodeStatus
+from dlv.quality.schemas import AssertionRead
 
 
 class LineageDirection(StrEnum):
@@ -105,6 +106,11 @@ class OwnerToNotify(BaseModel):
     nodes: list[LineageNode]
 
 
+class QualityFailure(BaseModel):
+    node: LineageNode
+    assertions: list[AssertionRead] = Field(description="its latest report's failed assertions")
+
+
 class ImpactReport(BaseModel):
     root: LineageNode
     direction: ImpactDirection
@@ -120,6 +126,12 @@ class ImpactReport(BaseModel):
     )
     late: list[LineageNode] = Field(
         description="affected nodes that missed their SLA (status late)"
+    )
+    quality_failures: list[QualityFailure] = Field(
+        description=(
+            "the root and affected nodes whose latest data quality assertions fail "
+            "(dbt tests, Great Expectations), whatever their status says"
+        )
     )
     likely_root_causes: list[CauseNode] = Field(
         description=(

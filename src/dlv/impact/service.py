@@ -33,6 +33,7 @@ from dlv.lineage.index import Direction, LineageIndex, Traversal
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.traversal import Ids, Ids32
 from dlv.nodes.models import SYSTEM_KINDS, NodeStatus
+from dlv.quality import service as quality
 
 # An impact report lists every affected node; past this many it says it was cut.
 IMPACT_LIMIT = 100_000
@@ -312,6 +313,7 @@ def impact(
     by_id = {n["id"]: n for n in found.nodes}
     by_id.update((c["id"], {**c, "distance": None}) for c in found.parents)
     by_kind = Counter(n["kind"] for n in affected)
+    failing = quality.failing(session, [uuid.UUID(str(n["id"])) for n in found.nodes])
     by_distance = Counter(n["distance"] for n in affected)
     return {
         "root": root_node,
@@ -330,6 +332,11 @@ def impact(
         "in_error": in_error,
         "at_risk": [n for n in affected if n["status"] == NodeStatus.at_risk],
         "late": [n for n in affected if n["status"] == NodeStatus.late],
+        "quality_failures": [
+            {"node": n, "assertions": failing[uuid.UUID(str(n["id"]))]}
+            for n in found.nodes
+            if uuid.UUID(str(n["id"])) in failing
+        ],
         "likely_root_causes": [by_id[i] for i in found.causes if i in by_id],
         "parents": found.parents,
         "affected": affected,

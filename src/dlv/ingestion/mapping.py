@@ -37,6 +37,7 @@ from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.models import NodeKind
 from dlv.nodes.schemas import MAX_TAGS, normalize_tag
 from dlv.ops.logging import scrub
+from dlv.quality.facets import FACETS as QUALITY_FACETS
 
 Key = tuple[str, str]
 Pair = tuple[Key, Key]
@@ -111,6 +112,23 @@ class Sighting:
     origin: str = EdgeOrigin.openlineage.value
 
 
+@dataclass(slots=True)
+class QualitySpec:
+    """One event's input facets that may report a dataset's quality: read (leniently) only
+    for the latest event of each dataset and run, after the fold."""
+
+    time: datetime
+    run_id: uuid.UUID | None
+    job: Key
+    facets: dict[str, Any]
+
+
+def report_key(time: datetime, run_id: uuid.UUID | None) -> str:
+    """One stored report per dataset and run (a run's START and COMPLETE repeat it); an
+    event without a run is a report of its own moment."""
+    return str(run_id) if run_id is not None else f"t:{time.isoformat()}"
+
+
 @dataclass
 class Plan:
     """A batch of events folded into node, edge, column lineage and run changes."""
@@ -120,6 +138,8 @@ class Plan:
     columns: dict[Pair, ColumnSpec] = field(default_factory=dict)
     latest: dict[Key, Seen] = field(default_factory=dict)  # each job's latest event
     runs: dict[uuid.UUID, list[Sent]] = field(default_factory=dict)
+    # (dataset, report key) -> the latest event's data quality facets for it
+    quality: dict[tuple[Key, str], QualitySpec] = field(default_factory=dict)
 
     def node(self, key: Key, kind: NodeKind, sender: Sender) -> NodeSpec:
         spec = self.nodes.get(key)
@@ -288,10 +308,23 @@ def _derive_one(plan: Plan, job: Key, seen: Seen, found: Derived) -> None:
             _edge(plan, job, key, seen, EdgeOrigin.derived)
 
 
+def _quality(plan: Plan, dataset: Key, input_facets: Any, job: Key, seen: Seen) -> None:
+    if not isinstance(input_facets, dict) or QUALITY_FACETS.isdisjoint(input_facets):
+        return
+    key = (dataset, report_key(seen.time, seen.run_id))
+    held = plan.quality.get(key)
+    if held is None or seen.time >= held.time:
+        plan.quality[key] = QualitySpec(seen.time, seen.run_id, job, input_facets)
+
+
 def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:
     time, sender = seen.time, seen.sender
     for dataset in event.get("inputs") or ():
-        _edge(plan, _dataset(plan, dataset, time, sender), job, seen)
+        source = _dataset(plan, dataset, time, sender)
+        _edge(plan, source, job, seen)
+        input_facets = dataset.get("inputFacets")
+        if input_facets:  # rare: one lookup per input is all the others pay
+            _quality(plan, source, input_facets, job, seen)
     for dataset in event.get("outputs") or ():
         output = _dataset(plan, dataset, time, sender)
         _edge(plan, job, output, seen)

@@ -36,6 +36,7 @@ from dlv.ingestion.models import (
     Run,
     RunState,
 )
+from dlv.ingestion.quality import apply_quality
 from dlv.nodes.models import NodeStatus
 from dlv.ops import metrics
 
@@ -136,6 +137,7 @@ def apply(session: Session, batch: Batch, ids: Sequence[int], plan: Plan | None 
     drawn = edges.apply_edges(catalog, plan)
     edges.apply_columns(catalog, plan, drawn)
     _apply_health(catalog, _apply_runs(catalog, plan))
+    apply_quality(catalog, plan)  # after health: it may hold a status health just set
     catalog.save()
 
 

@@ -12,6 +12,7 @@ export const keys = {
   nodes: (filters: NodeFilters) => ['nodes', filters] as const,
   checks: (id: string) => ['checks', id] as const,
   sla: (id: string) => ['sla', id] as const,
+  quality: (id: string, cursor: string | null) => ['quality', id, cursor] as const,
   runs: (filters: Record<string, string | undefined>) => ['runs', filters] as const,
   openlineage: (id: string) => ['openlineage', id] as const,
   summary: ['health-summary'] as const,
@@ -243,6 +244,20 @@ export function useUpdateNode(id: string) {
     mutationFn: (body: Schemas['NodeUpdate']) =>
       unwrap(api.PATCH('/api/v1/nodes/{node_id}', { params: { path: { node_id: id } }, body })),
     onSuccess: (node) => client.setQueryData(keys.node(id), node),
+  });
+}
+
+/** A node's data quality: latest assertions and a page of metrics history (newest first). */
+export function useNodeQuality(id: string, cursor: string | null = null) {
+  return useQuery({
+    queryKey: keys.quality(id, cursor),
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/nodes/{node_id}/quality', {
+          params: { path: { node_id: id }, query: { limit: 10, ...(cursor ? { cursor } : {}) } },
+        }),
+      ),
+    refetchInterval: statusPoll,
   });
 }
 

@@ -731,6 +731,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/nodes/{node_id}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Quality
+         * @description A node's latest data quality assertions and its metrics history (newest first).
+         */
+        get: operations["getNodeQuality"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboards": {
         parameters: {
             query?: never;
@@ -1325,6 +1345,52 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** AssertionRead */
+        AssertionRead: {
+            /**
+             * Assertion
+             * @description the test's name, e.g. not_null (dbt) or an expectation
+             */
+            assertion: string;
+            /**
+             * Column
+             * @description the column tested; null: the whole dataset
+             */
+            column: string | null;
+            /** Success */
+            success: boolean;
+            /**
+             * Severity
+             * @description as the producer sent it, e.g. error or warn
+             */
+            severity: string | null;
+        };
+        /** AssertionsRead */
+        AssertionsRead: {
+            /**
+             * Observed At
+             * Format: date-time
+             * @description the reporting event's time
+             */
+            observed_at: string;
+            /**
+             * Job
+             * @description namespace/name of the job that reported them
+             */
+            job: string;
+            /**
+             * Integration
+             * @description the job's integration, e.g. DBT
+             */
+            integration: string | null;
+            /**
+             * Failed
+             * @description failed assertions that fail the data (not severity warn)
+             */
+            failed: number;
+            /** Assertions */
+            assertions: components["schemas"]["AssertionRead"][];
         };
         /** AttemptRead */
         AttemptRead: {
@@ -2421,6 +2487,11 @@ export interface components {
              */
             late: components["schemas"]["LineageNode"][];
             /**
+             * Quality Failures
+             * @description the root and affected nodes whose latest data quality assertions fail (dbt tests, Great Expectations), whatever their status says
+             */
+            quality_failures: components["schemas"]["QualityFailure"][];
+            /**
              * Likely Root Causes
              * @description upstream only: the failing nodes (the root included) that nothing failing upstream explains, furthest first. A failing system (database, Airflow, Spark) explains what it holds and may be a cause; a DAG never causes its tasks' failure
              */
@@ -2840,6 +2911,29 @@ export interface components {
              */
             kind: "user" | "token";
         };
+        /** MetricsRead */
+        MetricsRead: {
+            /**
+             * Observed At
+             * Format: date-time
+             */
+            observed_at: string;
+            /** Job */
+            job: string;
+            /** Row Count */
+            row_count: number | null;
+            /** Bytes */
+            bytes: number | null;
+            /**
+             * Columns
+             * @description per column: nullCount, distinctCount, count, sum, min, max and quantiles ({"0.5": value}), each only when reported
+             */
+            columns: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         /** MonitorFailure */
         MonitorFailure: {
             /**
@@ -3242,6 +3336,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[MetricsRead] */
+        Page_MetricsRead_: {
+            /** Items */
+            items: components["schemas"]["MetricsRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[NodeRead] */
         Page_NodeRead_: {
             /** Items */
@@ -3324,6 +3425,37 @@ export interface components {
             sslmode: string;
             /** Connect Timeout */
             connect_timeout: number;
+        };
+        /** QualityFailure */
+        QualityFailure: {
+            node: components["schemas"]["LineageNode"];
+            /**
+             * Assertions
+             * @description its latest report's failed assertions
+             */
+            assertions: components["schemas"]["AssertionRead"][];
+        };
+        /** QualityRead */
+        QualityRead: {
+            /**
+             * Node Id
+             * Format: uuid
+             */
+            node_id: string;
+            /**
+             * Failing
+             * @description the latest assertions include a failure (not warn)
+             */
+            failing: boolean;
+            /**
+             * Status Held
+             * @description the node's status is the error these assertions set (false: passing, or the node was already in error for another reason)
+             */
+            status_held: boolean;
+            /** @description the latest report's assertions */
+            assertions: components["schemas"]["AssertionsRead"] | null;
+            /** @description metrics history, newest first */
+            metrics: components["schemas"]["Page_MetricsRead_"];
         };
         /**
          * Role
@@ -12805,6 +12937,213 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The caller's role or scope may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The database is unavailable or busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getNodeQuality: {
+        parameters: {
+            query?: {
+                /** @description Page size, at most 500 */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityRead"];
+                };
             };
             /** @description Malformed request */
             400: {

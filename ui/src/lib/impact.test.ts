@@ -32,6 +32,7 @@ const report = (over: Partial<ImpactReport>): ImpactReport => ({
   in_error: [],
   at_risk: [],
   late: [],
+  quality_failures: [],
   likely_root_causes: [],
   parents: [],
   affected: [],

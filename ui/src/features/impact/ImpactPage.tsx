@@ -122,6 +122,16 @@ function Report({ id, direction }: { id: string; direction: Direction }) {
           empty="No dataset is at risk."
           showMessage
         />
+        {r.quality_failures.length > 0 && (
+          <NodeList
+            id="quality"
+            title="Failing data quality"
+            hint="Datasets whose latest dbt tests or validations failed."
+            nodes={r.quality_failures.map((f) => f.node)}
+            empty="No data quality test fails."
+            showMessage
+          />
+        )}
         {direction === 'downstream' && <Containers parents={r.parents} />}
       </div>
       <Affected report={r} />

@@ -11,6 +11,7 @@ import { CollectSection } from './CollectSection';
 import { ConnectionSection } from './ConnectionSection';
 import { ChecksSection, RunsSection, SchemaSection } from './HistorySections';
 import { ParentLink } from './ParentLink';
+import { QualitySection } from './QualitySection';
 import { SlaSection } from './SlaSection';
 import { ScheduleSection } from './ScheduleSection';
 import { TestConnection } from './TestConnection';
@@ -116,6 +117,7 @@ export function NodePage() {
         )}
         {system && n.connection && <ScheduleSection node={n} admin={admin} />}
         {n.kind === 'dataset' && <CollectedSection nodeId={n.id} />}
+        {n.kind === 'dataset' && <QualitySection nodeId={n.id} />}
         {/* Also an SLA's verdicts (late, met again): shown for every kind once there is one. */}
         {(system || hasSla) && <ChecksSection nodeId={n.id} />}
         {system && n.connection && <CollectSection nodeId={n.id} admin={admin} />}
