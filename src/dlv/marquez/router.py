@@ -140,6 +140,7 @@ def get_lineage(
         Query(
             alias="nodeId",
             max_length=4000,
+            pattern=r"^(dataset|job):[\s\S]*:",
             description="dataset:<namespace>:<name> or job:<namespace>:<name>",
         ),
     ],

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from dlv.errors import FieldError, InvalidInput, NotFound
@@ -393,8 +394,11 @@ def lineage(
         walk = graph.undirected(index, root, graph.hops(depth, kind is NodeKind.dataset), limit)
         picked = live.facts(session, walk.nodes).pick(walk.nodes)
         sources, targets = index.edges_among(walk.nodes)
+    # Built as plain data, in bulk: an answer holds up to 100,000 nodes and each edge twice
+    # (in its origin's outEdges and its destination's inEdges), so per-edge Python is kept to
+    # one dict (shared by both lists) and the grouping is done by numpy.
     keys: list[str | None] = []
-    nodes: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any] | None] = []
     for i, k, ns, n, o, s, m in zip(
         picked.ids,
         picked.kinds,
@@ -405,49 +409,73 @@ def lineage(
         picked.messages,
         strict=True,
     ):
-        kind_name = NODE_TYPES.get(k or "")
-        if not i or kind_name is None:  # deleted meanwhile, or a system: not Marquez's
-            keys.append(None)
+        if not i or k not in NODE_TYPES:
+            keys.append(None)  # deleted meanwhile, or a system: not Marquez's
+            nodes.append(None)
             continue
         key = f"{k}:{ns}:{n}"
         keys.append(key)
-        data: dict[str, Any] = {
-            "id": {"namespace": ns, "name": n},
-            "name": n,
-            "namespace": ns,
-            "dlv": {"id": i, "owners": o, "status": s, "statusMessage": m},
-        }
-        if kind_name == "DATASET":
-            data.update(type="DB_TABLE", physicalName=n, sourceName=ns)
-        else:
-            data.update(type="BATCH", simpleName=n, inputs=[], outputs=[])
-        nodes.append({"id": key, "type": kind_name, "data": data, "inEdges": [], "outEdges": []})
+        dlv = {"id": i, "owners": o, "status": s, "statusMessage": m}
+        ident = {"namespace": ns, "name": n}
+        # The graph's node data: names and type (and DLV's facts); Marquez's other fields
+        # (fields, facets, runs) are on the dataset and job routes, not repeated here.
+        data: dict[str, Any] = {"id": ident, "type": "DB_TABLE", "name": n, "namespace": ns}
+        if k == NodeKind.job:
+            data.update(type="BATCH", inputs=[], outputs=[])
+        data["dlv"] = dlv
+        nodes.append({"id": key, "type": NODE_TYPES[k], "data": data})
     _add_edges(walk.nodes, keys, nodes, sources, targets)
-    return {"graph": nodes, "dlv": {"truncated": walk.truncated}}
+    return {"graph": [n for n in nodes if n is not None], "dlv": {"truncated": walk.truncated}}
 
 
 def _add_edges(
-    pks: np.ndarray[Any, Any],
+    pks: npt.NDArray[np.int64],
     keys: list[str | None],
-    nodes: list[dict[str, Any]],
-    sources: np.ndarray[Any, Any],
-    targets: np.ndarray[Any, Any],
+    nodes: list[dict[str, Any] | None],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
 ) -> None:
-    by_key = {node["id"]: node for node in nodes}
-    key_of = dict(zip(pks.tolist(), keys, strict=True))
-    for s, t in zip(sources.tolist(), targets.tolist(), strict=True):
-        origin, destination = key_of.get(s), key_of.get(t)
-        if origin is None or destination is None:
+    """Fill each node's inEdges and outEdges, and each job's inputs and outputs."""
+    order = np.argsort(pks)
+    origin = order[np.searchsorted(pks[order], sources)]  # positions in ``nodes``
+    destination = order[np.searchsorted(pks[order], targets)]
+    held = np.array([k is not None for k in keys], dtype=np.bool_)
+    keep = held[origin] & held[destination]
+    origin, destination = origin[keep], destination[keep]
+    key_array = np.array(keys, dtype=object)
+    edges = np.empty(origin.size, dtype=object)
+    edges[:] = [
+        {"origin": o, "destination": d}
+        for o, d in zip(key_array[origin].tolist(), key_array[destination].tolist(), strict=True)
+    ]
+    ids = np.empty(len(nodes), dtype=object)
+    ids[:] = [n["data"]["id"] if n is not None else None for n in nodes]
+    dataset = np.array([n is not None and n["type"] == "DATASET" for n in nodes], dtype=np.bool_)
+    size = len(nodes)
+    outs, ins = _grouped(origin, edges, size), _grouped(destination, edges, size)
+    into_job, out_of_job = dataset[origin] & ~dataset[destination], ~dataset[origin]
+    inputs = _grouped(destination[into_job], ids[origin[into_job]], size)
+    outputs = _grouped(
+        origin[out_of_job & dataset[destination]],
+        ids[destination[out_of_job & dataset[destination]]],
+        size,
+    )
+    for position, node in enumerate(nodes):
+        if node is None:
             continue
-        edge = {"origin": origin, "destination": destination}
-        source, target = by_key[origin], by_key[destination]
-        source["outEdges"].append(edge)
-        target["inEdges"].append(edge)
-        # A job's inputs and outputs, as far as this graph reaches.
-        if source["type"] == "DATASET" and target["type"] == "JOB":
-            target["data"]["inputs"].append(source["data"]["id"])
-        elif source["type"] == "JOB" and target["type"] == "DATASET":
-            source["data"]["outputs"].append(target["data"]["id"])
+        node["inEdges"], node["outEdges"] = ins[position], outs[position]
+        if node["type"] == "JOB":  # a job's datasets, as far as this graph reaches
+            node["data"]["inputs"], node["data"]["outputs"] = inputs[position], outputs[position]
+
+
+def _grouped(
+    positions: npt.NDArray[np.intp], values: npt.NDArray[np.object_], size: int
+) -> list[list[Any]]:
+    """For each node position, the values at it (in their order): one sort, then slices."""
+    by = np.argsort(positions, kind="stable")
+    ordered = values[by].tolist()
+    bounds = np.searchsorted(positions[by], np.arange(size + 1)).tolist()
+    return [ordered[bounds[i] : bounds[i + 1]] for i in range(size)]
 
 
 # -- search and tags --------------------------------------------------------------------------
