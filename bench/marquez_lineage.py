@@ -62,12 +62,12 @@ def serve(url: str) -> subprocess.Popen[bytes]:
     )
 
 
-def timed_get(client: httpx.Client, path: str, params: dict[str, Any]) -> tuple[float, Any]:
+def timed_get(client: httpx.Client, path: str, params: dict[str, Any]) -> tuple[float, Any, int]:
     started = time.perf_counter()
     r = client.get(path, params=params)
     elapsed = time.perf_counter() - started
     r.raise_for_status()
-    return elapsed, r.json()
+    return elapsed, r.json(), len(r.content)
 
 
 def bench(url: str, args: argparse.Namespace) -> dict[str, list[float]]:
@@ -84,7 +84,9 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, list[float]]:
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "admin", "password": "bench-password"}
         ).json()["access_token"]
-        out: dict[str, list[float]] = {"dlv": [], "marquez": [], "dlv_n": [], "marquez_n": []}
+        out: dict[str, list[float]] = {
+            k: [] for k in ("dlv", "marquez", "dlv_n", "marquez_n", "dlv_b", "marquez_b")
+        }
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             for i, (node_id, kind, ns, name) in enumerate(roots):
@@ -100,10 +102,11 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, list[float]]:
                 # Alternate which goes first: neither always finds the caches warm.
                 order = [("dlv", own), ("marquez", marquez)]
                 for label, (path, params) in order if i % 2 == 0 else order[::-1]:
-                    elapsed, body = timed_get(client, path, params)
+                    elapsed, body, size = timed_get(client, path, params)
                     nodes = len(body["nodes"] if label == "dlv" else body["graph"])
                     out[label].append(elapsed)
                     out[f"{label}_n"].append(nodes)
+                    out[f"{label}_b"].append(size)
         return out
     finally:
         proc.terminate()
@@ -116,8 +119,18 @@ def report(backend: str, res: dict[str, list[float]]) -> None:
     per = [t / max(n, 1) for t, n in zip(res["dlv"], res["dlv_n"], strict=True)]
     per_m = [t / max(n, 1) for t, n in zip(res["marquez"], res["marquez_n"], strict=True)]
     print(f"\n== {backend}: {len(res['dlv'])} roots, HTTP, medians")
-    print(f"DLV     GET /nodes/{{id}}/lineage  {dlv * 1000:8.2f} ms  ({dlv_n:.0f} nodes)")
-    print(f"Marquez GET /lineage?nodeId=     {marquez * 1000:8.2f} ms  ({marquez_n:.0f} nodes)")
+    dlv_mb, marquez_mb = (
+        statistics.median(res["dlv_b"]) / 1e6,
+        statistics.median(res["marquez_b"]) / 1e6,
+    )
+    print(
+        f"DLV     GET /nodes/{{id}}/lineage  {dlv * 1000:8.2f} ms  "
+        f"({dlv_n:.0f} nodes, {dlv_mb:.1f} MB)"
+    )
+    print(
+        f"Marquez GET /lineage?nodeId=     {marquez * 1000:8.2f} ms  "
+        f"({marquez_n:.0f} nodes, {marquez_mb:.1f} MB)"
+    )
     print(f"ratio Marquez / DLV              {marquez / dlv:8.2f} x  (target <= 1.5)")
     per_dlv, per_marquez = statistics.median(per) * 1e6, statistics.median(per_m) * 1e6
     print(f"per node: DLV {per_dlv:.1f} us, Marquez {per_marquez:.1f} us")

@@ -38,7 +38,9 @@ router = APIRouter(prefix="/api/v1", tags=["marquez"], route_class=RawPathRoute)
 MAX_PAGE = 1_000
 MAX_GRAPH_NODES = 100_000
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size (Marquez's default)")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+# Bounded: a database refuses an OFFSET beyond its integers (a 500, not the client's 422).
+MAX_OFFSET = 1_000_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")]
 
 
 def live_index(request: Request) -> LiveIndex:
