@@ -31,6 +31,7 @@ from dlv.keepalive import KeepAliveRecycleMiddleware
 from dlv.limits import BodyLimitMiddleware, NulGuardMiddleware
 from dlv.lineage.live import LiveIndex
 from dlv.lineage.router import router as edges_router
+from dlv.marquez.router import router as marquez_router
 from dlv.methods import install_method_checks
 from dlv.monitor.router import router as monitor_router
 from dlv.nodes.router import router as nodes_router
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         alerts_router,
         graph_router,
         ops_router,
+        marquez_router,  # Marquez's paths, beside DLV's own (none is shared)
     ):
         app.include_router(router)
     install_docs(app)
