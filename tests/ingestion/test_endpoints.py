@@ -166,7 +166,11 @@ def test_a_gzip_body_is_accepted(
 
 @pytest.mark.parametrize(
     ("encoding", "content"),
-    [("gzip", b"plain text, not gzip"), ("gzip", gzip.compress(b'{"a": 1}')[:-12]), ("br", b"{}")],
+    [
+        ("gzip", b"plain text, not gzip"),
+        ("gzip", gzip.compress(b'{"a": 1}', mtime=0)[:-12]),
+        ("br", b"{}"),
+    ],
 )
 def test_bad_or_unsupported_compression_is_400(
     client: TestClient, ingest_headers: dict[str, str], encoding: str, content: bytes
