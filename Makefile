@@ -83,8 +83,9 @@ test-postgres: $(VENV)/.dev-installed
 integration-prepare: $(VENV)/.dev-installed
 	$(BIN)/python integration/realservers.py prepare
 
+# Alone at the end of `make test`: two workers, a file each (133 s against 164 s in one).
 test-integration: integration-prepare
-	DLV_TEST_DB=postgresql $(BIN)/pytest -q -m integration $(PYTEST_ARGS)
+	DLV_TEST_DB=postgresql $(BIN)/pytest -q -m integration -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ui-lint: $(UI)/node_modules/.installed
 	cd $(UI) && $(NPM) run --silent typecheck && $(NPM) run --silent lint
