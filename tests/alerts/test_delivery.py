@@ -26,11 +26,11 @@ from tests.alerts.conftest import (
     Platform,
     Receiver,
     change_status,
-    free_port,
     rule,
     webhook_channel,
 )
 from tests.conftest import Caller
+from tests.servers import free_port
 
 
 def later(minutes: float) -> Any:
