@@ -166,6 +166,13 @@ def rule(
     return dict(r.json())
 
 
+def webhook_rule(
+    client: TestClient, admin: Caller, receiver: Receiver, **rule_args: Any
+) -> dict[str, Any]:
+    """A webhook channel to ``receiver`` and a rule sending to it (every event by default)."""
+    return rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], **rule_args)
+
+
 class Platform:
     """shop (postgres) holds raw.orders; raw.orders -> job load -> stg.orders -> job build ->
     ``width`` marts (owners team-0..team-2, tagged finance on mart-0); another island."""
