@@ -4,7 +4,6 @@ change a node's status the way a check does and hand the change to the alert eng
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -25,8 +24,9 @@ from dlv.alerts.worker import DeliveryWorker
 from dlv.config import Settings
 from dlv.db import make_engine, make_sessionmaker, utcnow
 from dlv.nodes.models import Node
-from tests.conftest import Caller
+from tests.conftest import SECRET_KEY, Caller
 from tests.nodes.factories import create, dataset, postgres_node
+from tests.servers import free_port
 
 PUBLIC_URL = "https://dlv.example.test"
 SIGNING_SECRET = "whsec-Sign1ng-Secret-Value-77"
@@ -93,12 +93,6 @@ def receiver() -> Iterator[Receiver]:
         yield found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Inbox:
     """aiosmtpd handler: keeps every message it accepts."""
 
@@ -124,8 +118,6 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Any) -> Settings:
-    from tests.conftest import SECRET_KEY  # noqa: PLC0415
-
     return Settings(
         home=tmp_path / "home",
         database_url=database_url,
@@ -172,6 +164,13 @@ def rule(
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+def webhook_rule(
+    client: TestClient, admin: Caller, receiver: Receiver, **rule_args: Any
+) -> dict[str, Any]:
+    """A webhook channel to ``receiver`` and a rule sending to it (every event by default)."""
+    return rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], **rule_args)
 
 
 class Platform:

@@ -20,11 +20,11 @@ from tests.alerts.conftest import (
     Platform,
     Receiver,
     change_status,
-    free_port,
     rule,
     webhook_channel,
 )
 from tests.conftest import Caller
+from tests.servers import free_port
 
 SLACK_URL_SECRET = "T000/B000/SlackHookSecretPath99"
 

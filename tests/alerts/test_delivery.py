@@ -26,11 +26,12 @@ from tests.alerts.conftest import (
     Platform,
     Receiver,
     change_status,
-    free_port,
     rule,
     webhook_channel,
+    webhook_rule,
 )
 from tests.conftest import Caller
+from tests.servers import free_port
 
 
 def later(minutes: float) -> Any:
@@ -52,7 +53,7 @@ def test_the_webhook_is_signed_and_names_root_downstream_owners_and_link(
     receiver: Receiver,
     worker: DeliveryWorker,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(
         app,
         db,
@@ -91,7 +92,7 @@ def test_recovery_is_sent_once_after_the_alert(
     receiver: Receiver,
     worker: DeliveryWorker,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(app, db, [(platform.stg, "error", "down")])
     worker.run_once()
     change_status(app, db, [(platform.stg, "ok", None)])
@@ -189,7 +190,7 @@ def test_a_500_is_retried_later_and_both_attempts_are_logged(
     receiver: Receiver,
     worker: DeliveryWorker,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     receiver.codes = [500, 200]
     change_status(app, db, [(platform.stg, "error", "down")])
     assert worker.run_once() == 1
@@ -237,7 +238,7 @@ def test_incidents_list_the_root_and_its_impact(
     platform: Platform,
     receiver: Receiver,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(app, db, [(platform.shop, "error", "down")])
     change_status(app, db, [(platform.load, "error", "failed")])
     r = client.get("/api/v1/incidents", params={"status": "open"}, headers=admin.headers)

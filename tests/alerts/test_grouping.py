@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dlv.alerts.models import AlertDelivery, Incident
-from tests.alerts.conftest import Platform, Receiver, change_status, rule, webhook_channel
+from tests.alerts.conftest import Platform, Receiver, change_status, webhook_rule
 from tests.conftest import Caller
 
 
@@ -25,8 +25,7 @@ def test_a_root_failing_200_downstream_nodes_is_one_alert_naming_the_root(
     app: FastAPI, client: TestClient, admin: Caller, db: Session, receiver: Receiver
 ) -> None:
     p = Platform(client, admin, app, width=200)
-    channel = webhook_channel(client, admin, receiver.url)
-    rule(client, admin, [channel["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(app, db, [(p.shop, "error", "Connection refused by db.internal:5432")])
     # What ingestion then reports: the jobs fail, then every mart below, one by one.
     change_status(app, db, [(p.load, "error", "task failed"), (p.build, "error", "task failed")])
@@ -51,7 +50,7 @@ def test_recovery_of_the_root_resolves_it_with_one_recovery_message(
     platform: Platform,
     receiver: Receiver,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     p = platform
     change_status(app, db, [(p.shop, "error", "down")])
     change_status(app, db, [(p.load, "error", "task failed")])
@@ -73,7 +72,7 @@ def test_a_second_failure_after_recovery_is_a_new_incident(
     platform: Platform,
     receiver: Receiver,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     p = platform
     change_status(app, db, [(p.stg, "error", "first")])
     change_status(app, db, [(p.stg, "ok", None)])
@@ -92,7 +91,7 @@ def test_an_unrelated_failure_is_its_own_incident(
     platform: Platform,
     receiver: Receiver,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(app, db, [(platform.shop, "error", "down"), (platform.island, "error", "bad")])
     assert {i.root_name for i in db.scalars(select(Incident))} == {"shop", "island"}
 
@@ -105,7 +104,7 @@ def test_a_late_node_below_a_failure_joins_its_incident(
     platform: Platform,
     receiver: Receiver,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(app, db, [(platform.build, "error", "task failed")])
     change_status(app, db, [(platform.marts[3], "late", "not updated by 06:00")])
     (incident,) = db.scalars(select(Incident)).all()
@@ -120,7 +119,7 @@ def test_a_late_node_alone_is_a_late_incident(
     platform: Platform,
     receiver: Receiver,
 ) -> None:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], events=("late",))
+    webhook_rule(client, admin, receiver, events=("late",))
     change_status(app, db, [(platform.marts[3], "late", "not updated by 06:00")])
     (incident,) = db.scalars(select(Incident)).all()
     assert (incident.event, incident.message) == ("late", "not updated by 06:00")
@@ -136,7 +135,7 @@ def selected(
     failing: str,
     **selector: Any,
 ) -> int:
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]], **selector)
+    webhook_rule(client, admin, receiver, **selector)
     change_status(app, db, [(failing, "error", "down")])
     return deliveries(db)
 

@@ -20,7 +20,14 @@ from dlv.alerts.worker import DeliveryWorker
 from dlv.app import create_app
 from dlv.config import Settings
 from dlv.db import make_engine, make_sessionmaker
-from tests.alerts.conftest import Platform, Receiver, change_status, rule, webhook_channel
+from tests.alerts.conftest import (
+    Platform,
+    Receiver,
+    change_status,
+    rule,
+    webhook_channel,
+    webhook_rule,
+)
 from tests.conftest import Caller
 
 CHANNELS = 24
@@ -127,7 +134,7 @@ def test_a_delivery_whose_sender_died_is_sent_after_its_lease(
     from dlv.alerts import repository  # noqa: PLC0415
     from dlv.db import utcnow  # noqa: PLC0415
 
-    rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+    webhook_rule(client, admin, receiver)
     change_status(app, db, [(platform.stg, "error", "down")])
     now = utcnow()
     # A worker claims it and dies before sending: the row stays ``sending`` under its lease.
@@ -147,7 +154,7 @@ def test_the_server_runs_a_worker_that_delivers_what_is_queued(
     app = create_app(embedded)
     with TestClient(app) as client:
         platform = Platform(client, admin, app, width=2)
-        rule(client, admin, [webhook_channel(client, admin, receiver.url)["id"]])
+        webhook_rule(client, admin, receiver)
         change_status(app, db, [(platform.shop, "error", "down")])
         deadline = time.monotonic() + 30
         while not receiver.received and time.monotonic() < deadline:

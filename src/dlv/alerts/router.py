@@ -277,7 +277,4 @@ def list_incidents(
 @router.get("/incidents/{incident_id}", response_model=IncidentRead, operation_id="getIncident")
 def get_incident(session: SessionDep, _: Admin, incident_id: uuid.UUID) -> IncidentRead:
     """One incident."""
-    incident = repository.incident(session, incident_id)
-    if incident is None:
-        raise service.IncidentNotFound(f"No incident with id {incident_id}")
-    return _incident_read(incident)
+    return _incident_read(service.get_incident(session, incident_id))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dlv.alerts import repository
 from dlv.alerts.channels import Send
 from dlv.alerts.incidents import StatusChange, on_status_changes, sample_payload
-from dlv.alerts.models import AlertChannel, AlertRule
+from dlv.alerts.models import AlertChannel, AlertRule, Incident
 from dlv.alerts.schemas import (
     SECRET_FIELDS,
     AlertChannelCreate,
@@ -47,6 +47,10 @@ class ChannelNotFound(NotFound):
 
 
 class RuleNotFound(NotFound):
+    pass
+
+
+class IncidentNotFound(NotFound):
     pass
 
 
@@ -334,8 +338,12 @@ def delete_rule(session: Session, actor: Principal, rule_id: uuid.UUID) -> None:
     session.flush()
 
 
-class IncidentNotFound(NotFound):
-    pass
+def get_incident(session: Session, incident_id: uuid.UUID) -> Incident:
+    """One incident; 404 when there is none."""
+    incident = repository.incident(session, incident_id)
+    if incident is None:
+        raise IncidentNotFound(f"No incident with id {incident_id}")
+    return incident
 
 
 def reseal_secrets(session: Session, old: SecretBox, new: SecretBox) -> int:

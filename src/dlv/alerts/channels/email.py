@@ -12,8 +12,8 @@ from typing import Any
 
 from dlv.alerts import message
 from dlv.alerts.channels import Outcome, Send, elapsed_ms
-from dlv.alerts.channels.http import Refused, pin
-from dlv.health.connectors.base import describe, redact
+from dlv.alerts.channels.http import pin
+from dlv.health.connectors.base import StepError, describe, redact
 
 
 class _PinnedSMTP(smtplib.SMTP):
@@ -61,7 +61,7 @@ async def send(job: Send) -> Outcome:
         async with asyncio.timeout(job.timeout):
             destination = await pin(str(config["host"]), int(config["port"]), job.policy)
             await asyncio.to_thread(_deliver, config, destination.address, job.payload, job.timeout)
-    except Refused as exc:
+    except StepError as exc:  # the network policy refused the destination
         return Outcome(ok=False, error=str(exc), duration_ms=elapsed_ms(started))
     except smtplib.SMTPException as exc:
         error = _smtp_error(exc, target) or describe(exc, target, job.timeout)

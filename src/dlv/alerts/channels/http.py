@@ -8,33 +8,20 @@ second DNS answer), with no redirects, no proxy from the environment, and a time
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterable
 
 import httpx
 
 from dlv.alerts.channels import Outcome, elapsed_ms
-from dlv.health.connectors.base import Pin, PinnedTransport, bare_host, describe, redact
+from dlv.health.connectors.base import Pin, PinnedTransport, allowed_addresses, describe, redact
 from dlv.health.network import NetworkPolicy
 
 
-class Refused(Exception):
-    """The network policy forbids the destination."""
-
-
 async def pin(host: str, port: int, policy: NetworkPolicy) -> Pin:
-    """The address to connect to for ``host``, after the policy allowed every address."""
-    refused = policy.refuse_name(host)
-    if refused:
-        raise Refused(refused)
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(bare_host(host), port, type=socket.SOCK_STREAM)
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    refused = policy.refuse(host, addresses)
-    if refused:
-        raise Refused(refused)
-    return Pin(host, port, addresses[0])
+    """The address to connect to for ``host``, after the policy allowed every address
+    (``StepError`` with its reason when not)."""
+    return Pin(host, port, (await allowed_addresses(host, port, policy))[0])
 
 
 async def post(
@@ -63,9 +50,7 @@ async def post(
                 headers={"User-Agent": "dlv-alerts"},
             ) as client:
                 response = await client.post(url, content=body, headers=headers)
-    except Refused as exc:
-        return Outcome(ok=False, error=redact(str(exc), secrets), duration_ms=elapsed_ms(started))
-    except Exception as exc:  # every failure becomes the attempt's message
+    except Exception as exc:  # every failure (a refusal too) becomes the attempt's message
         message = describe(exc, target, seconds)
         return Outcome(ok=False, error=redact(message, secrets), duration_ms=elapsed_ms(started))
     code = response.status_code

@@ -173,6 +173,21 @@ def bare_host(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
+async def allowed_addresses(host: str, port: int, policy: NetworkPolicy) -> list[str]:
+    """The host's addresses (the OS resolver); ``StepError`` with the policy's reason when
+    it denies the name or any of them."""
+    refused = policy.refuse_name(host)
+    if refused:
+        raise StepError(refused)
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(bare_host(host), port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    refused = policy.refuse(host, addresses)
+    if refused:
+        raise StepError(refused)
+    return addresses
+
+
 async def resolve(probe: Probe, host: str, port: int, policy: NetworkPolicy) -> list[str]:
     """Step ``resolve``: the host's addresses (the OS resolver), each allowed by ``policy``.
 
@@ -180,15 +195,7 @@ async def resolve(probe: Probe, host: str, port: int, policy: NetworkPolicy) -> 
     addresses returned are the only ones the check may connect to.
     """
     async with probe.step("resolve", f"host {host!r}") as step:
-        refused = policy.refuse_name(host)
-        if refused:
-            raise StepError(refused)
-        loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(bare_host(host), port, type=socket.SOCK_STREAM)
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refused = policy.refuse(host, addresses)
-        if refused:
-            raise StepError(refused)
+        addresses = await allowed_addresses(host, port, policy)
         step.done(f"{host} resolves to {', '.join(addresses[:4])}")
     return addresses
 
