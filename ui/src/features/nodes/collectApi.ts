@@ -3,7 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { keys, STATUS_POLL_MS } from '../../api/queries';
-import { ApiError } from '../../lib/problem';
+import { nullIfNotFound } from '../../lib/problem';
 
 export type CollectionRead = Schemas['CollectionRead'];
 export type CollectionResult = Schemas['CollectionResult'];
@@ -56,14 +56,7 @@ export function useCollect(id: string) {
 export function useCollected(id: string, enabled: boolean) {
   return useQuery({
     queryKey: collectKeys.collected(id),
-    queryFn: async () => {
-      try {
-        return await unwrap(api.GET('/api/v1/nodes/{node_id}/collected', { params: { path: { node_id: id } } }));
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
+    queryFn: () => nullIfNotFound(unwrap(api.GET('/api/v1/nodes/{node_id}/collected', { params: { path: { node_id: id } } }))),
     enabled,
   });
 }
