@@ -2,7 +2,7 @@
 // collector found about a dataset node.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { keys, STATUS_POLL_MS } from '../../api/queries';
+import { keys, statusPoll } from '../../api/queries';
 import { nullIfNotFound } from '../../lib/problem';
 
 export type CollectionRead = Schemas['CollectionRead'];
@@ -28,8 +28,9 @@ export function useCollections(id: string, cursor?: string) {
         }),
       ),
     placeholderData: keepPreviousData,
-    // A scheduled collection lands here without anyone asking: the first page follows it.
-    refetchInterval: cursor ? false : STATUS_POLL_MS,
+    // A scheduled collection lands here without anyone asking: the first page follows it
+    // (the stream's collection.finished, or polling while the stream is down).
+    refetchInterval: cursor ? false : statusPoll,
   });
 }
 
