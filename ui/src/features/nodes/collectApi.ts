@@ -54,10 +54,9 @@ export function useCollect(id: string) {
 }
 
 /** What a collector found about a dataset node; null when none found it (a 404). */
-export function useCollected(id: string, enabled: boolean) {
+export function useCollected(id: string) {
   return useQuery({
     queryKey: collectKeys.collected(id),
     queryFn: () => nullIfNotFound(unwrap(api.GET('/api/v1/nodes/{node_id}/collected', { params: { path: { node_id: id } } }))),
-    enabled,
   });
 }
