@@ -11,21 +11,16 @@ statuses, one transaction), then the same import again (which must change nothin
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
+from bench.common import database
 from dlv import migrate
 from dlv.auth.principal import SYSTEM
 from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker
 from dlv.dbt import service
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
@@ -73,30 +68,18 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=2_000)
     args = parser.parse_args()
     manifest, results = project(args.models)
-    with tempfile.TemporaryDirectory() as tmp:
-        name = f"dlv_bench_dbt_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            for url in (
-                f"sqlite:///{Path(tmp) / 'bench.db'}",
-                PG_ADMIN.rsplit("/", 1)[0] + "/" + name,
-            ):
-                migrate.upgrade(url)
-                first, done = once(url, manifest, results)
-                again, redo = once(url, manifest, results)
-                backend = url.split(":", 1)[0]
-                print(
-                    f"{backend}: {args.models} models -> {done.graph.nodes_created} nodes, "
-                    f"{done.graph.edges_created} edges, {done.in_error} in error: "
-                    f"{first:.2f} s; again (unchanged {redo.graph.nodes_unchanged}, "
-                    f"statuses set {redo.statuses_set}): {again:.2f} s"
-                )
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    for backend in ("sqlite", "postgresql"):
+        with database(backend) as url:
+            migrate.upgrade(url)
+            first, done = once(url, manifest, results)
+            again, redo = once(url, manifest, results)
+            driver = url.split(":", 1)[0]
+            print(
+                f"{driver}: {args.models} models -> {done.graph.nodes_created} nodes, "
+                f"{done.graph.edges_created} edges, {done.in_error} in error: "
+                f"{first:.2f} s; again (unchanged {redo.graph.nodes_unchanged}, "
+                f"statuses set {redo.statuses_set}): {again:.2f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import graphgen
+from bench.common import wait_ready
 from dlv.auth.principal import SYSTEM
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.impact import service as impact
@@ -323,12 +324,7 @@ def http(url: str, picked: list[tuple[int, uuid.UUID]]) -> dict[str, float]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_ready(base, proc, 600)  # a big graph: the lineage index loads at start-up
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "admin", "password": "bench-password"}
         ).json()

@@ -32,6 +32,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import graphgen
+from bench.common import wait_ready
 from bench.impact import DLV, OUT, database, env, load
 from dlv.db import make_engine
 from dlv.marquez.graph import hops
@@ -75,12 +76,7 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, list[float]]:
     proc = serve(url)
     base = f"http://127.0.0.1:{PORT}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_ready(base, proc, 600)  # a big graph: the lineage index loads at start-up
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "admin", "password": "bench-password"}
         ).json()["access_token"]

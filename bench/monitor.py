@@ -24,21 +24,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import socket
 import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import text, update
 
+from bench.common import database
 from dlv import migrate
 from dlv.auth.principal import SYSTEM
 from dlv.config import Settings
@@ -53,29 +48,8 @@ from dlv.nodes.models import Node
 from dlv.nodes.schemas import NodeCreate
 from dlv.ops import metrics
 
-PG_ADMIN = os.environ.get(
-    "DLV_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 MIX = (("ok", 0.5), ("refused", 0.4), ("slow", 0.1))
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'monitor.db'}"
-        return
-    name = f"dlv_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def endpoints() -> tuple[dict[str, dict[str, Any]], socket.socket]:

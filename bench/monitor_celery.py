@@ -35,7 +35,8 @@ from pathlib import Path
 
 import redis
 
-from bench.monitor import SECRET, Lags, database, endpoints, fill, pct, run_baseline
+from bench.common import database
+from bench.monitor import SECRET, Lags, endpoints, fill, pct, run_baseline
 from dlv import migrate
 from dlv.config import Settings
 from dlv.crypto import SecretBox

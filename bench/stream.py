@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.common import database, wait_ready
 from dlv import migrate
 from dlv.auth import service as auth_service
 from dlv.auth.models import TokenScope
@@ -44,30 +44,9 @@ from dlv.auth.principal import SYSTEM
 from dlv.auth.schemas import TokenCreate
 from dlv.db import make_engine, make_sessionmaker
 
-PG_ADMIN = os.environ.get(
-    "DLV_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 POLL_BASELINE_SECONDS = 15.0  # ui/src/api/queries.ts STATUS_POLL_MS before the stream
 JOB = "bench-stream-job"
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'stream.db'}"
-        return
-    name = f"dlv_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def admin_token(url: str) -> str:
@@ -98,16 +77,7 @@ def server(url: str, home: Path, *, deflate: bool) -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
+        wait_ready(base, proc)
         yield base, proc.pid
     finally:
         proc.terminate()

@@ -473,37 +473,46 @@ def spark_app() -> Iterator[Spark]:
                 _stop(proc)
 
 
+def _spark_env(python: Path, tmp: str) -> dict[str, str]:
+    """The environment of Spark's own scripts from the pyspark install, logs in ``tmp``."""
+    spark_home = next((python.parent.parent / "lib").glob("python3*/site-packages/pyspark"))
+    return {
+        **os.environ,
+        "SPARK_HOME": str(spark_home),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_LOG_DIR": tmp,
+        "PYSPARK_PYTHON": str(python),
+    }
+
+
+def _spark_class(python: Path, tmp: str, log: Path, args: list[str]) -> subprocess.Popen[bytes]:
+    """A Spark daemon (``spark-class <main class> ...``) in its own session, output to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [str(python.parent / "spark-class"), *args],
+            env=_spark_env(python, tmp),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=tmp,
+        )
+
+
 @contextlib.contextmanager
 def spark_master() -> Iterator[Spark]:
     """A standalone Spark master (no workers) from the same pyspark install."""
     _require_java()
     python = venv_python("spark")
-    spark_home = next((python.parent.parent / "lib").glob("python3*/site-packages/pyspark"))
     with tempfile.TemporaryDirectory(prefix="dlv-spark-master-") as tmp:
         port, ui_port = free_port(), free_port()
         log = Path(tmp) / "master.log"
-        env = {
-            **os.environ,
-            "SPARK_HOME": str(spark_home),
-            "SPARK_LOCAL_IP": "127.0.0.1",
-            "SPARK_LOG_DIR": tmp,
-        }
-        command = [
-            str(python.parent / "spark-class"),
+        args = [
             "org.apache.spark.deploy.master.Master",
             "--host", "127.0.0.1",
             "--port", str(port),
             "--webui-port", str(ui_port),
         ]  # fmt: skip
-        with log.open("wb") as out:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                command,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                cwd=tmp,
-            )
+        proc = _spark_class(python, tmp, log, args)
         url = f"http://127.0.0.1:{ui_port}"
         try:
             _wait_http(f"{url}/json/", proc, log, START_TIMEOUT)
@@ -543,24 +552,16 @@ def spark_history() -> Iterator[Spark]:
     succeeded, the second completed with a failed Spark job."""
     _require_java()
     python = venv_python("spark")
-    spark_home = next((python.parent.parent / "lib").glob("python3*/site-packages/pyspark"))
     with tempfile.TemporaryDirectory(prefix="dlv-spark-history-") as tmp:
         events = Path(tmp) / "events"
         events.mkdir()
         log = Path(tmp) / "history.log"
         script = Path(tmp) / "apps.py"
         script.write_text(_SPARK_FINISHED_APPS)
-        env = {
-            **os.environ,
-            "SPARK_HOME": str(spark_home),
-            "SPARK_LOCAL_IP": "127.0.0.1",
-            "SPARK_LOG_DIR": tmp,
-            "PYSPARK_PYTHON": str(python),
-        }
         with log.open("wb") as out:
             subprocess.run(  # noqa: S603 - fixed argv, no shell
                 [str(python), str(script), events.as_uri()],
-                env=env,
+                env=_spark_env(python, tmp),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd=tmp,
@@ -574,20 +575,12 @@ def spark_history() -> Iterator[Spark]:
             f"spark.history.ui.port {port}\n"
             "spark.history.fs.update.interval 1s\n"
         )
-        command = [
-            str(python.parent / "spark-class"),
-            "org.apache.spark.deploy.history.HistoryServer",
-            "--properties-file", str(properties),
-        ]  # fmt: skip
-        with log.open("ab") as out:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                command,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                cwd=tmp,
-            )
+        proc = _spark_class(
+            python,
+            tmp,
+            log,
+            ["org.apache.spark.deploy.history.HistoryServer", "--properties-file", str(properties)],
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_http(f"{url}/api/v1/applications", proc, log, START_TIMEOUT)

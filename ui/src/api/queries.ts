@@ -1,6 +1,6 @@
 // Typed hooks per resource. Server state stays in TanStack Query's cache (no global store).
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError } from '../lib/problem';
+import { nullIfNotFound } from '../lib/problem';
 import { api, unwrap, type ImpactReport, type NodeKind, type NodeStatus, type Schemas } from './client';
 import { statusPoll } from './live';
 
@@ -265,14 +265,7 @@ export function useNodeQuality(id: string, cursor: string | null = null) {
 export function useNodeSla(id: string) {
   return useQuery({
     queryKey: keys.sla(id),
-    queryFn: async () => {
-      try {
-        return await unwrap(api.GET('/api/v1/nodes/{node_id}/sla', { params: { path: { node_id: id } } }));
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
+    queryFn: () => nullIfNotFound(unwrap(api.GET('/api/v1/nodes/{node_id}/sla', { params: { path: { node_id: id } } }))),
     refetchInterval: statusPoll,
   });
 }

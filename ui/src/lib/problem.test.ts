@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, fieldLabel, networkProblem, problemOf, toProblem } from './problem';
+import { ApiError, fieldLabel, networkProblem, nullIfNotFound, problemOf, toProblem } from './problem';
 
 describe('fieldLabel', () => {
   it('drops the location and says the path in words', () => {
@@ -55,5 +55,15 @@ describe('problemOf', () => {
     expect(problemOf(apiError).detail).toBe('No node with id x');
     expect(problemOf(new TypeError('Failed to fetch'))).toEqual(networkProblem(new TypeError('Failed to fetch')));
     expect(problemOf(new TypeError('Failed to fetch')).title).toBe('The DLV server could not be reached');
+  });
+});
+
+describe('nullIfNotFound', () => {
+  it('turns a 404 into null and passes answers and other errors through', async () => {
+    const missing = new ApiError(toProblem(404, { title: 'Not found', status: 404 }));
+    const refused = new ApiError(toProblem(403, { title: 'Forbidden', status: 403 }));
+    await expect(nullIfNotFound(Promise.reject(missing))).resolves.toBeNull();
+    await expect(nullIfNotFound(Promise.resolve(7))).resolves.toBe(7);
+    await expect(nullIfNotFound(Promise.reject(refused))).rejects.toBe(refused);
   });
 });

@@ -111,3 +111,13 @@ export function fieldMessage(error: unknown, field: string): string | undefined 
   if (!(error instanceof ApiError)) return undefined;
   return error.problem.fields.find((f) => f.field === field || f.field.startsWith(`${field}.`))?.message;
 }
+
+/** The call's answer, or null when it is a 404: for a resource a node may have or not. */
+export async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import type { NodeStatus } from '../../api/client';
+import type { NodeRead, NodeStatus } from '../../api/client';
 import { useHealthSummary, useNodes, useRuns } from '../../api/queries';
 import { KindIcon } from '../../components/KindIcon';
 import { Empty, Loading, When } from '../../components/misc';
@@ -88,34 +88,8 @@ export function HomePage() {
           </section>
         </>
       )}
-      <section aria-labelledby="late">
-        <h2 id="late">Late (missed their SLA)</h2>
-        {late.data && late.data.items.length === 0 && <Empty>No node is late.</Empty>}
-        {late.data && late.data.items.length > 0 && (
-          <ul className="plain-list">
-            {late.data.items.map((n) => (
-              <li key={n.id}>
-                <StatusBadge status={n.status} title={STATUS_LABEL[n.status]} />{' '}
-                <Link to={`/nodes/${n.id}`}>{n.name}</Link> <span className="muted small">{n.status_message}</span>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section aria-labelledby="at-risk">
-        <h2 id="at-risk">At risk (stale data)</h2>
-        {atRisk.data && atRisk.data.items.length === 0 && <Empty>No dataset is at risk.</Empty>}
-        {atRisk.data && atRisk.data.items.length > 0 && (
-          <ul className="plain-list">
-            {atRisk.data.items.map((n) => (
-              <li key={n.id}>
-                <StatusBadge status={n.status} title={STATUS_LABEL[n.status]} />{' '}
-                <Link to={`/nodes/${n.id}`}>{n.name}</Link> <span className="muted small">{n.status_message}</span>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <StatusList id="late" title="Late (missed their SLA)" nodes={late.data?.items} empty="No node is late." />
+      <StatusList id="at-risk" title="At risk (stale data)" nodes={atRisk.data?.items} empty="No dataset is at risk." />
       <section aria-labelledby="failed-runs">
         <h2 id="failed-runs">Recently failed runs</h2>
         {failed.isPending && <Loading what="runs" />}
@@ -150,5 +124,25 @@ export function HomePage() {
         )}
       </section>
     </div>
+  );
+}
+
+/** The nodes in one status, each a link with why: nothing until they are loaded. */
+function StatusList({ id, title, nodes, empty }: { id: string; title: string; nodes: NodeRead[] | undefined; empty: string }) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {nodes && nodes.length === 0 && <Empty>{empty}</Empty>}
+      {nodes && nodes.length > 0 && (
+        <ul className="plain-list">
+          {nodes.map((n) => (
+            <li key={n.id}>
+              <StatusBadge status={n.status} title={STATUS_LABEL[n.status]} />{' '}
+              <Link to={`/nodes/${n.id}`}>{n.name}</Link> <span className="muted small">{n.status_message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

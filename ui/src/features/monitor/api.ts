@@ -5,9 +5,8 @@ import { api, unwrap, type Schemas } from '../../api/client';
 export type MonitorState = Schemas['MonitorState'];
 
 /**
- * How the monitor screen stays current: it asks again every 10 s. This is the one place that
- * decides it; when the server's event stream arrives, it replaces this interval (the screen
- * reads the same cache entry either way).
+ * How the monitor screen stays current: it asks again every 10 s, stream or not. The stream's
+ * events are about nodes; the lease and the due and running counts change without one.
  */
 export const MONITOR_REFRESH_MS = 10_000;
 

@@ -14,7 +14,7 @@ const OBJECT_KIND: Record<string, string> = {
 
 /** What a collector found about this dataset; nothing at all when no collector found it. */
 export function CollectedSection({ nodeId }: { nodeId: string }) {
-  const collected = useCollected(nodeId, true);
+  const collected = useCollected(nodeId);
   if (collected.isPending || collected.data === null) return null;
   if (collected.error) {
     return (

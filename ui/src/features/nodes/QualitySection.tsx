@@ -1,24 +1,24 @@
-import { useState } from 'react';
 import { useNodeQuality } from '../../api/queries';
 import { Empty, Loading, When } from '../../components/misc';
+import { Pager, useCursorPages } from '../../components/Pager';
 import { ProblemView } from '../../components/ProblemView';
 import { assertionOutcome, formatBytes, formatCount, nullSummary, rowDelta, sortAssertions, type QualityRead } from './quality';
 
 /** A dataset's data quality as dbt tests and Great Expectations report it (ADR 17). */
 export function QualitySection({ nodeId }: { nodeId: string }) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const quality = useNodeQuality(nodeId, cursors[cursors.length - 1]);
+  const { cursor, pager } = useCursorPages();
+  const quality = useNodeQuality(nodeId, cursor);
   const data = quality.data;
   return (
     <section className="card" aria-labelledby="quality">
       <h2 id="quality">Quality</h2>
       {quality.isPending && <Loading what="data quality" />}
       {quality.error && <ProblemView error={quality.error} />}
-      {data && !data.assertions && data.metrics.items.length === 0 && cursors.length === 1 && (
+      {data && !data.assertions && data.metrics.items.length === 0 && !cursor && (
         <Empty>No data quality reported: no dbt tests or validations name this dataset yet.</Empty>
       )}
       {data?.assertions && <Assertions quality={data} />}
-      {data && (data.metrics.items.length > 0 || cursors.length > 1) && (
+      {data && (data.metrics.items.length > 0 || cursor) && (
         <>
           <h3>Metrics history</h3>
           <table className="table" aria-label="Metrics history">
@@ -45,18 +45,7 @@ export function QualitySection({ nodeId }: { nodeId: string }) {
               ))}
             </tbody>
           </table>
-          <div className="form-actions">
-            {cursors.length > 1 && (
-              <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>
-                Newer
-              </button>
-            )}
-            {data.metrics.next_cursor && (
-              <button type="button" onClick={() => setCursors([...cursors, data.metrics.next_cursor ?? null])}>
-                Older
-              </button>
-            )}
-          </div>
+          <Pager {...pager(data.metrics.next_cursor)} />
         </>
       )}
     </section>

@@ -2,8 +2,8 @@
 // collector found about a dataset node.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client';
-import { keys, STATUS_POLL_MS } from '../../api/queries';
-import { ApiError } from '../../lib/problem';
+import { keys, statusPoll } from '../../api/queries';
+import { nullIfNotFound } from '../../lib/problem';
 
 export type CollectionRead = Schemas['CollectionRead'];
 export type CollectionResult = Schemas['CollectionResult'];
@@ -28,8 +28,9 @@ export function useCollections(id: string, cursor?: string) {
         }),
       ),
     placeholderData: keepPreviousData,
-    // A scheduled collection lands here without anyone asking: the first page follows it.
-    refetchInterval: cursor ? false : STATUS_POLL_MS,
+    // A scheduled collection lands here without anyone asking: the first page follows it
+    // (the stream's collection.finished, or polling while the stream is down).
+    refetchInterval: cursor ? false : statusPoll,
   });
 }
 
@@ -53,17 +54,9 @@ export function useCollect(id: string) {
 }
 
 /** What a collector found about a dataset node; null when none found it (a 404). */
-export function useCollected(id: string, enabled: boolean) {
+export function useCollected(id: string) {
   return useQuery({
     queryKey: collectKeys.collected(id),
-    queryFn: async () => {
-      try {
-        return await unwrap(api.GET('/api/v1/nodes/{node_id}/collected', { params: { path: { node_id: id } } }));
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
-    enabled,
+    queryFn: () => nullIfNotFound(unwrap(api.GET('/api/v1/nodes/{node_id}/collected', { params: { path: { node_id: id } } }))),
   });
 }

@@ -24,6 +24,12 @@ describe('staleKeys', () => {
     );
   });
 
+  it('a collection refreshes the node, its collection history and the lists', () => {
+    expect(staleKeys(of('collection.finished'))).toEqual(
+      expect.arrayContaining([['node', 'n1'], ['checks', 'n1'], ['collections', 'n1'], ['nodes'], ['lineage']]),
+    );
+  });
+
   it('a run state refreshes the runs', () => {
     expect(staleKeys(of('run.state'))).toContainEqual(['runs']);
   });

@@ -10,26 +10,33 @@ import { EventStream, streamUrl, type StreamEvent } from '../../lib/eventStream'
 /** Events arriving within this many ms are applied together: one refetch per query. */
 const BATCH_MS = 250;
 
+/** The query keys a change to a node makes stale: the node's own, and every list or graph. */
+function nodeKeys(node: string | null): unknown[][] {
+  return [
+    ...(node ? [['node', node], ['checks', node], ['sla', node]] : []),
+    ['nodes'],
+    ['health-summary'],
+    ['lineage'],
+    ['impact'],
+    ['dashboards'],
+  ];
+}
+
 /** The query keys (prefixes) an event makes stale. */
 export function staleKeys(event: StreamEvent): unknown[][] {
   const node = event.node_id;
   switch (event.kind) {
+    case 'collection.finished':
+      // The collection history's first page follows it (nodes/collectApi.ts).
+      return [...nodeKeys(node), ...(node ? [['collections', node]] : [])];
     case 'node.status':
     case 'check.finished':
-    case 'collection.finished':
     case 'node.created':
     case 'node.updated':
     case 'node.deleted':
     case 'sla.late':
     case 'sla.met':
-      return [
-        ...(node ? [['node', node], ['checks', node], ['sla', node]] : []),
-        ['nodes'],
-        ['health-summary'],
-        ['lineage'],
-        ['impact'],
-        ['dashboards'],
-      ];
+      return nodeKeys(node);
     case 'run.state':
       // A run may be a success its SLA counts (last_success_at).
       return [['runs'], ...(node ? [['node', node], ['sla', node]] : [])];
