@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dlv.crypto import SecretBox
 from dlv.db import utcnow
-from dlv.monitor import service
+from dlv.monitor import lease, service
 from tests.conftest import SECRET_KEY, Caller
 from tests.monitor.conftest import pg_node, refused
 
@@ -68,6 +68,6 @@ def test_a_check_abandoned_by_a_dead_process_is_run_by_the_next_leader(
 
 def test_a_released_lease_is_taken_at_once(db: Session) -> None:
     assert claim(db, "a") == []
-    service.release_lease(db, "a", utcnow())
+    lease.release(db, service.LEASE, "a", utcnow())
     db.commit()
     assert claim(db, "b") == []

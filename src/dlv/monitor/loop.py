@@ -18,9 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -31,7 +28,7 @@ from dlv.crypto import SecretBox
 from dlv.db import utcnow
 from dlv.health.network import NetworkPolicy
 from dlv.health.runner import Database
-from dlv.monitor import service, unit
+from dlv.monitor import lease, service, unit
 from dlv.ops import metrics
 
 if TYPE_CHECKING:
@@ -47,11 +44,6 @@ MIN_PAUSE_SECONDS = 0.05
 ENQUEUE_BATCH = 500  # Celery mode: claims per write transaction
 
 
-def new_holder() -> str:
-    """This process's name in the lease: readable, and unique even across restarts."""
-    return f"{socket.gethostname()[:120]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
 class MonitorLoop:
     """Schedules and runs due checks while this process holds the lease."""
 
@@ -64,7 +56,7 @@ class MonitorLoop:
         queue: Queue | None = None,
     ) -> None:
         self.db, self.box, self.policy, self.queue = db, box, policy, queue
-        self.holder = new_holder()
+        self.holder = lease.holder_name()
         self.concurrency = settings.monitor_concurrency
         self.max_outstanding = settings.monitor_max_outstanding
         self.timeouts = unit.Timeouts.of(settings)
@@ -101,7 +93,7 @@ class MonitorLoop:
                 await task
         try:
             await self.db.write(service.abandon, unfinished)
-            await self.db.write(service.release_lease, self.holder, utcnow())
+            await self.db.write(lease.release, service.LEASE, self.holder, utcnow())
         except Exception:  # the database may be gone already; the lease then expires
             log.exception("monitor: could not hand over the lease")
         self.running.clear()

@@ -1,4 +1,4 @@
-"""The scheduler's lease: which process runs the monitoring loop's schedule right now."""
+"""Named leases: which process runs the monitoring loop's schedule, or the SLA evaluator, now."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dlv.db import Base, UTCDateTime
 
 
 class MonitorLease(Base):
-    """One row per lease (today only ``scheduler``); the holder renews it before it expires."""
+    """One row per lease (``scheduler``, ``sla``: see dlv.monitor.lease)."""
 
     __tablename__ = "monitor_leases"
 

@@ -28,8 +28,7 @@ from dlv.config import Settings
 from dlv.crypto import SecretBox
 from dlv.health import service as health
 from dlv.health.schemas import CheckResult
-from dlv.monitor import repository
-from dlv.monitor.models import MonitorLease
+from dlv.monitor import lease, repository
 from dlv.monitor.schedule import next_due
 from dlv.monitor.schemas import CollectionFailure, LeaseRead, MonitorFailure, MonitorState
 from dlv.nodes.models import NodeKind
@@ -84,30 +83,6 @@ def stale_after(settings: Settings) -> timedelta:
     return timedelta(seconds=2 * unit_seconds(settings) + settings.monitor_lease_seconds)
 
 
-def hold_lease(session: Session, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take or renew the scheduler's lease; False while another live process holds it."""
-    lease = repository.lock_lease(session, LEASE)
-    if lease is None:
-        fresh = MonitorLease(name=LEASE, holder=holder, since=now, expires_at=now + ttl)
-        return repository.insert_lease(session, fresh)
-    if lease.holder != holder:
-        if lease.expires_at > now:
-            return False
-        log.info("monitor: %s takes the scheduler lease from %s", holder, lease.holder)
-        lease.holder, lease.since = holder, now
-    lease.expires_at = now + ttl
-    session.flush()
-    return True
-
-
-def release_lease(session: Session, holder: str, now: datetime) -> None:
-    """Let another process lead at once (a clean shutdown)."""
-    lease = repository.lock_lease(session, LEASE)
-    if lease is not None and lease.holder == holder:
-        lease.expires_at = now
-        session.flush()
-
-
 def claim_due(
     session: Session,
     box: SecretBox,
@@ -124,7 +99,7 @@ def claim_due(
 
     ``outstanding``: claim no more than that many unfinished claims in all (Celery mode, where
     claimed work waits in a queue rather than in this process)."""
-    if not hold_lease(session, holder, now, ttl):
+    if not lease.hold(session, LEASE, holder, now, ttl):
         return None
     claims: list[Claim] = []
     if outstanding is not None:
@@ -221,13 +196,13 @@ def abandon(session: Session, pks: list[int]) -> None:
 
 def state(session: Session, now: datetime, stale_after: timedelta) -> MonitorState:
     """Who leads, what is due, running and late, and the loop's last failures."""
-    lease = repository.get_lease(session, LEASE)
+    held = repository.get_lease(session, LEASE)
     due = repository.due_schedule(session, now)
     late = sum(1 for at, every in due if at < now - timedelta(seconds=every))
     return MonitorState(
         leader=(
-            LeaseRead(holder=lease.holder, since=lease.since, expires_at=lease.expires_at)
-            if lease is not None and lease.expires_at > now
+            LeaseRead(holder=held.holder, since=held.since, expires_at=held.expires_at)
+            if held is not None and held.expires_at > now
             else None
         ),
         scheduled=repository.count_scheduled(session),

@@ -4,23 +4,16 @@ lease holder judges (one transition per breach however many processes share the 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dlv.db import utcnow
+from dlv.monitor import lease
 from dlv.sla import service
 
 log = logging.getLogger("dlv.sla")
-
-
-def holder_name() -> str:
-    """This process, as the lease table names it."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class SlaEvaluator:
@@ -35,7 +28,7 @@ class SlaEvaluator:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.factory = factory
-        self.holder = holder or holder_name()
+        self.holder = holder or lease.holder_name()
         self.clock = clock
         # A leader that stops renewing is replaced after a few missed rounds.
         self.ttl = timedelta(seconds=max(3 * interval_seconds, 5))
@@ -56,7 +49,7 @@ class SlaEvaluator:
         """Hand the lease on at once (a clean shutdown)."""
         try:
             with self.factory() as session:
-                service.release_lease(session, self.holder, self.clock())
+                lease.release(session, service.LEASE, self.holder, self.clock())
                 session.commit()
         except Exception:
             log.exception("sla: releasing the evaluator lease failed")

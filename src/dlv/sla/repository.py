@@ -1,5 +1,5 @@
-"""All SQL of SLAs: the SLA rows, the nodes' last successes, the evaluator's lease, the
-status history rows an SLA writes."""
+"""All SQL of SLAs: the SLA rows, the nodes' last successes, the status history rows an SLA
+writes (its lease is the monitoring loop's, dlv.monitor.lease)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dlv.health.models import HealthCheck
-from dlv.monitor.models import MonitorLease
 from dlv.nodes.models import Node
 from dlv.sla.models import NodeSla
 
@@ -97,26 +95,3 @@ def record_successes(session: Session, successes: Mapping[int, datetime]) -> Non
     if successes:
         rows = [{"b_pk": pk, "b_at": at} for pk, at in sorted(successes.items())]
         session.connection().execute(_SUCCESS, rows)
-
-
-# -- the evaluator's lease (a row of the monitoring loop's lease table, its own name) ---------
-
-
-def lock_lease(session: Session, name: str) -> MonitorLease | None:
-    stmt = select(MonitorLease).where(MonitorLease.name == name).with_for_update()
-    return session.scalars(stmt).first()
-
-
-def insert_lease(session: Session, lease: MonitorLease) -> bool:
-    """Insert the first lease row; False when another process inserted it first."""
-    try:
-        with session.begin_nested():
-            session.add(lease)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
-
-
-def get_lease(session: Session, name: str) -> MonitorLease | None:
-    return session.get(MonitorLease, name)

@@ -22,7 +22,7 @@ from dlv.errors import NotFound
 from dlv.events import service as events
 from dlv.events.service import EventKind
 from dlv.health.models import HealthCheck
-from dlv.monitor.models import MonitorLease
+from dlv.monitor import lease
 from dlv.nodes.models import Node, NodeStatus
 from dlv.sla import repository
 from dlv.sla.models import NodeSla
@@ -153,31 +153,6 @@ def record_successes(session: Session, successes: Mapping[int, datetime]) -> Non
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def hold_lease(session: Session, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take or renew the evaluator's lease; False while another live process holds it. The
-    row stays locked until commit, so a round's transitions are made by one process."""
-    lease = repository.lock_lease(session, LEASE)
-    if lease is None:
-        fresh = MonitorLease(name=LEASE, holder=holder, since=now, expires_at=now + ttl)
-        return repository.insert_lease(session, fresh)
-    if lease.holder != holder:
-        if lease.expires_at > now:
-            return False
-        log.info("sla: %s takes the evaluator lease from %s", holder, lease.holder)
-        lease.holder, lease.since = holder, now
-    lease.expires_at = now + ttl
-    session.flush()
-    return True
-
-
-def release_lease(session: Session, holder: str, now: datetime) -> None:
-    """Let another process evaluate at once (a clean shutdown)."""
-    lease = repository.lock_lease(session, LEASE)
-    if lease is not None and lease.holder == holder:
-        lease.expires_at = now
-        session.flush()
-
-
 def _needs_change(sla: NodeSla, status: str, reason: str | None) -> bool:
     if reason is None:
         return sla.late_since is not None
@@ -188,7 +163,7 @@ def _needs_change(sla: NodeSla, status: str, reason: str | None) -> bool:
 
 def evaluate(session: Session, holder: str, now: datetime, ttl: timedelta) -> int | None:
     """One round: every SLA judged at ``now``; how many changed, None when not the leader."""
-    if not hold_lease(session, holder, now, ttl):
+    if not lease.hold(session, LEASE, holder, now, ttl):
         return None
     changed = 0
     for seen, status, last in repository.all_with_nodes(session):
