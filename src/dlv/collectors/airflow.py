@@ -21,17 +21,16 @@ and says so when there are more. Status, from the latest run:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from dlv.collectors import remote
-from dlv.collectors.base import CollectFailed, Job, Jobs, secrets_of
+from dlv.collectors.base import CollectFailed, Job, Jobs
 from dlv.collectors.remote import Remote
 from dlv.health.connectors import AnyConnection
-from dlv.health.connectors.base import StepError, http_failure
+from dlv.health.connectors.base import StepError, http_failure, timestamp_of
 from dlv.health.network import NetworkPolicy
-from dlv.nodes.connections import AirflowConnection, BasicAuth, BearerAuth
+from dlv.nodes.connections import AirflowConnection, BasicAuth, BearerAuth, secret_values
 from dlv.nodes.models import NodeStatus
 
 MAX_DAGS = 500
@@ -63,7 +62,7 @@ def read(config: AnyConnection, policy: NetworkPolicy) -> Jobs:
 
 async def _read(config: AirflowConnection, base: str, policy: NetworkPolicy) -> Jobs:
     api = "/api/v2" if config.api_version == 3 else "/api/v1"
-    async with remote.connect(base, float(config.timeout), policy, secrets_of(config)) as api_:
+    async with remote.connect(base, float(config.timeout), policy, secret_values(config)) as api_:
         await _authenticate(api_, config)
         dags, total = await _dags(api_, api)
         jobs: list[Job] = []
@@ -178,23 +177,13 @@ def _fold(items: list[dict[str, Any]]) -> dict[str, Instance]:
         instance = Instance(
             state if isinstance(state, str) else "none",
             try_number if isinstance(try_number, int) else 1,
-            _when(item.get("end_date")),
+            timestamp_of(item.get("end_date")),
             map_index if isinstance(map_index, int) else -1,
         )
         held = found.get(task_id)
         if held is None or rank.get(instance.state, 1) > rank.get(held.state, 1):
             found[task_id] = instance
     return found
-
-
-def _when(value: object) -> str | None:
-    # Re-rendered from a parsed timestamp, never the string as it came.
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value).isoformat(timespec="seconds")
-    except ValueError:
-        return None
 
 
 def _run_id(run: dict[str, Any] | None) -> str | None:
@@ -207,7 +196,7 @@ def _dag_job(
 ) -> Job:
     state = run.get("state") if run is not None else None
     run_id = _run_id(run)
-    when = _when(run.get("end_date")) if run is not None else None
+    when = timestamp_of(run.get("end_date")) if run is not None else None
     facts = [f"{tasks} tasks"] + (["paused"] if paused else [])
     facts.append(f"latest run {run_id} {state}" if run_id else "never run")
     status: NodeStatus | None = None

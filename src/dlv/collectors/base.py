@@ -11,13 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from dlv.health.connectors import AnyConnection
-from dlv.nodes.connections import (
-    AirflowConnection,
-    BasicAuth,
-    BearerAuth,
-    PostgresConnection,
-    SparkConnection,
-)
 from dlv.nodes.models import NodeStatus
 
 
@@ -84,18 +77,3 @@ class Jobs:
     jobs: list[Job] = field(default_factory=list)
     complete: bool = True
     note: str = ""
-
-
-def secrets_of(config: AnyConnection) -> list[str]:
-    """The config's secret values, masked in every message a collection stores."""
-    if isinstance(config, PostgresConnection):
-        values = [config.password]
-    elif isinstance(config, SparkConnection):
-        values = [config.token]
-    elif isinstance(config, AirflowConnection) and isinstance(config.auth, BasicAuth):
-        values = [config.auth.password]
-    elif isinstance(config, AirflowConnection) and isinstance(config.auth, BearerAuth):
-        values = [config.auth.token]
-    else:
-        values = []
-    return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

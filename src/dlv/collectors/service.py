@@ -32,7 +32,7 @@ from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.collectors import airflow, datasets, jobs, postgres, spark
 from dlv.collectors import repository as repo
-from dlv.collectors.base import CollectFailed, Counts, Target, secrets_of
+from dlv.collectors.base import CollectFailed, Counts, Target
 from dlv.collectors.models import Collection
 from dlv.collectors.schemas import (
     CollectedRead,
@@ -50,6 +50,7 @@ from dlv.health.connectors import AnyConnection
 from dlv.health.connectors.base import redact
 from dlv.health.network import NetworkPolicy
 from dlv.health.runner import Database
+from dlv.nodes.connections import secret_values
 from dlv.nodes.models import NodeKind
 
 log = logging.getLogger("dlv.collectors")
@@ -120,7 +121,7 @@ def collect(
     # DLV's own words (never the server's), as in a health check: the known secrets are what
     # could leak into them. ``secrets.scrub``'s patterns would mask "password authentication
     # failed" itself.
-    message = redact(message, secrets_of(target.config))
+    message = redact(message, secret_values(target.config))
     try:
         return _store(db, actor, target, snapshot, message, prune=prune, started=started)
     except NodeNotFound:

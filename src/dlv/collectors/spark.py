@@ -25,12 +25,12 @@ from urllib.parse import quote
 import httpx
 
 from dlv.collectors import remote
-from dlv.collectors.base import CollectFailed, Job, Jobs, secrets_of
+from dlv.collectors.base import CollectFailed, Job, Jobs
 from dlv.collectors.remote import Remote
 from dlv.health.connectors import AnyConnection
 from dlv.health.connectors.base import CheckFailed
 from dlv.health.network import NetworkPolicy
-from dlv.nodes.connections import SparkConnection
+from dlv.nodes.connections import SparkConnection, secret_values
 from dlv.nodes.models import NodeStatus
 
 API = "/api/v1"
@@ -71,7 +71,7 @@ async def _read(config: SparkConnection, base: str, policy: NetworkPolicy) -> Jo
     token = config.token.get_secret_value() if config.token else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with remote.connect(
-        base, float(config.timeout), policy, secrets_of(config), headers
+        base, float(config.timeout), policy, secret_values(config), headers
     ) as api:
         apps = await _rest_apps(api)
         master = apps is None

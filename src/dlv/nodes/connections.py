@@ -209,6 +209,11 @@ def split_secrets(config: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
     return walk(config, ""), secrets
 
 
+def secret_values(config: BaseModel) -> list[str]:
+    """Every secret value ``config`` holds, to mask in whatever DLV says about the system."""
+    return list(split_secrets(config)[1].values())
+
+
 def merge_secrets(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
     """The full config dict (for a connector) from its stored halves."""
     full: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v for k, v in public.items()}

@@ -9,7 +9,6 @@ version need no credentials, so one authenticated call (list one DAG) proves the
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -24,6 +23,7 @@ from dlv.health.connectors.base import (
     http_failure,
     open_port,
     resolve,
+    timestamp_of,
     version_of,
 )
 from dlv.health.network import NetworkPolicy
@@ -34,6 +34,7 @@ from dlv.nodes.connections import (
     BearerAuth,
     PostgresConnection,
     SparkConnection,
+    secret_values,
 )
 from dlv.nodes.models import NodeKind
 
@@ -59,25 +60,6 @@ def _paths(api_version: int) -> dict[str, str]:
     }
 
 
-def _secrets(config: AirflowConnection) -> list[str]:
-    auth = config.auth
-    if isinstance(auth, BasicAuth) and auth.password:
-        return [auth.password.get_secret_value()]
-    if isinstance(auth, BearerAuth) and auth.token:
-        return [auth.token.get_secret_value()]
-    return []
-
-
-def _heartbeat(value: object) -> str | None:
-    # Re-rendered by DLV from a parsed timestamp, never the string as it came.
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value).isoformat(timespec="seconds")
-    except ValueError:
-        return None
-
-
 def judge_health(body: object) -> tuple[bool, str]:
     """(healthy?, one line per component) from Airflow's documented health JSON."""
     if not isinstance(body, dict):
@@ -91,7 +73,8 @@ def judge_health(body: object) -> tuple[bool, str]:
         if status is None and name in OPTIONAL:
             continue  # not deployed
         shown = status if status in STATUSES else "missing" if status is None else "unrecognised"
-        beat = _heartbeat(info.get(f"latest_{name}_heartbeat")) if isinstance(info, dict) else None
+        seen = info.get(f"latest_{name}_heartbeat") if isinstance(info, dict) else None
+        beat = timestamp_of(seen)
         parts.append(f"{name} {shown}" + (f" (last heartbeat {beat})" if beat else ""))
     return healthy, "; ".join(parts)
 
@@ -109,7 +92,7 @@ class AirflowConnector:
     ) -> CheckResult:
         if not isinstance(config, AirflowConnection):
             raise TypeError("AirflowConnector tests airflow configs only")
-        probe = Probe(timeout, _secrets(config))
+        probe = Probe(timeout, secret_values(config))
         base = str(config.base_url).rstrip("/")
         url = httpx.URL(base)
         port = url.port or (443 if url.scheme == "https" else 80)

@@ -26,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from http import HTTPStatus
 
 import httpx
@@ -115,6 +116,17 @@ def version_of(value: object) -> str | None:
         return None
     match = _VERSION.match(value.strip())
     return match.group(1) if match else None
+
+
+def timestamp_of(value: object) -> str | None:
+    """An ISO timestamp found in a remote answer, re-rendered by DLV from its parsed value (never
+    the string as it came), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).isoformat(timespec="seconds")
+    except ValueError:
+        return None
 
 
 @dataclass
