@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from dlv.files import precreate_sqlite
@@ -226,6 +227,18 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 DIALECTS = ("postgresql", "sqlite")
+
+
+def insert_first(session: Session, row: Base) -> bool:
+    """Insert a singleton row (a lease, a cursor); False when another process inserted the
+    same key first. Only the savepoint is rolled back: the caller's transaction goes on."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def dialect(session: Session) -> str:

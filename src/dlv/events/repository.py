@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dlv.events.models import Event, EventCursor
@@ -62,14 +61,3 @@ def lock_cursor(session: Session, name: str) -> EventCursor | None:
     """The consumer's cursor, locked until commit (SQLite serializes writers anyway)."""
     stmt = select(EventCursor).where(EventCursor.name == name).with_for_update()
     return session.scalars(stmt).first()
-
-
-def insert_cursor(session: Session, cursor: EventCursor) -> bool:
-    """Start a consumer; False when another process started it first."""
-    try:
-        with session.begin_nested():
-            session.add(cursor)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True

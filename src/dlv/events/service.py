@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dlv.db import utcnow
+from dlv.db import insert_first, utcnow
 from dlv.events import repository
 from dlv.events.models import EventCursor
 from dlv.events.repository import EventRow
@@ -99,7 +99,7 @@ def consume(
     cursor = repository.lock_cursor(session, name)
     if cursor is None:
         _, newest = repository.bounds(session)
-        repository.insert_cursor(session, EventCursor(name=name, last_id=newest, updated_at=now))
+        insert_first(session, EventCursor(name=name, last_id=newest, updated_at=now))
         return []
     taken: list[EventRow] = []
     expected = cursor.last_id + 1

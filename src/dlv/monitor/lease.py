@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from dlv.db import insert_first
 from dlv.monitor import repository
 from dlv.monitor.models import MonitorLease
 
@@ -31,7 +32,7 @@ def hold(session: Session, name: str, holder: str, now: datetime, ttl: timedelta
     lease = repository.lock_lease(session, name)
     if lease is None:
         fresh = MonitorLease(name=name, holder=holder, since=now, expires_at=now + ttl)
-        return repository.insert_lease(session, fresh)
+        return insert_first(session, fresh)
     if lease.holder != holder:
         if lease.expires_at > now:
             return False

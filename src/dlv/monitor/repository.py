@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dlv.collectors.models import Collection
@@ -19,17 +18,6 @@ def lock_lease(session: Session, name: str) -> MonitorLease | None:
     """The lease row, locked until commit (PostgreSQL; SQLite serializes writers anyway)."""
     stmt = select(MonitorLease).where(MonitorLease.name == name).with_for_update()
     return session.scalars(stmt).first()
-
-
-def insert_lease(session: Session, lease: MonitorLease) -> bool:
-    """Insert the first lease row; False when another process inserted it first."""
-    try:
-        with session.begin_nested():
-            session.add(lease)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
 
 
 def get_lease(session: Session, name: str) -> MonitorLease | None:
