@@ -4,22 +4,23 @@ Three queries whatever the size of the database (relations, columns, view depend
 10,000 tables cost three round trips, not 10,000. Synchronous (psycopg 3) so that the loop can
 run it in a worker thread of its own. Where it goes follows the health checks' rules: the host
 is resolved and every address judged by the network policy first, the port is opened with the
-config's timeout, and libpq connects to the address that was judged (``hostaddr``). Failures are
+config's timeout (``remote.reach``, a connection test's steps), and libpq connects to the
+address that was judged (``hostaddr``). Failures are
 put into the health connectors' words (``login_failure``, ``describe``); nothing the server
 says is repeated.
 """
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
 
+from dlv.collectors import remote
 from dlv.collectors.base import CollectFailed
 from dlv.health.connectors import AnyConnection
-from dlv.health.connectors.base import bare_host, describe, redact
+from dlv.health.connectors.base import redact
 from dlv.health.connectors.postgres import connect_args, login_failure
 from dlv.health.network import NetworkPolicy
 from dlv.nodes.connections import PostgresConnection
@@ -89,32 +90,6 @@ def namespace(config: PostgresConnection) -> str:
     return f"postgres://{config.host.lower()}:{config.port}"
 
 
-def _address(config: PostgresConnection, policy: NetworkPolicy, target: str) -> str:
-    """The first address of the host the policy allows and whose port answers."""
-    refused = policy.refuse_name(config.host)
-    if refused:
-        raise CollectFailed(refused)
-    timeout = float(config.connect_timeout)
-    try:
-        infos = socket.getaddrinfo(bare_host(config.host), config.port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise CollectFailed(describe(exc, f"host {config.host!r}", timeout)) from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    refused = policy.refuse(config.host, addresses)
-    if refused:
-        raise CollectFailed(refused)
-    first: OSError | None = None
-    for address in addresses:
-        try:
-            socket.create_connection((address, config.port), timeout=timeout).close()
-        except OSError as exc:
-            first = first or exc
-            continue
-        return address
-    assert first is not None  # getaddrinfo never answers an empty list
-    raise CollectFailed(describe(first, target, timeout))
-
-
 def read(config: AnyConnection, policy: NetworkPolicy) -> Snapshot:
     """Log in and read the catalog; CollectFailed with a message that names no secret."""
     if not isinstance(config, PostgresConnection):
@@ -122,7 +97,7 @@ def read(config: AnyConnection, policy: NetworkPolicy) -> Snapshot:
     password = config.password.get_secret_value() if config.password else None
     target = f"{config.host}:{config.port}"
     try:
-        address = _address(config, policy, target)
+        address = remote.reach(config.host, config.port, float(config.connect_timeout), policy)
         try:
             conn = psycopg.connect(
                 **connect_args(config, address, config.connect_timeout, "dlv-collector")

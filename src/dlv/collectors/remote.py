@@ -6,7 +6,8 @@ every request goes to the judged address (``Pin``), with no proxy and no redirec
 request is one step bounded by the config's timeout; the whole read by ``MAX_SECONDS``.
 Failures are DLV's own words with the known secrets masked (``Probe``), never the server's.
 
-``read`` runs the async read on a private event loop: collectors are synchronous (the
+``reach`` is those first two steps alone, for the PostgreSQL collector (libpq then connects to
+the address). ``read`` runs the async read on a private event loop: collectors are synchronous (the
 monitoring loop calls them from worker threads), and this is how they reuse the async steps.
 """
 
@@ -77,14 +78,28 @@ async def connect(
     port = url.port or (443 if url.scheme == "https" else 80)
     target = f"{url.host}:{port}"
     try:
-        addresses = await resolve(probe, url.host, port, policy)
-        address = await open_port(probe, addresses, port, target)
+        address = await _reach(probe, url.host, port, policy, target)
         async with http_client(timeout, Pin(url.host, port, address), headers) as client:
             yield Remote(probe, client, base, target)
     except CheckFailed:
         raise CollectFailed(probe.result("").message) from None
     except StepError as exc:
         raise CollectFailed(redact(str(exc), probe.secrets)) from None
+
+
+async def _reach(probe: Probe, host: str, port: int, policy: NetworkPolicy, target: str) -> str:
+    addresses = await resolve(probe, host, port, policy)
+    return await open_port(probe, addresses, port, target)
+
+
+def reach(host: str, port: int, timeout: float, policy: NetworkPolicy) -> str:
+    """The resolve and connect steps alone, for a collector with a client of its own (libpq):
+    the address the policy allowed and whose port answered; CollectFailed at a failed step."""
+    probe = Probe(timeout)
+    try:
+        return asyncio.run(_reach(probe, host, port, policy, f"{host}:{port}"))
+    except CheckFailed:
+        raise CollectFailed(probe.result("").message) from None
 
 
 def read(coro: Callable[[], Awaitable[T]], what: str) -> T:
