@@ -19,7 +19,7 @@ Target: the first collection of 10,000 tables in under 30 s.
 from __future__ import annotations
 
 import argparse
-import tempfile
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
-from sqlalchemy import create_engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import database
 from dlv import migrate
 from dlv.auth.principal import SYSTEM
 from dlv.collectors import postgres, service
@@ -44,7 +45,6 @@ from dlv.nodes.schemas import NodeCreate
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SCHEMAS = 10
 T = TypeVar("T")
 
@@ -93,24 +93,9 @@ def change_source(name: str, tables: int, views: int) -> None:
 
 @contextmanager
 def dlv_database(backend: str) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
-            url = f"sqlite:///{Path(directory) / 'dlv.db'}"
-            migrate.upgrade(url)
-            yield url
-        return
-    name = f"dlv_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with database(backend) as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def line(label: str, seconds: float, result: CollectionResult | None = None) -> None:

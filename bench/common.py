@@ -26,7 +26,14 @@ def database(backend: str) -> Iterator[str]:
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new PostgreSQL database's URL, the database dropped afterwards whatever happened."""
     name = f"dlv_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

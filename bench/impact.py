@@ -41,12 +41,12 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import graphgen
-from bench.common import wait_ready
+from bench.common import postgres_database, wait_ready
 from dlv.auth.principal import SYSTEM
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.impact import service as impact
@@ -58,7 +58,6 @@ from dlv.lineage.schemas import EdgeCreate
 
 OUT = Path(__file__).resolve().parent / "out"
 DLV = str(Path(sys.executable).parent / "dlv")
-PG_ADMIN = os.environ.get("DLV_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnopq"
 LIMIT = 10_000
 CTE_TIMEOUT_S = 20
@@ -80,17 +79,9 @@ def database(backend: str, tag: str, reuse: bool) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         yield f"sqlite:///{path}"
-        return
-    name = f"dlv_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    else:
+        with postgres_database() as url:
+            yield url
 
 
 def env(url: str) -> dict[str, str]:

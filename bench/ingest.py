@@ -47,8 +47,9 @@ from urllib.parse import urlsplit
 import httpx
 import uvloop
 from prometheus_client.mmap_dict import MmapedDict
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
+from bench.common import postgres_database
 from bench.ingest_events import runs
 from dlv import migrate
 from dlv.auth import service as auth_service
@@ -59,9 +60,6 @@ from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.ingestion.inbox import inbox_url
 from dlv.ingestion.models import OpenLineageEvent
 
-PG_ADMIN_URL = os.environ.get(
-    "DLV_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"
 
 
@@ -165,17 +163,9 @@ def _free_port() -> int:
 def database(kind: str, workdir: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    name = f"dlv_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    else:
+        with postgres_database() as url:
+            yield url
 
 
 def issue_token(url: str) -> str:
