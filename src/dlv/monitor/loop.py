@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
@@ -120,6 +120,20 @@ class MonitorLoop:
         if self.queue is not None:
             return await self.claim_and_enqueue(self.queue)
         free = self.concurrency - len(self.running)
+        now, batch = await self._claim(free)
+        claims = batch.claims if batch is not None else []
+        for claim in claims:
+            metrics.monitor_schedule_lag.observe(max(0.0, (now - claim.due_at).total_seconds()))
+            pk = claim.target.pk
+            self.running[pk] = asyncio.create_task(self._run(claim), name=f"dlv-check-{pk}")
+        if claims and len(claims) >= free:
+            return None
+        return self._pause(batch)
+
+    async def _claim(
+        self, limit: int, outstanding: int | None = None
+    ) -> tuple[datetime, service.Batch | None]:
+        """One claiming transaction (``service.claim_due``); when it ran, and its batch."""
         async with self._writes:
             now = utcnow()
             batch = await self.db.write(
@@ -129,17 +143,11 @@ class MonitorLoop:
                 now=now,
                 ttl=self.ttl,
                 stale_after=self.stale_after,
-                limit=free,
+                limit=limit,
                 jitter=self.jitter,
+                outstanding=outstanding,
             )
-        claims = batch.claims if batch is not None else []
-        for claim in claims:
-            metrics.monitor_schedule_lag.observe(max(0.0, (now - claim.due_at).total_seconds()))
-            pk = claim.target.pk
-            self.running[pk] = asyncio.create_task(self._run(claim), name=f"dlv-check-{pk}")
-        if claims and len(claims) >= free:
-            return None
-        return self._pause(batch)
+        return now, batch
 
     def _pause(self, batch: service.Batch | None) -> float:
         if batch is None or batch.next_due_at is None:
@@ -153,19 +161,7 @@ class MonitorLoop:
         could not be sent (Redis away) is ended: the node is checked at its next slot."""
         room = self.max_outstanding - await anyio.to_thread.run_sync(queue.length)
         limit = max(0, min(room, ENQUEUE_BATCH))
-        async with self._writes:
-            now = utcnow()
-            batch = await self.db.write(
-                service.claim_due,
-                self.box,
-                self.holder,
-                now=now,
-                ttl=self.ttl,
-                stale_after=self.stale_after,
-                limit=limit,
-                jitter=self.jitter,
-                outstanding=self.max_outstanding,
-            )
+        _, batch = await self._claim(limit, self.max_outstanding)
         claims = batch.claims if batch is not None else []
         if claims:
             works = [unit.Work.of(c) for c in claims]
