@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+from integration import realservers
 
 from tests.conftest import SECRET_KEY
 
@@ -97,3 +99,11 @@ def dlv_process(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def require_real(name: str) -> None:
+    """Skip, outside CI, while the ``name`` virtualenv of the integration servers is not built
+    (building it takes minutes); in CI, or with DLV_INTEGRATION set, the test builds it."""
+    if realservers.is_ready(name) or os.environ.get("CI") or os.environ.get("DLV_INTEGRATION"):
+        return
+    pytest.skip(f"the {name} virtualenv is not built yet: run `make integration-prepare` once")

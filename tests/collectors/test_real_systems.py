@@ -9,7 +9,6 @@ reads, not what events say (tests/collectors/test_airflow.py checks that both me
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +19,7 @@ from integration import realservers
 
 from tests.collectors.jobs_helpers import NOTHING, collect, collected, counts, jobs, system_node
 from tests.conftest import Caller
+from tests.servers import require_real
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -48,16 +48,10 @@ with DAG(dag_id="idle", schedule=None, start_date=datetime(2026, 1, 1), catchup=
 """
 
 
-def _require(name: str) -> None:
-    if realservers.is_ready(name) or os.environ.get("CI") or os.environ.get("DLV_INTEGRATION"):
-        return
-    pytest.skip(f"the {name} virtualenv is not built yet: run `make integration-prepare` once")
-
-
 @pytest.fixture(scope="module")
 def airflow() -> Iterator[tuple[realservers.AirflowLineage, realservers.DagRun]]:
     """A real Airflow 3 that has run ``flaky`` (``load`` fails) and parsed the paused ``idle``."""
-    _require("airflow")
+    require_real("airflow")
     closed = f"http://127.0.0.1:{realservers.free_port()}"
     dags = {"flaky.py": FLAKY, "idle.py": IDLE}
     with realservers.airflow_with_lineage(closed, "unused", dags, namespace=NAMESPACE) as server:
@@ -132,14 +126,14 @@ def test_real_airflow_second_collection_writes_nothing(
 
 @pytest.fixture(scope="module")
 def spark_app() -> Iterator[realservers.Spark]:
-    _require("spark")
+    require_real("spark")
     with realservers.spark_app() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def spark_master() -> Iterator[realservers.Spark]:
-    _require("spark")
+    require_real("spark")
     with realservers.spark_master() as server:
         yield server
 
@@ -171,7 +165,7 @@ def test_real_spark_master_is_collected(
 
 @pytest.fixture(scope="module")
 def spark_history() -> Iterator[realservers.Spark]:
-    _require("spark")
+    require_real("spark")
     with realservers.spark_history() as server:
         yield server
 

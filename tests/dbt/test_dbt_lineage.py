@@ -42,18 +42,13 @@ from tests.conftest import (
 from tests.dbt import project_db
 from tests.ingestion.servers import ingest_server
 from tests.ingestion.test_airflow_lineage import events_after
+from tests.servers import require_real
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 JOBS = "dbt-integration"  # OPENLINEAGE_NAMESPACE: the jobs' namespace
 RECORD = bool(os.environ.get("DLV_RECORD_DBT_FIXTURES"))
 MAPPED_TIMEOUT = 120.0
-
-
-def _require_dbt() -> None:
-    if realservers.is_ready("dbt") or os.environ.get("CI") or os.environ.get("DLV_INTEGRATION"):
-        return
-    pytest.skip("the dbt virtualenv is not built yet: run `make integration-prepare` once")
 
 
 @dataclass
@@ -142,7 +137,7 @@ def _wait_until_mapped(api: httpx.Client) -> None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    _require_dbt()
+    require_real("dbt")
     work = tmp_path_factory.mktemp("dbt")
     # A copy: dbt writes beside profiles.yml (.user.yml), never into the source tree.
     shutil.copytree(project_db.PROJECT, work / "project")

@@ -7,7 +7,6 @@ built here rather than skipped.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,36 +15,28 @@ from fastapi.testclient import TestClient
 from integration import realservers
 
 from tests.conftest import Caller
+from tests.servers import require_real
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
-def _require(name: str) -> None:
-    if realservers.is_ready(name) or os.environ.get("CI") or os.environ.get("DLV_INTEGRATION"):
-        return
-    pytest.skip(
-        f"the {name} virtualenv is not built yet: run `make test-integration` "
-        "(or `python integration/realservers.py prepare`) once"
-    )
-
-
 @pytest.fixture(scope="module")
 def airflow() -> Iterator[realservers.Airflow]:
-    _require("airflow")
+    require_real("airflow")
     with realservers.airflow_server() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def spark_app() -> Iterator[realservers.Spark]:
-    _require("spark")
+    require_real("spark")
     with realservers.spark_app() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def spark_master() -> Iterator[realservers.Spark]:
-    _require("spark")
+    require_real("spark")
     with realservers.spark_master() as server:
         yield server
 

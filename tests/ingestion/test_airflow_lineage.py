@@ -33,6 +33,7 @@ from tests.conftest import BACKEND, PG_ADMIN_URL, make_token, make_user, migrate
 from tests.ingestion import airflow_dags, airflow_fixtures
 from tests.ingestion.airflow_fixtures import Event
 from tests.ingestion.servers import ingest_server
+from tests.servers import require_real
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -62,16 +63,6 @@ RUNS: dict[str, tuple[str, dict[str, Any] | None, str, dict[str, str]]] = {
         {"refresh": "success"},
     ),
 }
-
-
-def _require_airflow() -> None:
-    ready = realservers.is_ready("airflow")
-    if ready or os.environ.get("CI") or os.environ.get("DLV_INTEGRATION"):
-        return
-    pytest.skip(
-        "the airflow virtualenv is not built yet: run `make test-integration` "
-        "(or `python integration/realservers.py prepare airflow`) once"
-    )
 
 
 @contextmanager
@@ -188,7 +179,7 @@ def run_all(
 
 @pytest.fixture(scope="module")
 def lineage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lineage]:
-    _require_airflow()
+    require_real("airflow")
     with shop_database() as shop_uri, dlv_database(tmp_path_factory) as database_url:
         engine = make_engine(database_url)
         with make_sessionmaker(engine)() as db:
