@@ -4,12 +4,15 @@ a port of this machine where nothing listens."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
+from dlv.app import create_app
+from dlv.config import Settings
 from tests.collectors.conftest import scratch  # noqa: F401 - a fixture, used by name
 from tests.health.conftest import silent_server  # noqa: F401 - a fixture, used by name
 from tests.servers import free_port
@@ -51,3 +54,19 @@ def get_json(client: TestClient | httpx.Client, url: str, headers: dict[str, str
     r = client.get(url, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+@pytest.fixture
+def looping(settings: Settings) -> Iterator[TestClient]:
+    """A server whose loop runs, with a short minimum interval and lease."""
+    fast = settings.model_copy(
+        update={
+            "monitor": "embedded",
+            "monitor_min_interval_seconds": 1,
+            "monitor_lease_seconds": 1.5,
+            "monitor_check_timeout_seconds": 10,
+            "monitor_collect_timeout_seconds": 30,
+        }
+    )
+    with TestClient(create_app(fast)) as client:
+        yield client

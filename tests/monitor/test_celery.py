@@ -182,6 +182,21 @@ def test_the_scheduler_enqueues_no_more_than_the_outstanding_bound(
         assert len(claimed) == 3
 
 
+def refused_worker(env: dict[str, str]) -> str:
+    """What ``dlv worker`` said refusing to start (exit 1, no traceback)."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dlv"), "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
 def test_celery_mode_refuses_sqlite(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="DLV_MONITOR=celery needs PostgreSQL"):
         Settings(home=tmp_path, monitor="celery", redis_url=REDIS_URL, _env_file=None)
@@ -192,17 +207,7 @@ def test_celery_mode_refuses_sqlite(tmp_path: Path) -> None:
         "DLV_MONITOR": "celery",
         "DLV_REDIS_URL": REDIS_URL,
     }
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dlv"), "worker"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert "DLV_MONITOR=celery needs PostgreSQL" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert "DLV_MONITOR=celery needs PostgreSQL" in refused_worker(env)
 
 
 def test_celery_mode_needs_a_redis_url(tmp_path: Path) -> None:
@@ -217,13 +222,4 @@ def test_celery_mode_needs_a_redis_url(tmp_path: Path) -> None:
 
 def test_a_worker_outside_celery_mode_says_how_to_run_it(tmp_path: Path) -> None:
     env = {**os.environ, "DLV_HOME": str(tmp_path), "DLV_MONITOR": "embedded"}
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dlv"), "worker"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert "DLV_MONITOR=celery" in done.stderr
+    assert "DLV_MONITOR=celery" in refused_worker(env)

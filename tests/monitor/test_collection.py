@@ -4,7 +4,6 @@ and a PostgreSQL server that stops and starts again shows on its node within an 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,9 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dlv.app import create_app
 from dlv.collectors.models import Collection
-from dlv.config import Settings
 from dlv.health.models import HealthCheck
 from dlv.nodes.models import Node
 from dlv.ops.metrics import REGISTRY
@@ -25,21 +22,6 @@ from tests.health.pgcluster import admin_sql, private_cluster
 from tests.monitor.conftest import get_json, wait_for
 
 INTERVAL = 2
-
-
-@pytest.fixture
-def looping(settings: Settings) -> Iterator[TestClient]:
-    fast = settings.model_copy(
-        update={
-            "monitor": "embedded",
-            "monitor_min_interval_seconds": 1,
-            "monitor_lease_seconds": 1.5,
-            "monitor_check_timeout_seconds": 10,
-            "monitor_collect_timeout_seconds": 30,
-        }
-    )
-    with TestClient(create_app(fast)) as client:
-        yield client
 
 
 def scratch_node(database: Scratch, **extra: Any) -> dict[str, Any]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,21 +20,6 @@ from tests.conftest import Caller
 from tests.monitor.conftest import REAL_PG, get_json, pg_node, refused, wait_for
 
 INTERVAL = 2
-
-
-@pytest.fixture
-def looping(settings: Settings) -> Iterator[TestClient]:
-    """A server whose loop runs, with a short minimum interval and lease."""
-    fast = settings.model_copy(
-        update={
-            "monitor": "embedded",
-            "monitor_min_interval_seconds": 1,
-            "monitor_lease_seconds": 1.5,
-            "monitor_check_timeout_seconds": 10,
-        }
-    )
-    with TestClient(create_app(fast)) as client:
-        yield client
 
 
 def status_of(client: TestClient, admin: Caller, node_id: str) -> str:
