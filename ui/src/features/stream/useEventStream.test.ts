@@ -24,14 +24,21 @@ describe('staleKeys', () => {
     );
   });
 
-  it('a collection refreshes the node, its collection history and the lists', () => {
+  it('a collection refreshes the node, its collection history, what it found and the lists', () => {
     expect(staleKeys(of('collection.finished'))).toEqual(
-      expect.arrayContaining([['node', 'n1'], ['checks', 'n1'], ['collections', 'n1'], ['nodes'], ['lineage']]),
+      expect.arrayContaining([
+        ['node', 'n1'],
+        ['checks', 'n1'],
+        ['collections', 'n1'],
+        ['collected'],
+        ['nodes'],
+        ['lineage'],
+      ]),
     );
   });
 
-  it('a run state refreshes the runs', () => {
-    expect(staleKeys(of('run.state'))).toContainEqual(['runs']);
+  it('a run state refreshes the runs and the datasets\' quality', () => {
+    expect(staleKeys(of('run.state'))).toEqual(expect.arrayContaining([['runs'], ['quality']]));
   });
 
   it('an import, or a kind this UI does not know, refreshes everything', () => {

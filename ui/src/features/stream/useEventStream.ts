@@ -27,8 +27,9 @@ export function staleKeys(event: StreamEvent): unknown[][] {
   const node = event.node_id;
   switch (event.kind) {
     case 'collection.finished':
-      // The collection history's first page follows it (nodes/collectApi.ts).
-      return [...nodeKeys(node), ...(node ? [['collections', node]] : [])];
+      // The collection history's first page follows it (nodes/collectApi.ts), and so does
+      // what it found about the datasets under the node (their Collected sections).
+      return [...nodeKeys(node), ...(node ? [['collections', node]] : []), ['collected']];
     case 'node.status':
     case 'check.finished':
     case 'node.created':
@@ -38,8 +39,9 @@ export function staleKeys(event: StreamEvent): unknown[][] {
     case 'sla.met':
       return nodeKeys(node);
     case 'run.state':
-      // A run may be a success its SLA counts (last_success_at).
-      return [['runs'], ...(node ? [['node', node], ['sla', node]] : [])];
+      // A run may be a success its SLA counts (last_success_at), and a finished run may report
+      // the quality of the datasets it read or wrote (their Quality sections).
+      return [['runs'], ['quality'], ...(node ? [['node', node], ['sla', node]] : [])];
     case 'edge.created':
     case 'edge.updated':
     case 'edge.deleted':
