@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { NodeRead } from '../../api/client';
 import { useDeleteSla, useNodeSla, usePutSla } from '../../api/queries';
+import { Confirm } from '../../components/Confirm';
 import { Empty, Loading, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -11,6 +12,7 @@ export function SlaSection({ node, admin }: { node: NodeRead; admin: boolean }) 
   const sla = useNodeSla(node.id);
   const remove = useDeleteSla(node.id);
   const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   return (
     <section className="card" aria-labelledby="sla">
       <h2 id="sla">SLA</h2>
@@ -26,18 +28,21 @@ export function SlaSection({ node, admin }: { node: NodeRead; admin: boolean }) 
             {sla.data ? 'Edit SLA' : 'Set an SLA'}
           </button>
           {sla.data && (
-            <button
-              type="button"
-              className="danger"
-              disabled={remove.isPending}
-              onClick={() => {
-                if (window.confirm('Remove this SLA?')) remove.mutate();
-              }}
-            >
+            <button type="button" className="danger" onClick={() => setConfirming(!confirming)}>
               Remove SLA
             </button>
           )}
         </div>
+      )}
+      {admin && sla.data && confirming && (
+        <Confirm
+          text="Remove this SLA? The node is no longer judged late, and no alert says it missed one."
+          action="Remove the SLA"
+          danger
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate(undefined, { onSuccess: () => setConfirming(false) })}
+          onCancel={() => setConfirming(false)}
+        />
       )}
     </section>
   );
