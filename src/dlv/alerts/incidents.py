@@ -85,13 +85,11 @@ def _on_failure(
     session: Session, live: LiveIndex, change: StatusChange, now: datetime, public_url: str | None
 ) -> Incident | None:
     try:
-        upstream = impact_service.impact(
-            session, live, change.node_id, ImpactDirection.upstream, None
-        )
+        upstream = impact_service.reach(session, live, change.node_id, ImpactDirection.upstream)
     except impact_service.NodeNotFound:
         return None  # deleted meanwhile
     me = str(change.node_id)
-    causes = [str(c["id"]) for c in upstream["likely_root_causes"]]
+    causes = [str(c["id"]) for c in upstream.likely_root_causes]
     # Nothing failing explains it (or it is a cause itself): its own incident.
     candidates = [me] if me in causes or not causes else causes
     existing = repository.open_incidents_among(session, [uuid.UUID(c) for c in candidates])
@@ -114,15 +112,14 @@ def _open(
     public_url: str | None,
 ) -> Incident | None:
     try:
-        report = impact_service.impact(session, live, root_id, ImpactDirection.downstream, None)
+        below = impact_service.reach(session, live, root_id, ImpactDirection.downstream)
     except impact_service.NodeNotFound:
         return None
-    root: JsonNode = report["root"]
-    affected: list[JsonNode] = report["affected"]
+    root, affected = below.root, below.affected
     own = root_id == change.node_id
     event = change.new if own else (root["status"] if root["status"] in FAILING else "error")
     message = (change.message if own else None) or root.get("status_message")
-    summary = _summary(root, affected, event, message, report["affected_count"], public_url)
+    summary = _summary(root, affected, event, message, len(affected), public_url)
     alert_to, recover_to = _channels_for(session, live, event, [root, *affected])
     incident = Incident(
         id=uuid.uuid4(),  # now, not at flush: the summary names it
@@ -131,7 +128,7 @@ def _open(
         event=event,
         status=IncidentStatus.open,
         message=message,
-        affected_count=report["affected_count"],
+        affected_count=len(affected),
         grouped_count=0 if own else 1,
         summary=summary,
         recovery_channel_ids=recover_to,
@@ -256,12 +253,12 @@ def _selects(session: Session, live: LiveIndex, rule: AlertRule, nodes: list[Jso
         picked = [n for n in picked if n["id"] in on_it]
     if rule.downstream_of and picked:
         try:
-            below = impact_service.impact(
-                session, live, rule.downstream_of, ImpactDirection.downstream, None
+            below = impact_service.reach(
+                session, live, rule.downstream_of, ImpactDirection.downstream
             )
         except impact_service.NodeNotFound:
             return False
-        reach = {str(rule.downstream_of), *(str(n["id"]) for n in below["affected"])}
+        reach = {str(rule.downstream_of), *(str(n["id"]) for n in below.affected)}
         picked = [n for n in picked if n["id"] in reach]
     return bool(picked)
 

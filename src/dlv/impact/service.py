@@ -282,6 +282,41 @@ def _add_columns(session: Session, found: _Found) -> None:
             edge["columns"] = {"fields": lineage.fields, "dataset": lineage.dataset}
 
 
+def _likely_causes(found: _Found) -> list[JsonNode]:
+    by_id = {n["id"]: n for n in found.nodes}
+    by_id.update((c["id"], {**c, "distance": None}) for c in found.parents)
+    return [by_id[i] for i in found.causes if i in by_id]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What impact() is built from: the root, the nodes it reaches (nearest first, at most
+    ``IMPACT_LIMIT``) and, upstream, the likely root causes among them."""
+
+    root: JsonNode
+    affected: list[JsonNode]
+    likely_root_causes: list[JsonNode]
+
+
+def reach(
+    session: Session, live: LiveIndex, node_id: uuid.UUID, direction: ImpactDirection
+) -> Reach:
+    """impact()'s traversal at any depth, without the report around it (owners, quality):
+    what the alert engine asks for on each status change."""
+    upstream = direction is ImpactDirection.upstream
+    found = _traverse(
+        session,
+        live,
+        _root_pk(session, node_id),
+        Direction(direction.value),
+        None,
+        IMPACT_LIMIT,
+        with_edges=False,
+        with_causes=upstream,
+    )
+    return Reach(found.nodes[0], found.nodes[1:], _likely_causes(found) if upstream else [])
+
+
 def impact(
     session: Session,
     live: LiveIndex,
@@ -310,8 +345,6 @@ def impact(
         for owner in node["owners"] or [None]:
             owners[owner].append(node)
     in_error = [n for n in affected if n["status"] == NodeStatus.error]
-    by_id = {n["id"]: n for n in found.nodes}
-    by_id.update((c["id"], {**c, "distance": None}) for c in found.parents)
     by_kind = Counter(n["kind"] for n in affected)
     failing = quality.failing(session, [uuid.UUID(str(n["id"])) for n in found.nodes])
     by_distance = Counter(n["distance"] for n in affected)
@@ -337,7 +370,7 @@ def impact(
             for n in found.nodes
             if uuid.UUID(str(n["id"])) in failing
         ],
-        "likely_root_causes": [by_id[i] for i in found.causes if i in by_id],
+        "likely_root_causes": _likely_causes(found),
         "parents": found.parents,
         "affected": affected,
         "as_of": view.as_of.isoformat() if view and view.as_of else None,
