@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from dlv.audit.models import AuditRecord
 from dlv.cli.main import app as cli
 from dlv.config import get_settings
 from dlv.crypto import SecretBox, SecretsUnreadable
@@ -72,3 +73,5 @@ def test_rotating_the_key_reencrypts_every_secret(
     assert sorted(v for s in sealed for v in SecretBox(new_key).open(s).values()) == sorted(SECRETS)
     with pytest.raises(SecretsUnreadable):
         SecretBox(SECRET_KEY).open(sealed[0])
+    [record] = db.query(AuditRecord).filter(AuditRecord.action == "secrets.rotate").all()
+    assert record.changes == {"nodes": 3, "alert_channels": 0}

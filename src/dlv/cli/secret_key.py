@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from dlv.alerts import service as alerts_service
+from dlv.audit import service as audit
+from dlv.auth.principal import SYSTEM
 from dlv.cli.context import fail, instance_secret_key, instance_url, transaction
 from dlv.config import MIN_SECRET_KEY_LENGTH, SECRET_KEY_FILE, get_settings
 from dlv.crypto import SecretBox, SecretsUnreadable
@@ -54,6 +56,8 @@ def rotate(
         with transaction() as session:
             count = nodes_service.reseal_secrets(session, old_box, new_box)
             channels = alerts_service.reseal_secrets(session, old_box, new_box)
+            changed = {"nodes": count, "alert_channels": channels}
+            audit.record(session, SYSTEM, "secrets.rotate", "instance", None, changed)
     except SecretsUnreadable:
         staged.unlink(missing_ok=True)
         raise fail(

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from dlv.audit import service as audit
-from dlv.auth.principal import SYSTEM, Principal
+from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox
 from dlv.db import utcnow
 from dlv.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -398,5 +398,4 @@ def reseal_secrets(session: Session, old: SecretBox, new: SecretBox) -> int:
         node.connection_secrets = new.seal(old.open(node.connection_secrets))
         count += 1
     session.flush()
-    audit.record(session, SYSTEM, "secrets.rotate", "instance", None, {"nodes": count})
     return count
