@@ -85,6 +85,29 @@ def test_init_creates_the_first_admin_with_a_private_password_file(
     assert login(database_url, home, "admin", password) == 200
 
 
+def test_init_gives_the_first_admin_the_bootstrap_password_when_set(
+    run: Run, database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make run` runs init before serve: the configured password must be the admin's.
+    monkeypatch.setenv("DLV_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pass-123")
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    assert "bootstrap-pass-123" not in result.output
+    assert "DLV_BOOTSTRAP_ADMIN_PASSWORD" in result.output
+    assert not (home / "initial_admin_password").exists()
+    assert login(database_url, home, "admin", "bootstrap-pass-123") == 200
+
+
+def test_init_refuses_a_weak_bootstrap_password_naming_the_setting(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLV_BOOTSTRAP_ADMIN_PASSWORD", "short")
+    result = run("init")
+    assert result.exit_code == 1
+    assert "DLV_BOOTSTRAP_ADMIN_PASSWORD" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_generated_secret_key_is_kept_private(run: Run, home: Path) -> None:
     run("init")
     key_file = home / "secret_key"

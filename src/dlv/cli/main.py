@@ -94,15 +94,23 @@ def _private_paths(settings: Settings) -> list[Path]:
 
 @app.command()
 def init() -> None:
-    """Create the first admin (password in a 0600 file, never printed) if there are no users."""
+    """Create the first admin if there are no users: with DLV_BOOTSTRAP_ADMIN_PASSWORD when it
+    is set, else with a generated password put in a 0600 file (never printed)."""
     settings = get_settings()
     migrate.upgrade(settings.resolved_database_url)
     settings.resolved_secret_key()  # generated now (and announced) if it is not configured
-    password = secrets.token_urlsafe(18)
-    with transaction() as session:
-        user = auth_service.ensure_bootstrap_admin(session, password)
+    # `make run` runs init before serve: a configured password must not lose to a generated one.
+    bootstrap = settings.bootstrap_admin_password
+    password = bootstrap.get_secret_value() if bootstrap else secrets.token_urlsafe(18)
+    try:
+        with transaction() as session:
+            user = auth_service.ensure_bootstrap_admin(session, password)
+    except auth_service.WeakPassword as exc:
+        raise fail(exc.detail) from None
     path = settings.home / INITIAL_PASSWORD_FILE
-    if user is not None:
+    if user is not None and bootstrap:
+        typer.echo("Created the first admin: user 'admin', password DLV_BOOTSTRAP_ADMIN_PASSWORD")
+    elif user is not None:
         private_dir(settings.home)
         path.unlink(missing_ok=True)
         fd = create_private(path)
