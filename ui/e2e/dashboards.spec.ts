@@ -196,7 +196,9 @@ test('two editors at once: the second save gets the conflict dialog, and nothing
   await a.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(a.getByText('Saved (version 2)')).toBeVisible();
 
-  // B, still on version 1, moves the job and saves: told who saved, and when.
+  // B, still on version 1, is told at once (the stream), then moves the job and saves: told
+  // who saved, and when.
+  await expect(b.getByText('Someone saved version 2 since you opened version 1')).toBeVisible({ timeout: 30_000 });
   await drag(b, card(b, 'orders_pipeline.build_revenue'), 0, -60);
   const bMoved = await positionOf(card(b, 'orders_pipeline.build_revenue'));
   await b.getByRole('button', { name: 'Save', exact: true }).click();
@@ -217,7 +219,8 @@ test('two editors at once: the second save gets the conflict dialog, and nothing
   expect(v3.version).toBe(3);
   expect(v3.layout.nodes.find((n) => n.node_id === jobId)).toMatchObject(bMoved);
 
-  // A, now behind, saves a further change as a copy instead: both versions survive.
+  // A, now behind (and told so), saves a further change as a copy instead: both versions survive.
+  await expect(a.getByText('Someone saved version 3 since you opened version 2')).toBeVisible({ timeout: 30_000 });
   await drag(a, card(a, 'shop.mart.fct_revenue'), 40, 0);
   const aAgain = await positionOf(card(a, 'shop.mart.fct_revenue'));
   await a.getByRole('button', { name: 'Save', exact: true }).click();

@@ -268,15 +268,18 @@ export function Board({ data, editing, isAdmin }: { data: DashboardRead; editing
           </button>
         </div>
       </header>
-      {newerElsewhere !== null && (
-        <p className="notice" role="status">
-          Someone saved version {newerElsewhere} since you opened version {base}. Saving will ask what to do.
-        </p>
-      )}
-      {notice && !dirty && (
-        <p className="dash-saved" role="status">
-          {notice}
-        </p>
+      {/* Editing, the notices share one line of fixed height: someone's save arrives on the
+          stream at any moment, and the canvas must not move under a card being dragged. */}
+      {(editing || (notice && !dirty)) && (
+        <div className={editing ? 'dash-status editing' : 'dash-status'} role="status">
+          {newerElsewhere !== null ? (
+            <p className="notice">
+              Someone saved version {newerElsewhere} since you opened version {base}. Saving will ask what to do.
+            </p>
+          ) : (
+            notice && !dirty && <p className="dash-saved">{notice}</p>
+          )}
+        </div>
       )}
       {problem !== null && <ProblemView error={problem} context="That did not work" />}
       <div className="dash-body">
