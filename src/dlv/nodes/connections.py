@@ -68,7 +68,9 @@ class _Auth(_Config):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_required("type"))
 
 
-def _refuse_credentials(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> AnyHttpUrl:
+def _base_url(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> AnyHttpUrl:
+    """A system's base URL: no credentials in it, and nothing after its path (DLV appends the
+    API's paths to it). Stored configs are read as they are."""
     if info.context and info.context.get("stored"):
         return url
     found = urlsecrets.find(str(url))
@@ -78,6 +80,12 @@ def _refuse_credentials(url: AnyHttpUrl, info: ValidationInfo, instead: str) -> 
             f"{info.field_name} must not carry credentials (it has {found.describe()}): URLs "
             f"are shown to viewers, exported and audited. Use {instead}: encrypted at rest, "
             "never returned"
+        )
+        raise ValueError(msg)
+    if url.query or url.fragment:
+        msg = (
+            f"{info.field_name} must end with its path, without a query or fragment: DLV "
+            "appends the API's paths to it"
         )
         raise ValueError(msg)
     return url
@@ -115,7 +123,7 @@ class AirflowConnection(_Connection):
     @field_validator("base_url")
     @classmethod
     def _no_credentials(cls, value: AnyHttpUrl, info: ValidationInfo) -> AnyHttpUrl:
-        return _refuse_credentials(
+        return _base_url(
             value,
             info,
             "auth.password (auth type basic, with auth.username) or auth.token (auth type bearer)",
@@ -131,7 +139,7 @@ class SparkConnection(_Connection):
     @field_validator("url")
     @classmethod
     def _no_credentials(cls, value: AnyHttpUrl, info: ValidationInfo) -> AnyHttpUrl:
-        return _refuse_credentials(value, info, "token (sent as a bearer token)")
+        return _base_url(value, info, "token (sent as a bearer token)")
 
 
 ConnectionConfig = Annotated[
