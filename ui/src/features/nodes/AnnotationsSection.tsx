@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { NodeRead } from '../../api/client';
 import { useAddAnnotation, useDeleteAnnotation } from '../../api/queries';
+import { Confirm } from '../../components/Confirm';
 import { Empty, When } from '../../components/misc';
 import { ProblemView } from '../../components/ProblemView';
 
@@ -8,6 +9,7 @@ export function AnnotationsSection({ node, admin }: { node: NodeRead; admin: boo
   const [text, setText] = useState('');
   const add = useAddAnnotation(node.id);
   const remove = useDeleteAnnotation(node.id);
+  const [confirming, setConfirming] = useState<string | null>(null);
   return (
     <section className="card" aria-labelledby="annotations">
       <h2 id="annotations">Annotations</h2>
@@ -22,15 +24,23 @@ export function AnnotationsSection({ node, admin }: { node: NodeRead; admin: boo
                 <button
                   type="button"
                   className="link-button danger"
-                  onClick={() => {
-                    if (window.confirm('Delete this annotation?')) remove.mutate(a.id);
-                  }}
+                  onClick={() => setConfirming(confirming === a.id ? null : a.id)}
                   aria-label={`Delete the annotation “${a.text.slice(0, 40)}”`}
                 >
                   Delete
                 </button>
               )}
             </p>
+            {admin && confirming === a.id && (
+              <Confirm
+                text="Delete this annotation? Nobody will see it again."
+                action="Delete annotation"
+                danger
+                busy={remove.isPending}
+                onConfirm={() => remove.mutate(a.id, { onSuccess: () => setConfirming(null) })}
+                onCancel={() => setConfirming(null)}
+              />
+            )}
           </li>
         ))}
       </ul>
