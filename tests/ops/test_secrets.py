@@ -35,6 +35,12 @@ from tests.ingestion.factories import orders_task, run_id, spark_action
         "spark.hadoop.fs.s3a.access.key",
         "ssl.key.password",
         "fs.gs.auth.service.account.private.key",
+        # "pass" as a word of its own
+        "DB_PASS",
+        "MYSQL_PASS",
+        "smtp.pass",
+        "pass",
+        "dbPass",
     ],
 )
 def test_secret_names(name: str) -> None:
@@ -53,6 +59,12 @@ def test_secret_names(name: str) -> None:
         "spark.master",
         "keyspace",
         "monkey",
+        # "pass" inside another word
+        "passenger_count",
+        "PASSENGERS",
+        "bypass",
+        "compass",
+        "tests_passed",
     ],
 )
 def test_ordinary_names(name: str) -> None:
@@ -96,6 +108,9 @@ def test_ordinary_names(name: str) -> None:
             "SELECT * FROM dblink('host=db user=etl password=***', 'SELECT 1')",
         ),
         ("OPTIONS (host 'db', password 'hunter2')", "OPTIONS (host 'db', password '***')"),
+        ("DB_PASS=hunter2 DB_USER=etl", "DB_PASS=*** DB_USER=etl"),
+        ("export MYSQL_PASS='s3cr3t' && run", "export MYSQL_PASS='***' && run"),
+        ('{"smtpPass": "hunter2"}', '{"smtpPass": "***"}'),
         (
             "spark.hadoop.fs.azure.account.key.acct.blob.core.windows.net=hunter2",
             "spark.hadoop.fs.azure.account.key.acct.blob.core.windows.net=***",
@@ -123,6 +138,7 @@ def test_scrub_masks_secrets_in_connection_strings_and_sql(raw: str, clean: str)
         "s3://bucket/raw/clicks@v1",
         "postgres://db.internal:5432",
         "team:orders@example.com",
+        "3 checks passed=3, bypass=1, compass=north, passengers=12",
     ],
 )
 def test_scrub_leaves_ordinary_text_and_sql_alone(harmless: str) -> None:
@@ -185,6 +201,8 @@ _SECRETS = st.sampled_from(
         ('{"url": "%s"}', "jdbc:oracle:thin:u/hunter2@db:1521:x"),
         ('{"url": "%s"}', "jdbc:mysql://db/x?user=u&password=hunter2"),
         ('{"auth": "%s hunter2"}', "bearer"),
+        ('{"env": {"%s": "hunter2"}}', "DB_PASS"),
+        ('{"cmd": "%s=hunter2 run"}', "DB_PASS"),
     ]
 )
 

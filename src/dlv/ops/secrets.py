@@ -3,7 +3,9 @@
 A value is secret when
 
 - the *name* it is stored under says so (``is_secret_name``): the name holds ``password``,
-  ``passwd``, ``passphrase``, ``pwd``, ``secret``, ``token`` or ``credential``, or names a
+  ``passwd``, ``passphrase``, ``pwd``, ``secret``, ``token`` or ``credential``, or ``pass``
+  as a word of its own (``DB_PASS``, ``smtp.pass``, ``dbPass``; not ``passenger``, ``bypass``
+  or ``compass``), or names a
   key: a qualifier then ``key`` (``api_key``, ``accessKey``, ``account.key``, ``ssh-key``...)
   or ``key`` as a later part of a dotted property name (``fs.azure.account.key.<account>``).
   A bare ``key`` names nothing secret: it is the name field of ``{"key": "team", "value":
@@ -46,6 +48,11 @@ _WORDS = "password|passwd|passphrase|pwd|secret|token|credential"
 _QUALIFIERS = "api|access|private|account|master|encryption|signing|ssh|sas|shared|storage|client"
 # Applied to a lowered name.
 _SECRET_NAME = re.compile(rf"{_WORDS}|(?:{_QUALIFIERS})[._ -]?key|\.key(?:\.|$)")
+# "pass" names a secret only as a word of its own: between non-alphanumerics, or a camelCase
+# hump (dbPass). Applied to the name as it is.
+_PASS_WORD = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=P))(?i:pass)(?:(?![A-Za-z0-9])|(?<=s)(?=[A-Z]))"
+)
 _SQL_QUOTED = r"'(?:[^'\\]|''|\\.)*'"
 
 # Which steps a text needs is told by the words found in it (``_families``): a text takes
@@ -221,6 +228,7 @@ _TRIGGERS: dict[str, int] = {
     **dict.fromkeys(_WORDS.split("|"), NAME),
     "credential": NAME | CREDENTIALS,
     "key": NAME | PEM,
+    "pass": NAME,  # after password, passwd, passphrase: they win where they start
     "bearer": BEARER,
     "basic": BASIC,
     "eyj": JWT,
@@ -237,11 +245,11 @@ _AUTOMATON = ahocorasick_rs.BytesAhoCorasick(
 )
 _KEY_BEFORE = re.compile(rf"(?:\.|(?:{_QUALIFIERS})[._ -]?)$".encode())
 # Where a name's word is, in characters (the str automaton): the start of ``_mask_names``.
-_NAME_WORDS = [*_WORDS.split("|"), "key"]
+_NAME_WORDS = [*_WORDS.split("|"), "key", "pass"]
 _NAME_AUTOMATON = ahocorasick_rs.AhoCorasick(
     _NAME_WORDS, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
 )
-_NAME_KEY = len(_NAME_WORDS) - 1
+_NAME_KEY, _NAME_PASS = _NAME_WORDS.index("key"), _NAME_WORDS.index("pass")
 _QUALIFIED = tuple(q + sep for q in _QUALIFIERS.split("|") for sep in ("", ".", "_", "-"))
 _WORD_CHAR = re.compile(r"[\w-]")
 # The automaton lists every match: a text is searched in chunks (most events are one), so
@@ -322,6 +330,8 @@ def _mask_names(text: str, low: str) -> str:
             and (low[start - 1 : start] != "." or _WORD_CHAR.match(low, end))
         ):
             continue
+        if index == _NAME_PASS and not _PASS_WORD.match(text, start):
+            continue  # passenger, bypass, passed
         name_end = _name_end(low, end)
         done = name_end
         value = _VALUE.match(text, name_end)
@@ -344,7 +354,7 @@ def is_secret_name(name: str) -> bool:
 
 
 def _judge(name: str) -> bool:
-    return _SECRET_NAME.search(name.lower()) is not None
+    return _SECRET_NAME.search(name.lower()) is not None or _PASS_WORD.search(name) is not None
 
 
 _is_secret_name = lru_cache(maxsize=4096)(_judge)
