@@ -380,26 +380,36 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"edge write -> next query    {ms(res['write_visible'])}   target < 10 ms")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def graph_options(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark on a generated graph (this one, marquez_lineage)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--nodes", type=int, default=20_000)
     parser.add_argument("--edges", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", type=int, default=30)
-    parser.add_argument("--cte", type=int, default=5, help="roots timed with the recursive CTE")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    return parser
+
+
+def graph_document(args: argparse.Namespace) -> Path:
+    """The generated graph's import document, generated once per size and seed (shared with
+    import_graph)."""
+    OUT.mkdir(exist_ok=True)
+    document = OUT / f"graph_{args.nodes}_{args.edges}_{args.seed}.json.gz"
+    if not document.exists():
+        graphgen.write_file(graphgen.generate(args.nodes, args.edges, args.seed), document)
+    return document
+
+
+def main() -> None:
+    parser = graph_options(__doc__.split("\n\n")[0])
+    parser.add_argument("--cte", type=int, default=5, help="roots timed with the recursive CTE")
     parser.add_argument("--no-networkx", dest="networkx", action="store_false")
     parser.add_argument(
         "--reuse", action="store_true", help="SQLite: query the database a previous run imported"
     )
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    document = (
-        OUT / f"graph_{args.nodes}_{args.edges}_{args.seed}.json.gz"
-    )  # shared with import_graph
-    if not document.exists():
-        graph = graphgen.generate(args.nodes, args.edges, args.seed)
-        graphgen.write_file(graph, document)
+    document = graph_document(args)
     print(
         f"machine: {os.cpu_count()} cores; document {document.name} "
         f"({document.stat().st_size / 1e6:.0f} MB gzip)"

@@ -31,9 +31,8 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench import graphgen
 from bench.common import wait_ready
-from bench.impact import DLV, OUT, database, env, load
+from bench.impact import DLV, database, env, graph_document, graph_options, load
 from dlv.db import make_engine
 from dlv.marquez.graph import hops
 
@@ -133,18 +132,10 @@ def report(backend: str, res: dict[str, list[float]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nodes", type=int, default=20_000)
-    parser.add_argument("--edges", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--queries", type=int, default=30)
+    parser = graph_options(__doc__.split("\n\n")[0])
     parser.add_argument("--depth", type=int, default=20, help="Marquez's depth (jobs away)")
-    parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    document = OUT / f"graph_{args.nodes}_{args.edges}_{args.seed}.json.gz"
-    if not document.exists():
-        graphgen.write_file(graphgen.generate(args.nodes, args.edges, args.seed), document)
+    document = graph_document(args)
     print(f"machine: {os.cpu_count()} cores; graph {args.nodes} nodes, {args.edges} edges")
     for backend in args.backends.split(","):
         with database(backend, "marquez", reuse=False) as url:
