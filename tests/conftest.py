@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 from sqlalchemy.orm import Session
 
 from dlv import migrate
@@ -83,6 +83,40 @@ def migrated_database(factory: pytest.TempPathFactory, prefix: str) -> Iterator[
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextmanager
+def migrated_url(factory: pytest.TempPathFactory, prefix: str) -> Iterator[str]:
+    """As ``migrated_database``, as a URL (a test module's own DLV database)."""
+    with migrated_database(factory, prefix) as location:
+        yield f"sqlite:///{location}" if BACKEND == "sqlite" else location
+
+
+@contextmanager
+def scratch_postgres(prefix: str, setup_sql: Iterable[str]) -> Iterator[str]:
+    """A new PostgreSQL database (not DLV's: the one a real Airflow or dbt works in), set up
+    with ``setup_sql``, dropped afterwards whatever happened; its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        # In CI an unreachable PostgreSQL is a failure, never a skip.
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL unreachable: {type(exc).__name__}")
+    try:
+        engine = create_engine(make_url(PG_ADMIN_URL).set(database=name))
+        with engine.begin() as conn:
+            for statement in setup_sql:
+                conn.execute(text(statement))
+        engine.dispose()
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _empty_tables(url: str) -> None:

@@ -13,9 +13,7 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from integration import realservers
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from dlv.auth.models import Role, TokenScope
 from dlv.auth.principal import SYSTEM
@@ -32,15 +30,15 @@ from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker
 from dlv.dbt import service as dbt_service
 from tests.conftest import (
-    BACKEND,
     PG_ADMIN_URL,
     SECRET_KEY,
     make_token,
     make_user,
-    migrated_database,
+    migrated_url,
+    scratch_postgres,
 )
 from tests.dbt import project_db
-from tests.ingestion.servers import ingest_server
+from tests.ingestion.servers import CatalogReads, ingest_server
 from tests.ingestion.test_airflow_lineage import events_after
 from tests.servers import require_real
 
@@ -52,7 +50,7 @@ MAPPED_TIMEOUT = 120.0
 
 
 @dataclass
-class Run:
+class Run(CatalogReads):
     """DLV after the dbt commands: its API, the names dbt used, and what it wrote."""
 
     api: httpx.Client
@@ -63,16 +61,6 @@ class Run:
     events: list[dict[str, Any]]
     exits: dict[str, int]
 
-    def get(self, path: str, **params: Any) -> Any:
-        r = self.api.get(path, params=params)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def node(self, namespace: str, name: str) -> dict[str, Any]:
-        items = self.get("/api/v1/nodes", namespace=namespace, name=name)["items"]
-        assert len(items) == 1, (namespace, name, items)
-        return dict(items[0])
-
     def table(self, name: str) -> dict[str, Any]:
         """The dataset of ``schema.table`` in dbt's database."""
         return self.node(self.namespace, f"{self.database}.{name}")
@@ -80,31 +68,6 @@ class Run:
     def job(self, name: str) -> dict[str, Any]:
         """A job by its name without the database (``analytics_staging.shop.stg_orders``)."""
         return self.node(JOBS, name if name.startswith("test.") else f"{self.database}.{name}")
-
-    def sources(self, node: dict[str, Any]) -> set[str]:
-        edges = self.get("/api/v1/edges", target_id=node["id"], limit=500)["items"]
-        names = {self.get(f"/api/v1/nodes/{e['source_id']}")["name"] for e in edges}
-        return {n.removeprefix(f"{self.database}.") for n in names}
-
-
-@contextmanager
-def dbt_database() -> Iterator[str]:
-    """A fresh PostgreSQL database with the raw tables the project's sources name."""
-    name = f"dlv_dbt_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        engine = create_engine(make_url(PG_ADMIN_URL).set(database=name))
-        with engine.begin() as conn:
-            for statement in project_db.SETUP_SQL:
-                conn.execute(text(statement))
-        engine.dispose()
-        yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _dbt_ol(command: str, work: Path, env: dict[str, str]) -> int:
@@ -142,10 +105,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     # A copy: dbt writes beside profiles.yml (.user.yml), never into the source tree.
     shutil.copytree(project_db.PROJECT, work / "project")
     with (
-        migrated_database(tmp_path_factory, "dlv_dbt") as location,
-        dbt_database() as database,
+        migrated_url(tmp_path_factory, "dlv_dbt") as database_url,
+        scratch_postgres("dlv_dbt", project_db.SETUP_SQL) as database,
     ):
-        database_url = f"sqlite:///{location}" if BACKEND == "sqlite" else location
         engine = make_engine(database_url)
         with make_sessionmaker(engine)() as db:
             bearer = make_token(db, "dbt", TokenScope.ingest)["Authorization"]

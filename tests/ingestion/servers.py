@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -82,3 +83,27 @@ def ingest_server(
                 server.proc.wait(10)
             except subprocess.TimeoutExpired:
                 server.proc.kill()
+
+
+class CatalogReads:
+    """Reading what a real integration run left in DLV, through its API (``api``); dataset
+    names are ``database.schema.table``, shown without the ``database``."""
+
+    api: httpx.Client
+    database: str
+
+    def get(self, path: str, **params: Any) -> Any:
+        r = self.api.get(path, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def node(self, namespace: str, name: str) -> dict[str, Any]:
+        items = self.get("/api/v1/nodes", namespace=namespace, name=name)["items"]
+        assert len(items) == 1, (namespace, name, items)
+        return dict(items[0])
+
+    def sources(self, node: dict[str, Any]) -> set[str]:
+        """The names of the nodes with an edge into ``node`` (a table's: without database)."""
+        edges = self.get("/api/v1/edges", target_id=node["id"], limit=500)["items"]
+        names = {self.get(f"/api/v1/nodes/{e['source_id']}")["name"] for e in edges}
+        return {n.removeprefix(f"{self.database}.") for n in names}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,16 +22,16 @@ from typing import Any
 import httpx
 import pytest
 from integration import realservers
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, make_url, select
 from sqlalchemy.orm import Session
 
 from dlv.auth.models import Role, TokenScope
 from dlv.db import make_engine, make_sessionmaker
 from dlv.ingestion.models import OpenLineageEvent
-from tests.conftest import BACKEND, PG_ADMIN_URL, make_token, make_user, migrated_database
+from tests.conftest import PG_ADMIN_URL, make_token, make_user, migrated_url, scratch_postgres
 from tests.ingestion import airflow_dags, airflow_fixtures
 from tests.ingestion.airflow_fixtures import Event
-from tests.ingestion.servers import ingest_server
+from tests.ingestion.servers import CatalogReads, ingest_server
 from tests.servers import require_real
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -68,39 +67,13 @@ RUNS: dict[str, tuple[str, dict[str, Any] | None, str, dict[str, str]]] = {
 @contextmanager
 def shop_database() -> Iterator[str]:
     """A fresh PostgreSQL database with the tables the DAGs read; Airflow's URI for it."""
-    name = f"dlv_shop_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        # In CI an unreachable PostgreSQL is a failure, never a skip.
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL unreachable: {type(exc).__name__}")
-    url = make_url(PG_ADMIN_URL).set(database=name)
-    try:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            for statement in airflow_dags.SETUP_SQL:
-                conn.execute(text(statement))
-        engine.dispose()
-        yield url.set(drivername="postgresql").render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def dlv_database(factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of the module's own (the per-test one is emptied after each test)."""
-    with migrated_database(factory, "dlv_airflow") as location:
-        yield f"sqlite:///{location}" if BACKEND == "sqlite" else location
+    with scratch_postgres("dlv_shop", airflow_dags.SETUP_SQL) as name:
+        url = make_url(PG_ADMIN_URL).set(database=name, drivername="postgresql")
+        yield url.render_as_string(hide_password=False)
 
 
 @dataclass
-class Lineage:
+class Lineage(CatalogReads):
     """DLV after the Airflow runs: its API, and the events it received per DAG run."""
 
     api: httpx.Client
@@ -109,25 +82,9 @@ class Lineage:
     database: str  # the PostgreSQL database the tasks ran on
     postgres_namespace: str
 
-    def get(self, path: str, **params: Any) -> Any:
-        r = self.api.get(path, params=params)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def node(self, namespace: str, name: str) -> dict[str, Any]:
-        items = self.get("/api/v1/nodes", namespace=namespace, name=name)["items"]
-        assert len(items) == 1, (namespace, name, items)
-        return dict(items[0])
-
     def table(self, name: str) -> dict[str, Any]:
         """The dataset node of ``schema.table``."""
         return self.node(self.postgres_namespace, f"{self.database}.{name}")
-
-    def sources(self, node: dict[str, Any]) -> set[str]:
-        """The names of the nodes with an edge into ``node`` (a table's: without database)."""
-        edges = self.get("/api/v1/edges", target_id=node["id"], limit=500)["items"]
-        names = {self.get(f"/api/v1/nodes/{e['source_id']}")["name"] for e in edges}
-        return {n.removeprefix(f"{self.database}.") for n in names}
 
 
 def wait_until_mapped(api: httpx.Client, dag_id: str, count: int) -> None:
@@ -180,7 +137,7 @@ def run_all(
 @pytest.fixture(scope="module")
 def lineage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lineage]:
     require_real("airflow")
-    with shop_database() as shop_uri, dlv_database(tmp_path_factory) as database_url:
+    with shop_database() as shop_uri, migrated_url(tmp_path_factory, "dlv_airflow") as database_url:
         engine = make_engine(database_url)
         with make_sessionmaker(engine)() as db:
             bearer = make_token(db, "airflow", TokenScope.ingest)["Authorization"]
