@@ -1,8 +1,10 @@
-"""What several benchmarks share: a database of the run's own, and a server that is ready."""
+"""What several benchmarks share: a database of the run's own, a free port, and a server that
+is ready."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import tempfile
 import time
@@ -44,6 +46,13 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for a server of the benchmark's own."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bench import graphgen
+from bench.common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
@@ -117,12 +117,6 @@ def import_cli(db: Database, document: Path) -> tuple[float, float, dict[str, in
         return seconds, usage.ru_maxrss / 1024, _counts(out.read())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -160,7 +154,7 @@ def import_http(db: Database, document: Path) -> tuple[float, float, dict[str, i
         capture_output=True,
         text=True,
     ).stdout.strip()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,7 @@ import uvloop
 from prometheus_client.mmap_dict import MmapedDict
 from sqlalchemy import select, text
 
-from bench.common import postgres_database
+from bench.common import free_port, postgres_database
 from bench.ingest_events import runs
 from dlv import migrate
 from dlv.auth import service as auth_service
@@ -153,12 +152,6 @@ def _plan(mode: str, all_runs: list[list[dict[str, Any]]], batch_size: int) -> l
 # -- server and database -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def database(kind: str, workdir: Path) -> Iterator[str]:
     if kind == "sqlite":
@@ -181,7 +174,7 @@ def issue_token(url: str) -> str:
 def start_server(
     url: str, home: Path, mapping: str, workers: int
 ) -> tuple[str, subprocess.Popen[bytes]]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DLV_DATABASE_URL": url,

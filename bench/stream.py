@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.common import database, wait_ready
+from bench.common import database, free_port, wait_ready
 from dlv import migrate
 from dlv.auth import service as auth_service
 from dlv.auth.models import TokenScope
@@ -57,12 +56,6 @@ def admin_token(url: str) -> str:
         )
     engine.dispose()
     return secret
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

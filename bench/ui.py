@@ -30,15 +30,16 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 DLV = str(Path(sys.executable).parent / "dlv")
@@ -89,12 +90,6 @@ def graph_document(sizes: list[int], seed: int = 7) -> dict[str, Any]:
     return {"format": "dlv-graph", "version": 1, "nodes": nodes, "edges": edges, "dashboards": []}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000])
@@ -132,16 +127,7 @@ def main(argv: list[str] | None = None) -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit("dlv serve did not start")
-                time.sleep(0.2)
+            wait_ready(url, server, 60)
             login = {"username": "admin", "password": PASSWORD}
             token = httpx.post(f"{url}/api/v1/auth/token", data=login).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
