@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic.json_schema import SkipJsonSchema
 
 from dlv.auth.dependencies import Admin, Reader
@@ -26,7 +26,7 @@ from dlv.dashboards.schemas import (
 )
 from dlv.db import SessionDep
 from dlv.errors import PROBLEM_JSON, PROBLEM_SCHEMA, FieldError, InvalidInput
-from dlv.lineage.live import LiveIndex
+from dlv.impact.router import Live
 from dlv.nodes.schemas import normalize_tag
 from dlv.pagination import CursorQuery, LimitQuery, Page, page_of
 
@@ -56,14 +56,6 @@ IfMatch = Annotated[
     ),
 ]
 Text = Annotated[str | None, Query(max_length=200)]
-
-
-def live_index(request: Request) -> LiveIndex:
-    live: LiveIndex = request.app.state.lineage_index
-    return live
-
-
-Live = Annotated[LiveIndex, Depends(live_index)]
 
 
 def parse_if_match(value: str | None) -> int | None:

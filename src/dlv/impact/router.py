@@ -51,6 +51,7 @@ def json_response(data: dict[str, Any]) -> Response:
 
 
 def live_index(request: Request) -> LiveIndex:
+    """The process's lineage index (impact, dashboards and the Marquez API read it)."""
     live: LiveIndex = request.app.state.lineage_index
     return live
 

@@ -11,12 +11,12 @@ import uuid
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from dlv.auth.dependencies import Reader
 from dlv.db import SessionDep
-from dlv.lineage.live import LiveIndex
+from dlv.impact.router import Live
 from dlv.marquez import service
 from dlv.marquez.paths import RawPathRoute
 from dlv.marquez.schemas import (
@@ -41,14 +41,6 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size (Marquez'
 # Bounded: a database refuses an OFFSET beyond its integers (a 500, not the client's 422).
 MAX_OFFSET = 1_000_000_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")]
-
-
-def live_index(request: Request) -> LiveIndex:
-    live: LiveIndex = request.app.state.lineage_index
-    return live
-
-
-Live = Annotated[LiveIndex, Depends(live_index)]
 
 
 @router.get(
