@@ -155,12 +155,18 @@ def test_unknown_names_are_api_errors_from_problem_json_404s(
         client.get_job_run(str(uuid.uuid4()))
     for path in (
         "/api/v1/namespaces/nowhere",
+        "/api/v1/namespaces/nowhere/datasets",
+        "/api/v1/namespaces/nowhere/jobs",
         f"/api/v1/namespaces/{quote(PG_NS, safe='')}/datasets/nothing",
         f"/api/v1/namespaces/{quote(JOBS_NS, safe='')}/jobs/nothing/runs",
     ):
         r = get(server, path)
         assert r.status_code == 404, path
         assert r.headers["content-type"] == "application/problem+json"
+    # A namespace that holds only jobs exists: it lists no datasets.
+    r = get(server, f"/api/v1/namespaces/{quote(JOBS_NS, safe='')}/datasets")
+    assert r.status_code == 200, r.text
+    assert (r.json()["datasets"], r.json()["totalCount"]) == ([], 0)
 
 
 def test_lineage_of_a_dataset_is_marquez_graph_of_jobs_and_datasets(

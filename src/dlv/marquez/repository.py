@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from dlv.ingestion.models import OpenLineageEvent, OpenLineageNode, Run
 from dlv.lineage.models import Edge
@@ -48,16 +48,14 @@ def nodes(
     where = (Node.kind == kind.value, Node.namespace == namespace)
     total = session.scalar(select(func.count()).select_from(Node).where(*where)) or 0
     rows = session.scalars(
-        select(Node).where(*where).order_by(Node.name).limit(limit).offset(offset)
+        select(Node)
+        .options(noload(Node.annotations))  # not shown by Marquez: not loaded
+        .where(*where)
+        .order_by(Node.name)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return rows, total
-
-
-def node(session: Session, namespace: str, name: str, kind: NodeKind | None = None) -> Node | None:
-    """A dataset or job by namespace and name (of ``kind`` if given)."""
-    stmt = select(Node).where(Node.namespace == namespace, Node.name == name)
-    stmt = stmt.where(Node.kind == kind.value) if kind else stmt.where(Node.kind.in_(KINDS))
-    return session.scalars(stmt).first()
 
 
 def pk_of(session: Session, kind: NodeKind, namespace: str, name: str) -> int | None:
@@ -102,20 +100,19 @@ def job_datasets(
     return inputs, outputs
 
 
-def runs_of(
-    session: Session, job_pks: Sequence[int], limit: int, offset: int = 0
-) -> tuple[Sequence[Run], int]:
-    """Runs of these jobs, newest first, and how many there are."""
-    where = Run.job_pk.in_(job_pks)
-    total = session.scalar(select(func.count()).select_from(Run).where(where)) or 0
-    rows = session.scalars(
+def runs_of(session: Session, job_pk: int, limit: int, offset: int = 0) -> Sequence[Run]:
+    """A job's runs, newest first."""
+    return session.scalars(
         select(Run)
-        .where(where)
+        .where(Run.job_pk == job_pk)
         .order_by(Run.created_at.desc(), Run.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
-    return rows, total
+
+
+def count_runs(session: Session, job_pk: int) -> int:
+    return session.scalar(select(func.count()).select_from(Run).where(Run.job_pk == job_pk)) or 0
 
 
 def latest_runs(session: Session, job_pks: Sequence[int]) -> dict[int, Run]:
@@ -132,10 +129,6 @@ def latest_runs(session: Session, job_pks: Sequence[int]) -> dict[int, Run]:
         select(Run).join(newest, (Run.job_pk == newest.c.job_pk) & (Run.created_at == newest.c.at))
     )
     return {r.job_pk: r for r in rows if r.job_pk is not None}
-
-
-def run(session: Session, run_id: uuid.UUID) -> Run | None:
-    return session.get(Run, run_id)
 
 
 def run_payloads(session: Session, run_id: uuid.UUID, limit: int) -> Sequence[str]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dlv.errors import FieldError, InvalidInput, NotFound
 from dlv.ingestion import decoding
+from dlv.ingestion import service as ingestion_service
 from dlv.ingestion.models import OpenLineageNode, Run, RunState
 from dlv.lineage.live import LiveIndex
 from dlv.marquez import graph, repository
@@ -36,6 +37,7 @@ from dlv.marquez.schemas import (
     MarquezTag,
     MarquezTagList,
 )
+from dlv.nodes import repository as nodes_repository
 from dlv.nodes.models import Node, NodeKind
 
 # What Marquez writes as the owner of a namespace an OpenLineage event created.
@@ -67,10 +69,6 @@ class JobNotFound(NotFound):
     pass
 
 
-class RunNotFound(NotFound):
-    pass
-
-
 class NodeIdNotFound(NotFound):
     pass
 
@@ -89,10 +87,15 @@ def list_namespaces(session: Session, limit: int, offset: int) -> MarquezNamespa
 
 def get_namespace(session: Session, name: str) -> MarquezNamespace:
     """One namespace, or NamespaceNotFound."""
+    created, updated = _namespace_row(session, name)
+    return _namespace(name, created, updated)
+
+
+def _namespace_row(session: Session, name: str) -> tuple[Any, Any]:
     row = repository.namespace(session, name)
     if row is None:
         raise NamespaceNotFound(f"No dataset or job in namespace {name!r}")
-    return _namespace(name, row[0], row[1])
+    return row
 
 
 def _namespace(name: str, created: Any, updated: Any) -> MarquezNamespace:
@@ -106,18 +109,14 @@ def _namespace(name: str, created: Any, updated: Any) -> MarquezNamespace:
     )
 
 
-def _require_namespace(session: Session, name: str) -> None:
-    if repository.namespace(session, name) is None:
-        raise NamespaceNotFound(f"No dataset or job in namespace {name!r}")
-
-
 # -- datasets -----------------------------------------------------------------------------------
 
 
 def list_datasets(session: Session, namespace: str, limit: int, offset: int) -> MarquezDatasetList:
     """A namespace's datasets, by name."""
-    _require_namespace(session, namespace)
     rows, total = repository.nodes(session, namespace, NodeKind.dataset, limit, offset)
+    if total == 0:  # a namespace of jobs only, or none
+        _namespace_row(session, namespace)
     facts = repository.facts(session, [n.pk for n in rows])
     return MarquezDatasetList(
         datasets=[_dataset(n, facts.get(n.pk)) for n in rows], total_count=total
@@ -126,8 +125,8 @@ def list_datasets(session: Session, namespace: str, limit: int, offset: int) -> 
 
 def get_dataset(session: Session, namespace: str, name: str) -> MarquezDataset:
     """One dataset, or DatasetNotFound."""
-    node = repository.node(session, namespace, name, NodeKind.dataset)
-    if node is None:
+    node = nodes_repository.get_by_key(session, namespace, name)
+    if node is None or node.kind != NodeKind.dataset:
         raise DatasetNotFound(f"No dataset {name!r} in namespace {namespace!r}")
     return _dataset(node, repository.facts(session, [node.pk]).get(node.pk))
 
@@ -136,7 +135,7 @@ def _facet(name: str, **fields: Any) -> dict[str, Any]:
     return {"_producer": PRODUCER, "_schemaURL": FACET_SCHEMA.format(name), **fields}
 
 
-def _common_facets(node: Node, facts: OpenLineageNode | None) -> dict[str, Any]:
+def _common_facets(node: Node) -> dict[str, Any]:
     facets: dict[str, Any] = {}
     if node.description:
         facets["documentation"] = _facet("DocumentationFacet", description=node.description)
@@ -148,7 +147,7 @@ def _common_facets(node: Node, facts: OpenLineageNode | None) -> dict[str, Any]:
 
 def _dataset(node: Node, facts: OpenLineageNode | None) -> MarquezDataset:
     columns = (facts.columns if facts else None) or []
-    facets = _common_facets(node, facts)
+    facets = _common_facets(node)
     if columns:
         facets["schema"] = _facet(
             "SchemaDatasetFacet",
@@ -200,8 +199,9 @@ def _extras(node: Node) -> dict[str, Any]:
 
 def list_jobs(session: Session, namespace: str, limit: int, offset: int) -> MarquezJobList:
     """A namespace's jobs, by name, each with its latest run."""
-    _require_namespace(session, namespace)
     rows, total = repository.nodes(session, namespace, NodeKind.job, limit, offset)
+    if total == 0:  # a namespace of datasets only, or none
+        _namespace_row(session, namespace)
     pks = [n.pk for n in rows]
     facts = repository.facts(session, pks)
     inputs, outputs = repository.job_datasets(session, pks)
@@ -223,14 +223,14 @@ def get_job(session: Session, namespace: str, name: str) -> MarquezJob:
     """One job with its latest runs, or JobNotFound."""
     node = _job_node(session, namespace, name)
     inputs, outputs = repository.job_datasets(session, [node.pk])
-    runs, _ = repository.runs_of(session, [node.pk], LATEST_RUNS)
+    runs = repository.runs_of(session, node.pk, LATEST_RUNS)
     facts = repository.facts(session, [node.pk]).get(node.pk)
     return _job(node, facts, inputs[node.pk], outputs[node.pk], runs)
 
 
 def _job_node(session: Session, namespace: str, name: str) -> Node:
-    node = repository.node(session, namespace, name, NodeKind.job)
-    if node is None:
+    node = nodes_repository.get_by_key(session, namespace, name)
+    if node is None or node.kind != NodeKind.job:
         raise JobNotFound(f"No job {name!r} in namespace {namespace!r}")
     return node
 
@@ -242,7 +242,7 @@ def _job(
     outputs: Sequence[tuple[str, str]],
     runs: Sequence[Run],
 ) -> MarquezJob:
-    facets = _common_facets(node, facts)
+    facets = _common_facets(node)
     job_type = facts.job_type if facts else None
     if job_type:
         facets["jobType"] = _facet("JobTypeJobFacet", **job_type)
@@ -284,15 +284,15 @@ def list_runs(
 ) -> MarquezRunList:
     """A job's runs, newest first."""
     node = _job_node(session, namespace, job)
-    runs, total = repository.runs_of(session, [node.pk], limit, offset)
-    return MarquezRunList(runs=[_run(r) for r in runs], total_count=total)
+    runs = repository.runs_of(session, node.pk, limit, offset)
+    return MarquezRunList(
+        runs=[_run(r) for r in runs], total_count=repository.count_runs(session, node.pk)
+    )
 
 
 def get_run(session: Session, run_id: uuid.UUID) -> MarquezRun:
-    """One run, its facets merged from its events (newest wins), or RunNotFound."""
-    run = repository.run(session, run_id)
-    if run is None:
-        raise RunNotFound(f"No run with id {run_id}")
+    """One run, its facets merged from its events (newest wins), or ingestion's RunNotFound."""
+    run = ingestion_service.get_run(session, run_id)
     facets: dict[str, Any] = {}
     inputs: dict[tuple[str, str], None] = {}
     outputs: dict[tuple[str, str], None] = {}
@@ -343,7 +343,7 @@ def _run(
             "updated_at": run.updated_at,
             "nominal_start_time": nominal[0],
             "nominal_end_time": nominal[1],
-            "state": STATES.get(RunState(run.state), MarquezRunState.NEW),
+            "state": STATES[RunState(run.state)],
             "started_at": run.started_at,
             "ended_at": run.ended_at,
             "duration_ms": round(duration * 1000) if duration is not None else None,
