@@ -13,11 +13,11 @@ from dlv.audit import service as audit
 from dlv.auth.principal import Principal
 from dlv.crypto import SecretBox
 from dlv.db import utcnow
-from dlv.dbt import repository as repo
 from dlv.dbt.mapping import ArtifactError, map_artifacts
 from dlv.errors import FieldError, InvalidInput
 from dlv.graph import service as graph_service
 from dlv.graph.schemas import ImportCounts
+from dlv.ingestion import catalog_repository
 
 
 class DbtImport(BaseModel):
@@ -47,17 +47,20 @@ def import_artifacts(
         ) from None
     body = json.dumps(mapped.document(), ensure_ascii=False).encode()
     counts = graph_service.import_graph(session, actor, box, [body])
-    held = repo.statuses(session, [s.key for s in mapped.statuses])
-    changes: list[tuple[int, str, str | None]] = []
+    # The catalog's own lookup and bulk write (ingestion's): one statement per chunk of names,
+    # no ORM bookkeeping per row (a synchronized ORM update walks every loaded object).
+    held = catalog_repository.nodes_by_key(session, [s.key for s in mapped.statuses])
+    now = utcnow()
+    changes: list[dict[str, Any]] = []
     for status in mapped.statuses:
         node = held[status.key]
-        if node.status == status.status and node.message == status.message:
+        if node.status == status.status and node.status_message == status.message:
             continue
-        changes.append((node.pk, status.status.value, status.message))
-        before = {"status": node.status, "status_message": node.message}
         after = {"status": status.status.value, "status_message": status.message}
+        changes.append({"pk": node.pk, **after, "status_changed_at": now})
+        before = {"status": node.status, "status_message": node.status_message}
         diff = {**audit.diff(before, after), "origin": "dbt"}
         audit.record(session, actor, "node.status", "node", node.id, diff)
-    repo.set_statuses(session, changes, utcnow())
+    catalog_repository.update_nodes(session, changes)
     in_error = sum(s.status == "error" for s in mapped.statuses)
     return DbtImport(graph=counts, statuses_set=len(changes), in_error=in_error)
