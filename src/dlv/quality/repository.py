@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy import insert as core_insert
 from sqlalchemy.orm import Session
 
 from dlv.db import chunks
-from dlv.ingestion.sql import insert
+from dlv.ingestion.sql import in_key_order, insert, update_many
 from dlv.nodes.models import Node
 from dlv.pagination import keyset
 from dlv.quality.models import KEEP_PER_NODE, QualityAssertions, QualityMetrics, QualityState
@@ -74,19 +74,13 @@ def states_of(session: Session, node_pks: Sequence[int]) -> dict[int, dict[str, 
 
 def save_states(session: Session, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
     """Insert and update status bookkeeping, one executemany each, in node order."""
-    connection = session.connection()
-    full = [{"node_pk": r["node_pk"], **{c: r.get(c) for c in STATE_COLUMNS}} for r in new]
-    if full:
-        connection.execute(core_insert(QualityState), sorted(full, key=lambda r: r["node_pk"]))
-    if changed:
-        stmt = (
-            update(QualityState)
-            .where(QualityState.node_pk == bindparam("b_node_pk"))
-            .values({c: bindparam(f"b_{c}") for c in STATE_COLUMNS})
-        )
-        ordered = sorted(changed, key=lambda r: int(r["node_pk"]))
-        rows = [{f"b_{k}": r.get(k) for k in ("node_pk", *STATE_COLUMNS)} for r in ordered]
-        connection.execute(stmt, rows)
+
+    def full(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"node_pk": r["node_pk"], **{c: r.get(c) for c in STATE_COLUMNS}} for r in rows]
+
+    if new:
+        session.connection().execute(core_insert(QualityState), in_key_order(full(new), "node_pk"))
+    update_many(session, QualityState, "node_pk", full(changed))
 
 
 # -- reads -------------------------------------------------------------------------------
