@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from dlv.config import DATABASE_FILE, SECRET_KEY_FILE, Settings, get_settings
 from dlv.db import make_engine, make_sessionmaker
+from dlv.errors import DlvError
 from dlv.ops.logging import scrub
 
 ELSEWHERE = "run `dlv init` here, or set DLV_HOME / DLV_DATABASE_URL"
@@ -138,3 +139,11 @@ def fail(message: str) -> typer.Exit:
     """Print ``message`` on stderr and return the exit to raise."""
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code=1)
+
+
+def refused(exc: DlvError) -> typer.Exit:
+    """Print a refused request's problem and each field's on stderr; the exit to raise."""
+    exit_ = fail(exc.detail)
+    for problem in exc.errors:
+        typer.echo(f"  {problem['field']}: {problem['message']}", err=True)
+    return exit_

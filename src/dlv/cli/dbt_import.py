@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from dlv.auth.principal import SYSTEM
-from dlv.cli.context import fail, instance_secret_key, instance_url, transaction
+from dlv.cli.context import fail, instance_secret_key, instance_url, refused, transaction
 from dlv.crypto import SecretBox
 from dlv.dbt import service
 from dlv.dbt.mapping import DEFAULT_JOB_NAMESPACE, dataset_namespace
@@ -68,10 +68,7 @@ def dbt(
                 session, SYSTEM, box, document, results, datasets, job_namespace
             )
     except DlvError as exc:
-        typer.secho(exc.detail, err=True, fg=typer.colors.RED)
-        for problem in exc.errors:
-            typer.echo(f"  {problem['field']}: {problem['message']}", err=True)
-        raise typer.Exit(code=1) from None
+        raise refused(exc) from None
     for name, value in done.graph.model_dump().items():
         typer.echo(f"{name}: {value}")
     typer.echo(f"statuses_set: {done.statuses_set}")

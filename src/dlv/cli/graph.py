@@ -14,7 +14,7 @@ from typing import IO, Annotated
 import typer
 
 from dlv.auth.principal import SYSTEM
-from dlv.cli.context import instance_secret_key, instance_url, transaction
+from dlv.cli.context import instance_secret_key, instance_url, refused, transaction
 from dlv.crypto import SecretBox
 from dlv.db import make_engine, make_sessionmaker, read_only
 from dlv.errors import DlvError
@@ -86,10 +86,7 @@ def import_(path: FileArg) -> None:
         typer.secho(f"Cannot read {path}: {exc.strerror}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=1) from None
     except DlvError as exc:
-        typer.secho(exc.detail, err=True, fg=typer.colors.RED)
-        for problem in exc.errors:
-            typer.echo(f"  {problem['field']}: {problem['message']}", err=True)
-        raise typer.Exit(code=1) from None
+        raise refused(exc) from None
     for name, value in counts.model_dump().items():
         typer.echo(f"{name}: {value}")
 
