@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -169,6 +170,24 @@ def test_malformed_facets_are_ignored_and_the_event_is_kept(poster: Poster) -> N
     job = poster.node("dbt", TEST_JOB)
     runs = poster.get("/api/v1/runs", node_id=job["id"])["items"]
     assert len(runs) == len(bad)
+
+
+@pytest.mark.parametrize("order", ["as sent", "newest first"])
+def test_an_unreadable_later_report_of_a_run_keeps_the_readable_one(
+    poster: Poster, order: str
+) -> None:
+    # One batch: mapping folds a run's START and COMPLETE; the COMPLETE's assertions are
+    # malformed, and must not take the START's place.
+    start, end = dbt_test_run(not_null("id", False))
+    end["inputs"] = [
+        {**end["inputs"][0], "inputFacets": {"dataQualityAssertions": {"assertions": "nope"}}}
+    ]
+    events = [start, end] if order == "as sent" else [end, start]
+    r = poster.client.post("/api/v1/lineage/batch", json=events, headers=poster.ingest)
+    assert r.status_code == 200, r.text
+    node = orders(poster)
+    assert (node["status"], node["status_message"]) == ("error", FAILED)
+    assert quality(poster)["assertions"]["failed"] == 1
 
 
 def test_impact_reports_show_the_quality_failure(poster: Poster) -> None:

@@ -114,13 +114,15 @@ class Sighting:
 
 @dataclass(slots=True)
 class QualitySpec:
-    """One event's input facets that may report a dataset's quality: read (leniently) only
-    for the latest event of each dataset and run, after the fold."""
+    """One event's input facets that may report a dataset's quality: read (leniently) after
+    the fold, the latest event of each dataset and run first; an ``earlier`` one is read only
+    when the later facets are not readable (they never replace a readable report)."""
 
     time: datetime
     run_id: uuid.UUID | None
     job: Key
     facets: dict[str, Any]
+    earlier: QualitySpec | None = None
 
 
 def report_key(time: datetime, run_id: uuid.UUID | None) -> str:
@@ -312,9 +314,14 @@ def _quality(plan: Plan, dataset: Key, input_facets: Any, job: Key, seen: Seen) 
     if not isinstance(input_facets, dict) or QUALITY_FACETS.isdisjoint(input_facets):
         return
     key = (dataset, report_key(seen.time, seen.run_id))
+    spec = QualitySpec(seen.time, seen.run_id, job, input_facets)
     held = plan.quality.get(key)
     if held is None or seen.time >= held.time:
-        plan.quality[key] = QualitySpec(seen.time, seen.run_id, job, input_facets)
+        spec.earlier, plan.quality[key] = held, spec
+        return
+    while held.earlier is not None and held.earlier.time > seen.time:  # newest first
+        held = held.earlier
+    spec.earlier, held.earlier = held.earlier, spec
 
 
 def _flow(plan: Plan, event: EventIn, job: Key, seen: Seen) -> None:

@@ -51,10 +51,10 @@ def apply_quality(catalog: Catalog, plan: Plan) -> None:
     assertions: list[dict[str, Any]] = []
     metrics: list[dict[str, Any]] = []
     newest: dict[int, tuple[QualitySpec, Quality, dict[str, Any]]] = {}
-    for (key, report_key), spec in plan.quality.items():
-        found = facets.read(spec.facets)
+    for (key, report_key), latest in plan.quality.items():
+        spec, found = _readable(latest)
         if found is None:
-            continue  # nothing usable (malformed): skipped, the event is mapped as ever
+            continue  # nothing usable (malformed): skipped, the events are mapped as ever
         node = catalog.nodes[key]
         base = {
             "node_pk": node.pk,
@@ -82,6 +82,17 @@ def apply_quality(catalog: Catalog, plan: Plan) -> None:
     _store(catalog, QualityMetrics, metrics)
     if newest:
         _judge(catalog, plan, newest)
+
+
+def _readable(latest: QualitySpec) -> tuple[QualitySpec, Quality | None]:
+    """The newest of a dataset and run's reports whose facets read, and what they say."""
+    spec: QualitySpec | None = latest
+    while spec is not None:
+        found = facets.read(spec.facets)
+        if found is not None:
+            return spec, found
+        spec = spec.earlier
+    return latest, None
 
 
 def _judge(
