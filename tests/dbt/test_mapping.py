@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from dlv.dbt.mapping import ArtifactError, map_artifacts
+from dlv.graph.schemas import GraphNode
 from dlv.nodes.models import NodeStatus
 from tests.dbt import project_db
 
@@ -46,6 +47,22 @@ def test_owners_descriptions_and_tags_come_from_the_project() -> None:
     assert table["owners"] == ["analytics-team"]
     assert table["description"] == "Customers with their country code."
     assert table["tags"] == ["pii", "staging"]
+
+
+def test_owners_and_a_description_the_catalog_cannot_hold_are_left_out_not_refused() -> None:
+    manifest = project_db.manifest()
+    node = manifest["nodes"]["model.shop.stg_customers"]
+    many = [f"team-{n}" for n in range(30)]
+    node["meta"] = {"owner": ["x" * 201, "analytics-team", "analytics-team", *many]}
+    node["description"] = "d" * 20_001
+    found = map_artifacts(
+        manifest, project_db.run_results(), META["dataset_namespace"], META["job_namespace"]
+    )
+    table = found.nodes[(META["dataset_namespace"], f"{DB}.analytics_staging.stg_customers")]
+    assert table["owners"] == ["analytics-team", *many[:19]]
+    assert table["description"] is None
+    for item in found.document()["nodes"]:  # what the graph import validates: all of it
+        GraphNode.model_validate(item)
 
 
 def test_a_failed_test_puts_the_job_of_its_models_tests_in_error_with_dbts_message() -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlv.nodes.models import NodeKind, NodeStatus
-from dlv.nodes.schemas import MAX_TAGS, normalize_tag
+from dlv.nodes.schemas import MAX_DESCRIPTION, keep_owners, keep_tags
 
 Key = tuple[str, str]
 DEFAULT_JOB_NAMESPACE = "dbt"  # dbt-ol's, when OPENLINEAGE_NAMESPACE is not set
@@ -76,21 +76,17 @@ def _name(*parts: str | None) -> str:
 def _owners(meta: Any) -> list[str]:
     owner = meta.get("owner") if isinstance(meta, dict) else None
     names = owner if isinstance(owner, list) else [owner]
-    return [n.strip() for n in names if isinstance(n, str) and n.strip()]
+    return keep_owners(n for n in names if isinstance(n, str))
 
 
 def _tags(node: Mapping[str, Any]) -> list[str]:
-    found: set[str] = set()
-    for tag in node.get("tags") or ():
-        try:
-            found.add(normalize_tag(str(tag)))
-        except ValueError:  # not a tag DLV can keep (too long, odd characters)
-            continue
-    return sorted(found)[:MAX_TAGS]
+    return keep_tags(str(tag) for tag in node.get("tags") or ())
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _description(value: Any) -> str | None:
+    # One the catalog cannot hold is left out, as ingestion leaves it: not the whole import.
+    text = value.strip() if isinstance(value, str) else ""
+    return text if 0 < len(text) <= MAX_DESCRIPTION else None
 
 
 class _Builder:
@@ -114,7 +110,7 @@ class _Builder:
         if kind is NodeKind.job and key != self.root:
             doc["parent"] = {"namespace": self.root[0], "name": self.root[1]}
         if source is not None:
-            doc["description"] = _text(source.get("description"))
+            doc["description"] = _description(source.get("description"))
             doc["owners"] = _owners(source.get("meta") or (source.get("config") or {}).get("meta"))
             doc["tags"] = _tags(source)
         held = self.out.nodes.get(key)

@@ -35,17 +35,14 @@ from dlv.ingestion.events import (
 from dlv.ingestion.models import FAILED_STATES, TERMINAL_STATES, RunState
 from dlv.lineage.models import EdgeOrigin
 from dlv.nodes.models import NodeKind
-from dlv.nodes.schemas import MAX_TAGS, normalize_tag
+from dlv.nodes.schemas import MAX_DESCRIPTION, MAX_OWNER, keep_owners, keep_tags
 from dlv.ops.logging import scrub
 from dlv.quality.facets import FACETS as QUALITY_FACETS
 
 Key = tuple[str, str]
 Pair = tuple[Key, Key]
 
-MAX_OWNER = 200
-MAX_OWNERS = 20
 MAX_DIALECT = 64
-MAX_DESCRIPTION = 20_000
 DEFAULT_POSTGRES_PORT = 5432
 
 _CLASS = {
@@ -176,26 +173,20 @@ def owner_names(ownership: OwnershipFacet) -> list[str]:
     if len(owners) == 1:  # the usual facet
         name = owners[0]["name"].strip()
         return [name] if 0 < len(name) <= MAX_OWNER and name.isprintable() else []
-    names = (o["name"].strip() for o in owners)
-    kept = dict.fromkeys(n for n in names if 0 < len(n) <= MAX_OWNER and n.isprintable())
-    return list(kept)[:MAX_OWNERS]
+    return keep_owners(o["name"] for o in owners)
 
 
 def tag_names(facet: Any) -> list[str]:
     """The catalog tags of a ``tags`` facet (``[{"key", "value", "source"}]``): the key, or
     ``key:value`` when the value says more than the key; what is no valid tag is skipped."""
-    found: set[str] = set()
     items = facet.get("tags") if isinstance(facet, dict) else None
-    for item in items if isinstance(items, list) else ():
-        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
-            continue
-        key, value = item["key"], item.get("value")
-        text = key if value in (None, "", key, True, "true") else f"{key}:{value}"
-        try:
-            found.add(normalize_tag(text))
-        except ValueError:
-            continue
-    return sorted(found)[:MAX_TAGS]
+    return keep_tags(
+        item["key"]
+        if item.get("value") in (None, "", item["key"], True, "true")
+        else f"{item['key']}:{item['value']}"
+        for item in (items if isinstance(items, list) else ())
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
+    )
 
 
 def _common_facets(spec: NodeSpec, time: datetime, facets: JobFacets | DatasetFacets) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -116,8 +117,8 @@ Name = Annotated[
 ]
 # A search text or filter: in NFC like the names it is compared with.
 SearchText = Annotated[str, BeforeValidator(nfc)]
-Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MAX_OWNERS = 20
+MAX_OWNER, MAX_OWNERS = 200, 20
+Owner = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_OWNER)]
 
 
 def _distinct_owners(values: list[str]) -> list[str]:
@@ -125,6 +126,27 @@ def _distinct_owners(values: list[str]) -> list[str]:
 
 
 Owners = Annotated[list[Owner], Field(max_length=MAX_OWNERS), AfterValidator(_distinct_owners)]
+
+
+def keep_owners(names: Iterable[str]) -> list[str]:
+    """The names a system gave (OpenLineage, dbt) that the catalog can keep as owners, in
+    order, each once; a longer or unprintable one, or one past ``MAX_OWNERS``, is left for a
+    person to set rather than refusing what came with it."""
+    stripped = (n.strip() for n in names)
+    kept = dict.fromkeys(n for n in stripped if 0 < len(n) <= MAX_OWNER and n.isprintable())
+    return list(kept)[:MAX_OWNERS]
+
+
+def keep_tags(texts: Iterable[str]) -> list[str]:
+    """The tags a system gave that the catalog can keep (normalized, sorted, at most
+    ``MAX_TAGS``); one that is no valid tag is skipped."""
+    found: set[str] = set()
+    for text in texts:
+        try:
+            found.add(normalize_tag(text))
+        except ValueError:
+            continue
+    return sorted(found)[:MAX_TAGS]
 
 
 def owners_of(owner: str | None, owners: list[str] | None) -> list[str]:
@@ -147,7 +169,8 @@ def owner_and_owners(data: Any) -> Any:
     return data
 
 
-Description = Annotated[str, StringConstraints(max_length=20_000)]
+MAX_DESCRIPTION = 20_000
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)]
 # The pattern is the schema's; normalize_tag's messages say what is wrong.
 Tag = Annotated[str, Field(max_length=200, json_schema_extra={"pattern": TAG_PATTERN})]
 Tags = Annotated[list[Tag], AfterValidator(_normalize_tags)]
