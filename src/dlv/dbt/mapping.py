@@ -104,6 +104,8 @@ class _Builder:
             **_section(manifest, "nodes"),
             **_section(manifest, "sources"),
         }
+        # The job each model's and test's results go to (run_results name them by unique_id).
+        self.job_of: dict[str, Key] = {}
 
     def node(self, key: Key, kind: NodeKind, source: Mapping[str, Any] | None) -> Key:
         doc: dict[str, Any] = {"kind": kind.value, "namespace": key[0], "name": key[1]}
@@ -147,6 +149,8 @@ class _Builder:
             if unique_id.startswith("snapshot."):
                 name = _name(node.get("database"), node.get("schema"), unique_id[9:]) + ".snapshot"
             job = self.node((self.jobs, name), NodeKind.job, node)
+            if unique_id.startswith("model."):  # a snapshot's results set no status
+                self.job_of[unique_id] = job
             for parent in parents.get(unique_id) or ():
                 source = self.dataset(parent)
                 if source is not None:
@@ -161,6 +165,7 @@ class _Builder:
         tables = [p for p in parents if p.split(".", 1)[0] in TABLE_TYPES and p in self.all]
         if node.get("test_metadata") is None:  # singular: a job of its own
             job = self.node((self.jobs, unique_id), NodeKind.job, node)
+            self.job_of[unique_id] = job
             for parent in tables:
                 if (source := self.dataset(parent)) is not None:
                     self.edge(source, job)
@@ -175,6 +180,7 @@ class _Builder:
         if job not in self.out.nodes:
             self.node(job, NodeKind.job, None)
             self.out.nodes[job]["description"] = f"The dbt tests of {tested}"
+        self.job_of[unique_id] = job
         if (source := self.dataset(tested)) is not None:
             self.edge(source, job)
 
@@ -202,23 +208,9 @@ def _statuses(builder: _Builder, results: Iterable[Mapping[str, Any]]) -> list[S
         if isinstance(unique_id, str) and unique_id in builder.all:
             latest[unique_id] = result
     found: dict[Key, list[tuple[str, Mapping[str, Any]]]] = {}
-    parents = _section(builder.manifest, "parent_map")
     for unique_id, result in latest.items():
-        node = builder.all[unique_id]
-        key: Key | None = None
-        if unique_id.startswith("model."):
-            key = (builder.jobs, builder.job_name(node, unique_id))
-        elif unique_id.startswith("test.") and node.get("test_metadata") is None:
-            key = (builder.jobs, unique_id)
-        elif unique_id.startswith("test."):
-            tables = [p for p in parents.get(unique_id) or () if p in builder.all]
-            tables = [p for p in tables if p.split(".", 1)[0] in TABLE_TYPES]
-            if tables:
-                key = (
-                    builder.jobs,
-                    builder.job_name(builder.all[tables[-1]], tables[-1]) + ".test",
-                )
-        if key is not None and key in builder.out.nodes and result.get("status") != "skipped":
+        key = builder.job_of.get(unique_id)
+        if key is not None and result.get("status") != "skipped":
             found.setdefault(key, []).append((unique_id, result))
     statuses = []
     for key, items in sorted(found.items()):
