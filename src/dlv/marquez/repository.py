@@ -82,21 +82,22 @@ def job_datasets(
     outputs: dict[int, list[tuple[str, str]]] = {pk: [] for pk in job_pks}
     if not job_pks:
         return inputs, outputs
-    live = Edge.stale_since.is_(None)
-    for job, ns, name in session.execute(
-        select(Edge.target_pk, Node.namespace, Node.name)
-        .join(Node, Node.pk == Edge.source_pk)
-        .where(Edge.target_pk.in_(job_pks), live, Node.kind == NodeKind.dataset.value)
-        .order_by(Node.namespace, Node.name)
+    # Inputs: edges into the job from a dataset; outputs: edges out of it into one.
+    for job_end, dataset_end, found in (
+        (Edge.target_pk, Edge.source_pk, inputs),
+        (Edge.source_pk, Edge.target_pk, outputs),
     ):
-        inputs[job].append((ns, name))
-    for job, ns, name in session.execute(
-        select(Edge.source_pk, Node.namespace, Node.name)
-        .join(Node, Node.pk == Edge.target_pk)
-        .where(Edge.source_pk.in_(job_pks), live, Node.kind == NodeKind.dataset.value)
-        .order_by(Node.namespace, Node.name)
-    ):
-        outputs[job].append((ns, name))
+        for job, ns, name in session.execute(
+            select(job_end, Node.namespace, Node.name)
+            .join(Node, Node.pk == dataset_end)
+            .where(
+                job_end.in_(job_pks),
+                Edge.stale_since.is_(None),
+                Node.kind == NodeKind.dataset.value,
+            )
+            .order_by(Node.namespace, Node.name)
+        ):
+            found[job].append((ns, name))
     return inputs, outputs
 
 
