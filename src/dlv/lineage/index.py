@@ -299,6 +299,18 @@ class LineageIndex:
             expanders.append(self._upstream_expander(climb, parts))
         return bfs(ids, expanders, self._marks(), self.capacity, max_depth, limit)
 
+    def around(self, root: int, *, max_depth: int, limit: int) -> Traversal:
+        """Every node within ``max_depth`` flow edges of ``root``, each edge taken either way
+        (a walk of the undirected graph: unlike ``Direction.both``, a sibling reached up then
+        down is in it); ordered and cut at ``limit`` as ``traverse`` does."""
+        fwd, rev = self._fwd, self._rev
+
+        def expand(frontier: Ids32) -> Ids32:
+            return np.concatenate((fwd.neighbours(frontier), rev.neighbours(frontier)))
+
+        ids = _as_ids([root], "roots", bounded=False)
+        return bfs(ids, [expand], self._marks(), self.capacity, max_depth, limit)
+
     def children_among(self, nodes: npt.NDArray[np.integer]) -> tuple[Ids, Ids]:
         """Containment pairs with both ends in ``nodes``, as (parents, children) sorted by
         child (int64).  Unknown ids are ignored; duplicates in ``nodes`` are fine."""
