@@ -14,6 +14,7 @@ each event is the text it was sent as, unless it holds a secret: both ways read 
 from __future__ import annotations
 
 import dataclasses
+import json
 import unicodedata
 from typing import Any, NotRequired, TypedDict
 
@@ -236,6 +237,16 @@ def masked(text: str) -> str:
         return text
     clean = secrets.mask(data)
     return text if clean == data else _encode(clean)
+
+
+def masked_object(text: str) -> dict[str, Any] | None:
+    """A stored event as a JSON object with its secrets masked, to show; None when it cannot
+    be shown masked (nested too deeply to walk) or is no JSON object."""
+    try:
+        value = json.loads(masked(text))
+    except (RecursionError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _with_payload(result: Result, raw: str, keep_raw: bool) -> Result:

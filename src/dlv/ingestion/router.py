@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -258,9 +257,8 @@ def list_runs(
 
 
 def _payload(text: str) -> dict[str, Any]:
-    try:
-        payload: dict[str, Any] = json.loads(decoding.masked(text))
-    except RecursionError:  # stored as sent, too deep to walk: not shown rather than unmasked
+    payload = decoding.masked_object(text)
+    if payload is None:  # stored as sent, too deep to walk: not shown rather than unmasked
         return {"_dlv": "not shown: nested too deeply to mask its secrets"}
     return payload
 

@@ -7,7 +7,6 @@ replayed from events. A run's facets are merged from its stored events.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -314,11 +313,8 @@ def get_run(session: Session, run_id: uuid.UUID) -> MarquezRun:
 
 
 def _event(text: str) -> dict[str, Any]:
-    try:  # masked as the run routes show them: secrets never leave
-        event = json.loads(decoding.masked(text))
-    except (RecursionError, ValueError):
-        return {}
-    return event if isinstance(event, dict) else {}
+    # Masked as the run routes show them: secrets never leave.
+    return decoding.masked_object(text) or {}
 
 
 def _run(
