@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from dlv.ingestion.models import OpenLineageEvent, OpenLineageNode, Run
 from dlv.lineage.models import Edge
@@ -49,7 +49,7 @@ def nodes(
     total = session.scalar(select(func.count()).select_from(Node).where(*where)) or 0
     rows = session.scalars(
         select(Node)
-        .options(noload(Node.annotations))  # not shown by Marquez: not loaded
+        .options(lazyload(Node.annotations))  # never read here: never loaded
         .where(*where)
         .order_by(Node.name)
         .limit(limit)
